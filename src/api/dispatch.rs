@@ -1,0 +1,176 @@
+//! Routing `X-Amz-Target` to an action, after SigV4 for the actions that need it. The table of
+//! actions is the one place that names them all.
+
+use super::actions;
+use super::error::ApiError;
+use super::sigv4;
+use super::wire;
+use crate::domain::AuthError;
+use crate::services::Services;
+use crate::services::admin_keys::AdminKeys;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+
+const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+
+/// What the JSON API needs besides the services.
+#[derive(Clone, Debug)]
+pub struct ApiState {
+    pub services: Services,
+    pub admin_keys: AdminKeys,
+}
+
+/// Mounts `POST /` (and the CORS pre-flight browsers send before calling it).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::post().to(handle))
+        .route("/", web::method(actix_web::http::Method::OPTIONS).to(preflight));
+}
+
+/// Actions Cognito serves without SigV4 (smithy `noAuth`): client-id or access-token based.
+const PUBLIC_ACTIONS: &[&str] = &[
+    "SignUp", "ConfirmSignUp", "ResendConfirmationCode", "ForgotPassword",
+    "ConfirmForgotPassword", "InitiateAuth", "RespondToAuthChallenge",
+    "GetTokensFromRefreshToken", "RevokeToken", "UpdateAuthEventFeedback", "GetUser",
+    "UpdateUserAttributes", "DeleteUserAttributes", "DeleteUser", "ChangePassword",
+    "GlobalSignOut", "GetUserAttributeVerificationCode", "VerifyUserAttribute",
+    "SetUserMFAPreference", "SetUserSettings", "GetUserAuthFactors", "AssociateSoftwareToken",
+    "VerifySoftwareToken", "StartWebAuthnRegistration", "CompleteWebAuthnRegistration",
+    "ListWebAuthnCredentials", "DeleteWebAuthnCredential", "ConfirmDevice", "GetDevice",
+    "ListDevices", "ForgetDevice", "UpdateDeviceStatus",
+];
+
+/// True when `action` needs no signature.
+pub fn is_public(action: &str) -> bool {
+    PUBLIC_ACTIONS.contains(&action)
+}
+
+async fn preflight() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Access-Control-Allow-Origin", "*"))
+        .insert_header(("Access-Control-Allow-Methods", "POST, OPTIONS"))
+        .insert_header((
+            "Access-Control-Allow-Headers",
+            "content-type, x-amz-target, x-amz-user-agent, cache-control, authorization, x-amz-date, x-amz-content-sha256, x-amz-security-token, amz-sdk-invocation-id, amz-sdk-request",
+        ))
+        .insert_header(("Access-Control-Max-Age", "86400"))
+        .finish()
+}
+
+async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<ApiState>) -> HttpResponse {
+    let result = run(&req, &body, &state).await;
+    let response = match result {
+        Ok(value) => HttpResponse::Ok()
+            .content_type("application/x-amz-json-1.1")
+            .body(value.to_string()),
+        Err(e) => {
+            tracing::info!(error_type = e.type_name, "request refused");
+            e.response()
+        }
+    };
+    with_cors(response)
+}
+
+fn with_cors(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(
+        actix_web::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        actix_web::http::header::HeaderValue::from_static("*"),
+    );
+    response.headers_mut().insert(
+        actix_web::http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        actix_web::http::header::HeaderValue::from_static("x-amzn-RequestId, x-amzn-ErrorType"),
+    );
+    response
+}
+
+async fn run(req: &HttpRequest, body: &[u8], state: &ApiState) -> Result<serde_json::Value, ApiError> {
+    let target = req
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Some(action) = target.strip_prefix(TARGET_PREFIX) else {
+        return Err(ApiError::new(
+            "UnknownOperationException",
+            "Missing or unknown X-Amz-Target; expected AWSCognitoIdentityProviderService.<Action>.",
+        ));
+    };
+    tracing::Span::current().record("action", action);
+    if !is_public(action) {
+        authenticate(req, body, state).await?;
+    }
+    let svc = &state.services;
+    route(action, svc, body).await.unwrap_or_else(|| {
+        Err(ApiError::new(
+            "UnknownOperationException",
+            format!("Tessera does not support the operation {action}."),
+        ))
+    })
+}
+
+async fn authenticate(req: &HttpRequest, body: &[u8], state: &ApiState) -> Result<(), ApiError> {
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let key_id = headers
+        .iter()
+        .find(|(n, _)| n == "authorization")
+        .and_then(|(_, v)| sigv4::parse_authorization(v).ok())
+        .map(|a| a.access_key_id);
+    let secret = match &key_id {
+        Some(id) => state.admin_keys.secret_of(id).await?,
+        None => None,
+    };
+    let signed = sigv4::SignedRequest {
+        method: req.method().as_str(),
+        path: req.uri().path(),
+        query: req.uri().query().unwrap_or_default(),
+        headers,
+        body,
+    };
+    let verified = sigv4::verify(&signed, state.services.now(), |_| {
+        secret.map(|s| s.expose().to_string())
+    })?;
+    tracing::Span::current().record("access_key_id", verified.access_key_id.as_str());
+    Ok(())
+}
+
+/// Parses the body as `Req`, runs the action, serialises its response.
+async fn call<'a, Req, Resp, F, Fut>(svc: &'a Services, body: &[u8], action: F) -> Result<serde_json::Value, ApiError>
+where
+    Req: DeserializeOwned,
+    Resp: Serialize,
+    F: FnOnce(&'a Services, Req) -> Fut,
+    Fut: Future<Output = Result<Resp, AuthError>> + 'a,
+{
+    let request: Req = wire::parse(body)?;
+    let response = action(svc, request).await?;
+    serde_json::to_value(response).map_err(|e| ApiError::from(AuthError::Internal(e.to_string())))
+}
+
+macro_rules! action_table {
+    ($($name:literal => $module:ident),* $(,)?) => {
+        /// Runs the named action; None when Tessera does not implement it.
+        async fn route(action: &str, svc: &Services, body: &[u8]) -> Option<Result<serde_json::Value, ApiError>> {
+            match action {
+                $( $name => Some(call(svc, body, actions::$module::handle).await), )*
+                _ => None,
+            }
+        }
+
+        /// Every action Tessera implements, by its Cognito name.
+        pub const IMPLEMENTED: &[&str] = &[$($name),*];
+    };
+}
+
+action_table! {
+    "CreateUserPool" => create_user_pool,
+    "DescribeUserPool" => describe_user_pool,
+    "UpdateUserPool" => update_user_pool,
+    "DeleteUserPool" => delete_user_pool,
+    "ListUserPools" => list_user_pools,
+    "AddCustomAttributes" => add_custom_attributes,
+}

@@ -1,0 +1,265 @@
+//! Settings: built-in defaults < TOML file (`--config` / `TESSERA_CONFIG`) < `TESSERA_*`
+//! environment variables. The names are a contract (DESIGN §2 "Configuration names").
+//! Secrets are wrapped in [`Secret`] so that `Debug` output never shows them.
+
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A value that must never be printed or logged.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The secret itself; call only where it is used, never to print it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The settings as a TOML file may give them: every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub listen: Option<String>,
+    pub public_url: Option<String>,
+    pub database_url: Option<Secret>,
+    pub data_dir: Option<PathBuf>,
+    pub region: Option<String>,
+    pub auth_domain: Option<String>,
+    pub smtp_url: Option<Secret>,
+    pub email_from: Option<String>,
+    pub sms_webhook_url: Option<Secret>,
+    pub admin_keys: Option<Secret>,
+    pub log_format: Option<String>,
+    pub hash_concurrency: Option<usize>,
+}
+
+/// The resolved settings the server runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `TESSERA_LISTEN`: address to bind, default `127.0.0.1:9339`.
+    pub listen: String,
+    /// `TESSERA_PUBLIC_URL`: base URL used in issuers and links, default `http://{listen}`.
+    pub public_url: String,
+    /// `DATABASE_URL` / `TESSERA_DATABASE_URL`: `sqlite://…` (default) or `postgres://…`.
+    pub database_url: Secret,
+    /// `TESSERA_DATA_DIR`: SQLite file, outbox and generated admin key, default `./data`.
+    pub data_dir: PathBuf,
+    /// `TESSERA_REGION`: prefix of pool ids, default `local`.
+    pub region: String,
+    /// `TESSERA_AUTH_DOMAIN`: parent of prefix domains.
+    pub auth_domain: Option<String>,
+    /// `TESSERA_SMTP_URL`: SMTP server for email; none means the file outbox.
+    pub smtp_url: Option<Secret>,
+    /// `TESSERA_EMAIL_FROM`: sender address, default `no-reply@{host of public url}`.
+    pub email_from: String,
+    /// `TESSERA_SMS_WEBHOOK_URL`: where SMS messages are POSTed; none means the outbox.
+    pub sms_webhook_url: Option<Secret>,
+    /// `TESSERA_ADMIN_KEYS`: `KEYID:SECRET[,KEYID:SECRET…]` admin SigV4 key pairs.
+    pub admin_keys: Option<Secret>,
+    /// `TESSERA_LOG_FORMAT`: `text` (default) or `json`.
+    pub log_format: String,
+    /// `TESSERA_HASH_CONCURRENCY`: password hashes computed at once, default: CPU count.
+    pub hash_concurrency: usize,
+}
+
+/// A problem with the configuration, reported before the server starts.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("invalid setting {name}: {message}")]
+    Invalid { name: &'static str, message: String },
+}
+
+impl Settings {
+    /// Loads the settings from an optional TOML file and the process environment.
+    pub fn load(config_file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let file_path = config_file
+            .map(Path::to_path_buf)
+            .or_else(|| env("TESSERA_CONFIG").map(PathBuf::from));
+        let file = match file_path {
+            Some(path) => read_file(&path)?,
+            None => FileSettings::default(),
+        };
+        Self::resolve(file, env)
+    }
+
+    /// Combines file settings with an environment lookup (injected so tests need no globals).
+    pub fn resolve(
+        file: FileSettings,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let listen = env("TESSERA_LISTEN")
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:9339".to_string());
+        let public_url = env("TESSERA_PUBLIC_URL")
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_string();
+        let parsed_public = url::Url::parse(&public_url).map_err(|e| ConfigError::Invalid {
+            name: "TESSERA_PUBLIC_URL",
+            message: e.to_string(),
+        })?;
+        let data_dir = env("TESSERA_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url = env("DATABASE_URL")
+            .or_else(|| env("TESSERA_DATABASE_URL"))
+            .map(Secret::new)
+            .or(file.database_url)
+            .unwrap_or_else(|| {
+                Secret::new(format!(
+                    "sqlite://{}",
+                    data_dir.join("tessera.db").to_string_lossy()
+                ))
+            });
+        let region = env("TESSERA_REGION")
+            .or(file.region)
+            .unwrap_or_else(|| "local".to_string());
+        if region.is_empty()
+            || !region
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(ConfigError::Invalid {
+                name: "TESSERA_REGION",
+                message: "use letters, digits and '-' only".into(),
+            });
+        }
+        let host = parsed_public.host_str().unwrap_or("localhost").to_string();
+        let email_from = env("TESSERA_EMAIL_FROM")
+            .or(file.email_from)
+            .unwrap_or_else(|| format!("no-reply@{host}"));
+        let hash_concurrency = match env("TESSERA_HASH_CONCURRENCY") {
+            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                name: "TESSERA_HASH_CONCURRENCY",
+                message: "must be a positive number".into(),
+            })?,
+            None => file.hash_concurrency.unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2)
+            }),
+        }
+        .max(1);
+        Ok(Settings {
+            listen,
+            public_url,
+            database_url,
+            data_dir,
+            region,
+            auth_domain: env("TESSERA_AUTH_DOMAIN").or(file.auth_domain),
+            smtp_url: env("TESSERA_SMTP_URL").map(Secret::new).or(file.smtp_url),
+            email_from,
+            sms_webhook_url: env("TESSERA_SMS_WEBHOOK_URL")
+                .map(Secret::new)
+                .or(file.sms_webhook_url),
+            admin_keys: env("TESSERA_ADMIN_KEYS").map(Secret::new).or(file.admin_keys),
+            log_format: env("TESSERA_LOG_FORMAT")
+                .or(file.log_format)
+                .unwrap_or_else(|| "text".into()),
+            hash_concurrency,
+        })
+    }
+
+    /// Parses `TESSERA_ADMIN_KEYS` into (key id, secret) pairs.
+    pub fn admin_key_pairs(&self) -> Result<Vec<(String, Secret)>, ConfigError> {
+        let Some(keys) = &self.admin_keys else {
+            return Ok(Vec::new());
+        };
+        keys.expose()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|pair| match pair.split_once(':') {
+                Some((id, secret)) if !id.is_empty() && !secret.is_empty() => {
+                    Ok((id.to_string(), Secret::new(secret)))
+                }
+                _ => Err(ConfigError::Invalid {
+                    name: "TESSERA_ADMIN_KEYS",
+                    message: "expected KEYID:SECRET[,KEYID:SECRET…]".into(),
+                }),
+            })
+            .collect()
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_give_a_working_server() {
+        let s = Settings::resolve(FileSettings::default(), env_of(&[])).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:9339");
+        assert_eq!(s.public_url, "http://127.0.0.1:9339");
+        assert_eq!(s.database_url.expose(), "sqlite://./data/tessera.db");
+        assert_eq!(s.region, "local");
+        assert_eq!(s.email_from, "no-reply@127.0.0.1");
+    }
+
+    #[test]
+    fn environment_wins_over_file() {
+        let file: FileSettings =
+            toml::from_str("listen = \"0.0.0.0:1\"\nregion = \"eu-west-1\"").unwrap();
+        let s = Settings::resolve(file, env_of(&[("TESSERA_LISTEN", "127.0.0.1:2")])).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:2");
+        assert_eq!(s.region, "eu-west-1");
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let s = Settings::resolve(
+            FileSettings::default(),
+            env_of(&[("TESSERA_ADMIN_KEYS", "AKID:supersecret")]),
+        )
+        .unwrap();
+        assert!(!format!("{s:?}").contains("supersecret"));
+        assert_eq!(s.admin_key_pairs().unwrap()[0].0, "AKID");
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        assert!(toml::from_str::<FileSettings>("lisen = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,11 @@
+//! Cryptographic building blocks: password hashing, random identifiers and secrets,
+//! constant-time comparison. No I/O beyond the blocking pool used for hashing.
+
+pub mod password;
+pub mod random;
+
+/// Compares two secrets in constant time (for equal lengths).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}

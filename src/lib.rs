@@ -1,0 +1,17 @@
+//! Tessera: a self-hosted user directory and sign-in service compatible with Amazon Cognito
+//! User Pools. This file only lists the modules; `startup` wires them together.
+//!
+//! Dependencies point downward: doors (`api`, `http`) → `services` → (`crypto`, `store`,
+//! `delivery`) → `domain`.
+
+pub mod api;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod delivery;
+pub mod domain;
+pub mod http;
+pub mod services;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

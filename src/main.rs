@@ -1,0 +1,124 @@
+//! The `tessera` command: `serve` (the default), `migrate`, `admin-key create|list|revoke`.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tessera::clock::Clock;
+use tessera::config::Settings;
+use tessera::services::admin_keys;
+use tessera::startup::{self, Application};
+
+#[derive(Parser)]
+#[command(name = "tessera", version, about = "A self-hosted user directory compatible with Amazon Cognito User Pools")]
+struct Cli {
+    /// TOML file with settings (environment variables TESSERA_* win over it).
+    #[arg(long, global = true, env = "TESSERA_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage the SigV4 access keys of the admin API.
+    AdminKey {
+        #[command(subcommand)]
+        action: AdminKeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminKeyCommand {
+    /// Create a key pair and print it once.
+    Create {
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List key ids (never secrets).
+    List,
+    /// Delete a key pair.
+    Revoke { access_key_id: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("tessera: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    tessera::telemetry::init(&settings.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(serve(settings)),
+        other => tokio_runtime().and_then(|rt| rt.block_on(run_command(other, settings))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tessera: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let public_url = settings.public_url.clone();
+    let app = Application::build(settings, Clock::System).await?;
+    if let Some(key) = &app.first_admin_key {
+        println!(
+            "\nNo admin key existed, so Tessera created one. It is shown once here and kept (0600) in the data directory as admin-key.txt:\n\n  AWS_ACCESS_KEY_ID={}\n  AWS_SECRET_ACCESS_KEY={}\n\nTry: aws cognito-idp list-user-pools --max-results 10 --endpoint-url {public_url} --region local\n",
+            key.access_key_id,
+            key.secret_access_key.expose()
+        );
+    }
+    println!("Tessera is ready on {public_url}");
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn run_command(command: Command, settings: Settings) -> anyhow::Result<()> {
+    let store = startup::open_store(&settings).await?;
+    let now = Clock::System.now();
+    match command {
+        Command::Serve => unreachable_serve(),
+        Command::Migrate => println!("database schema is up to date ({})", store.backend()),
+        Command::AdminKey { action } => match action {
+            AdminKeyCommand::Create { description } => {
+                let key = admin_keys::create(&store, &description, now)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!(
+                    "AWS_ACCESS_KEY_ID={}\nAWS_SECRET_ACCESS_KEY={}",
+                    key.access_key_id,
+                    key.secret_access_key.expose()
+                );
+            }
+            AdminKeyCommand::List => {
+                for key in store.list_admin_keys().await? {
+                    println!("{}\t{}\t{}", key.access_key_id, key.created_at / 1000, key.description);
+                }
+            }
+            AdminKeyCommand::Revoke { access_key_id } => {
+                if store.delete_admin_key(&access_key_id).await? {
+                    println!("revoked {access_key_id}");
+                } else {
+                    anyhow::bail!("no admin key {access_key_id}");
+                }
+            }
+        },
+    }
+    store.close().await;
+    Ok(())
+}
+
+fn unreachable_serve() {}

@@ -1,0 +1,3 @@
+//! Management use cases behind the SigV4-signed admin actions.
+
+pub mod pools;

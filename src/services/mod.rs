@@ -1,0 +1,81 @@
+//! Use cases. Each public function takes the [`Services`] (store, clock, hasher, delivery),
+//! validated input, and returns a domain outcome or an [`AuthError`]. No actix, no sqlx here:
+//! the front doors call these and render the result in their own dialect.
+
+pub mod admin;
+pub mod admin_keys;
+
+use crate::clock::{Clock, Millis};
+use crate::crypto::password::PasswordHasherPool;
+use crate::delivery::Delivery;
+use crate::domain::AuthError;
+use crate::domain::pool::UserPool;
+use crate::store::Store;
+
+/// Everything a use case may touch. Built once by `startup`.
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub store: Store,
+    pub clock: Clock,
+    pub hasher: PasswordHasherPool,
+    pub delivery: Delivery,
+    /// Prefix of new pool ids (`TESSERA_REGION`).
+    pub region: String,
+    /// Base URL of this server (`TESSERA_PUBLIC_URL`), without a trailing slash.
+    pub public_url: String,
+    /// Parent domain of pool prefix domains (`TESSERA_AUTH_DOMAIN`).
+    pub auth_domain: Option<String>,
+}
+
+impl Services {
+    /// The current time from the injected clock.
+    pub fn now(&self) -> Millis {
+        self.clock.now()
+    }
+
+    /// Loads a pool or fails with Cognito's ResourceNotFoundException.
+    pub async fn require_pool(&self, pool_id: &str) -> Result<UserPool, AuthError> {
+        self.store
+            .get_pool(pool_id)
+            .await?
+            .ok_or_else(|| AuthError::pool_not_found(pool_id))
+    }
+
+    /// The pool's ARN, in AWS's format with a fixed account id.
+    pub fn pool_arn(&self, pool_id: &str) -> String {
+        format!(
+            "arn:aws:cognito-idp:{}:{}:userpool/{pool_id}",
+            self.region, ACCOUNT_ID
+        )
+    }
+}
+
+/// The account id Tessera reports where AWS shows one (ARNs, DescribeUserPoolDomain).
+pub const ACCOUNT_ID: &str = "000000000000";
+
+/// Encodes an opaque pagination token.
+pub fn encode_token(value: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.as_bytes())
+}
+
+/// Decodes a pagination token made by [`encode_token`]; a bad token is the caller's error.
+pub fn decode_token(token: &str) -> Result<String, AuthError> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.as_bytes())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| AuthError::InvalidParameter("Invalid pagination token.".into()))
+}
+
+/// Checks a `MaxResults`/`Limit` page size and returns it with Cognito's default for 0/absent.
+pub fn page_size(value: Option<i64>, member: &str, max: i64) -> Result<i64, AuthError> {
+    let mut v = crate::domain::validate::Violations::new();
+    v.range(member, value, 0, max);
+    v.finish()?;
+    Ok(match value {
+        None | Some(0) => max,
+        Some(n) => n,
+    })
+}

@@ -1,0 +1,130 @@
+//! Builds the store, the services and the actix application from [`Settings`]: the one module
+//! that knows every other. `main` and the integration tests both start Tessera through here.
+
+use crate::api::{self, ApiState};
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::crypto::password::PasswordHasherPool;
+use crate::delivery::{Delivery, EmailSender, SmsSender};
+use crate::http;
+use crate::services::Services;
+use crate::services::admin_keys::{self, AdminKeys, NewAdminKey};
+use crate::store::Store;
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, middleware, web};
+use anyhow::Context;
+use std::net::TcpListener;
+
+/// A built, not yet running, server.
+pub struct Application {
+    server: Server,
+    port: u16,
+    services: Services,
+    /// The admin key created on this first start, if one was.
+    pub first_admin_key: Option<NewAdminKey>,
+}
+
+/// Connects to the database and brings the schema up to date.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::connect(settings.database_url.expose())
+        .await
+        .context("connecting to the database")?;
+    store.migrate().await.context("running database migrations")?;
+    Ok(store)
+}
+
+/// The senders configured by the settings (SMTP / webhook, or the outbox).
+pub fn delivery_from_settings(settings: &Settings) -> anyhow::Result<Delivery> {
+    Ok(Delivery {
+        email: EmailSender::from_settings(
+            settings.smtp_url.as_ref().map(|s| s.expose()),
+            &settings.email_from,
+            &settings.data_dir,
+        )?,
+        sms: SmsSender::from_settings(
+            settings.sms_webhook_url.as_ref().map(|s| s.expose()),
+            &settings.data_dir,
+        ),
+    })
+}
+
+/// The services over an open store.
+pub fn services(settings: &Settings, store: Store, clock: Clock, delivery: Delivery) -> Services {
+    Services {
+        store,
+        clock,
+        hasher: PasswordHasherPool::new(settings.hash_concurrency),
+        delivery,
+        region: settings.region.clone(),
+        public_url: settings.public_url.clone(),
+        auth_domain: settings.auth_domain.clone(),
+    }
+}
+
+impl Application {
+    /// Opens the store, ensures an admin key exists, and binds the listen address.
+    pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Application> {
+        let delivery = delivery_from_settings(&settings)?;
+        Self::build_with(settings, clock, delivery).await
+    }
+
+    /// Like [`Application::build`] with the delivery given (tests record messages).
+    pub async fn build_with(settings: Settings, clock: Clock, delivery: Delivery) -> anyhow::Result<Application> {
+        let store = open_store(&settings).await?;
+        let services = services(&settings, store.clone(), clock, delivery);
+        let keys = AdminKeys::new(settings.admin_key_pairs()?, store.clone());
+        let first_admin_key = admin_keys::ensure_first_key(&keys, &store, &settings.data_dir, services.now())
+            .await
+            .map_err(|e| anyhow::anyhow!("creating the first admin key: {e}"))?;
+        let listener = TcpListener::bind(&settings.listen)
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let api_state = web::Data::new(ApiState {
+            services: services.clone(),
+            admin_keys: keys,
+        });
+        let services_data = web::Data::new(services.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(middleware::from_fn(http::request_id::middleware))
+                .app_data(web::PayloadConfig::new(1024 * 1024))
+                .app_data(api_state.clone())
+                .app_data(services_data.clone())
+                .configure(http::health::configure)
+                .configure(api::configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        tracing::info!(port, database = services.store.backend(), "tessera listening");
+        Ok(Application {
+            server,
+            port,
+            services,
+            first_admin_key,
+        })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The services behind the server (tests use the clock and store directly).
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// A handle that can stop the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM (graceful: in-flight requests finish), then closes the store.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let store = self.services.store.clone();
+        let result = self.server.await;
+        store.close().await;
+        result
+    }
+}

@@ -1,0 +1,161 @@
+//! The only module that imports sqlx. [`Store`] holds a pool of SQLite or PostgreSQL
+//! connections, chosen by the database URL; each aggregate has its own file with the same
+//! methods on both backends. SQL is written once with `$1…` placeholders (in order of
+//! appearance) and runs on both through [`db_run!`]; it is split per backend only where the
+//! dialects differ.
+
+pub mod admin_keys;
+pub mod domains;
+pub mod pools;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A connection pool to the configured database.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same code against whichever backend the store holds. Inside, `$pool` is the
+/// backend's connection pool (or transaction), so `sqlx::query(SQL).bind(..).execute($pool)`
+/// type-checks for both.
+#[macro_export]
+macro_rules! db_run {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A storage failure, with unique-constraint violations singled out so services can turn them
+/// into domain errors (UsernameExists, GroupExists, …).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; the text names the index or columns.
+    #[error("unique constraint violated: {0}")]
+    Unique(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// True when this is a unique violation on the named index / column set.
+    pub fn is_unique_on(&self, name: &str) -> bool {
+        matches!(self, StoreError::Unique(target) if target.contains(name))
+    }
+}
+
+impl From<StoreError> for crate::domain::AuthError {
+    fn from(e: StoreError) -> Self {
+        crate::domain::AuthError::Internal(e.to_string())
+    }
+}
+
+/// Converts an sqlx error, recognising unique violations on both backends.
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e
+        && db.kind() == sqlx::error::ErrorKind::UniqueViolation
+    {
+        let target = db
+            .constraint()
+            .map(str::to_string)
+            .unwrap_or_else(|| db.message().to_string());
+        return StoreError::Unique(target);
+    }
+    StoreError::Database(e)
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl Store {
+    /// Connects to `sqlite://path` (file created if missing, WAL) or `postgres://…`.
+    pub async fn connect(url: &str) -> StoreResult<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Store::Postgres(pool))
+        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let file = path.split('?').next().unwrap_or(path);
+            if let Some(parent) = std::path::Path::new(file).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+            }
+            let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            Ok(Store::Sqlite(pool))
+        } else {
+            Err(StoreError::Database(sqlx::Error::Configuration(
+                "DATABASE_URL must start with sqlite:// or postgres://".into(),
+            )))
+        }
+    }
+
+    /// Brings the schema up to date (the migrations of the store's backend).
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Store::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Answers when the database is reachable (`/ready`).
+    pub async fn ping(&self) -> StoreResult<()> {
+        db_run!(self, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await.map_err(map_err)?;
+        });
+        Ok(())
+    }
+
+    /// Which backend this is, for logs.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection (graceful shutdown).
+    pub async fn close(&self) {
+        db_run!(self, |pool| pool.close().await)
+    }
+}
+
+/// Parses a JSON column, reporting corruption instead of panicking.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// Serialises a value for a JSON column.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Marks SQL assembled from this module's own constant fragments (column lists) as safe; never
+/// use it with text that came from a request.
+pub(crate) fn sql(text: String) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(text)
+}
