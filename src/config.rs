@@ -174,7 +174,9 @@ impl Settings {
             sms_webhook_url: env("TESSERA_SMS_WEBHOOK_URL")
                 .map(Secret::new)
                 .or(file.sms_webhook_url),
-            admin_keys: env("TESSERA_ADMIN_KEYS").map(Secret::new).or(file.admin_keys),
+            admin_keys: env("TESSERA_ADMIN_KEYS")
+                .map(Secret::new)
+                .or(file.admin_keys),
             log_format: env("TESSERA_LOG_FORMAT")
                 .or(file.log_format)
                 .unwrap_or_else(|| "text".into()),

@@ -4,6 +4,8 @@
 //! Dependencies point downward: doors (`api`, `http`) → `services` → (`crypto`, `store`,
 //! `delivery`) → `domain`.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod api;
 pub mod clock;
 pub mod config;

@@ -9,7 +9,11 @@ use tessera::services::admin_keys;
 use tessera::startup::{self, Application};
 
 #[derive(Parser)]
-#[command(name = "tessera", version, about = "A self-hosted user directory compatible with Amazon Cognito User Pools")]
+#[command(
+    name = "tessera",
+    version,
+    about = "A self-hosted user directory compatible with Amazon Cognito User Pools"
+)]
 struct Cli {
     /// TOML file with settings (environment variables TESSERA_* win over it).
     #[arg(long, global = true, env = "TESSERA_CONFIG")]
@@ -68,7 +72,9 @@ fn main() -> ExitCode {
 }
 
 fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -105,7 +111,12 @@ async fn run_command(command: Command, settings: Settings) -> anyhow::Result<()>
             }
             AdminKeyCommand::List => {
                 for key in store.list_admin_keys().await? {
-                    println!("{}\t{}\t{}", key.access_key_id, key.created_at / 1000, key.description);
+                    println!(
+                        "{}\t{}\t{}",
+                        key.access_key_id,
+                        key.created_at / 1000,
+                        key.description
+                    );
                 }
             }
             AdminKeyCommand::Revoke { access_key_id } => {

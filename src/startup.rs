@@ -29,7 +29,10 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let store = Store::connect(settings.database_url.expose())
         .await
         .context("connecting to the database")?;
-    store.migrate().await.context("running database migrations")?;
+    store
+        .migrate()
+        .await
+        .context("running database migrations")?;
     Ok(store)
 }
 
@@ -69,19 +72,25 @@ impl Application {
     }
 
     /// Like [`Application::build`] with the delivery given (tests record messages).
-    pub async fn build_with(settings: Settings, clock: Clock, delivery: Delivery) -> anyhow::Result<Application> {
+    pub async fn build_with(
+        settings: Settings,
+        clock: Clock,
+        delivery: Delivery,
+    ) -> anyhow::Result<Application> {
         let store = open_store(&settings).await?;
         let services = services(&settings, store.clone(), clock, delivery);
         let keys = AdminKeys::new(settings.admin_key_pairs()?, store.clone());
-        let first_admin_key = admin_keys::ensure_first_key(&keys, &store, &settings.data_dir, services.now())
-            .await
-            .map_err(|e| anyhow::anyhow!("creating the first admin key: {e}"))?;
+        let first_admin_key =
+            admin_keys::ensure_first_key(&keys, &store, &settings.data_dir, services.now())
+                .await
+                .map_err(|e| anyhow::anyhow!("creating the first admin key: {e}"))?;
         let listener = TcpListener::bind(&settings.listen)
             .with_context(|| format!("binding {}", settings.listen))?;
         let port = listener.local_addr()?.port();
         let api_state = web::Data::new(ApiState {
             services: services.clone(),
             admin_keys: keys,
+            signing_clock: Clock::System,
         });
         let services_data = web::Data::new(services.clone());
         let server = HttpServer::new(move || {
@@ -96,7 +105,11 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(10)
         .run();
-        tracing::info!(port, database = services.store.backend(), "tessera listening");
+        tracing::info!(
+            port,
+            database = services.store.backend(),
+            "tessera listening"
+        );
         Ok(Application {
             server,
             port,

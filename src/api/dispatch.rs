@@ -20,25 +20,54 @@ const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 pub struct ApiState {
     pub services: Services,
     pub admin_keys: AdminKeys,
+    /// The wall clock SigV4 timestamps are checked against. It is not the services' injected
+    /// clock: signatures are made by real clients with real time, even when tests move the
+    /// services' clock forward.
+    pub signing_clock: crate::clock::Clock,
 }
 
 /// Mounts `POST /` (and the CORS pre-flight browsers send before calling it).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::post().to(handle))
-        .route("/", web::method(actix_web::http::Method::OPTIONS).to(preflight));
+    cfg.route("/", web::post().to(handle)).route(
+        "/",
+        web::method(actix_web::http::Method::OPTIONS).to(preflight),
+    );
 }
 
 /// Actions Cognito serves without SigV4 (smithy `noAuth`): client-id or access-token based.
 const PUBLIC_ACTIONS: &[&str] = &[
-    "SignUp", "ConfirmSignUp", "ResendConfirmationCode", "ForgotPassword",
-    "ConfirmForgotPassword", "InitiateAuth", "RespondToAuthChallenge",
-    "GetTokensFromRefreshToken", "RevokeToken", "UpdateAuthEventFeedback", "GetUser",
-    "UpdateUserAttributes", "DeleteUserAttributes", "DeleteUser", "ChangePassword",
-    "GlobalSignOut", "GetUserAttributeVerificationCode", "VerifyUserAttribute",
-    "SetUserMFAPreference", "SetUserSettings", "GetUserAuthFactors", "AssociateSoftwareToken",
-    "VerifySoftwareToken", "StartWebAuthnRegistration", "CompleteWebAuthnRegistration",
-    "ListWebAuthnCredentials", "DeleteWebAuthnCredential", "ConfirmDevice", "GetDevice",
-    "ListDevices", "ForgetDevice", "UpdateDeviceStatus",
+    "SignUp",
+    "ConfirmSignUp",
+    "ResendConfirmationCode",
+    "ForgotPassword",
+    "ConfirmForgotPassword",
+    "InitiateAuth",
+    "RespondToAuthChallenge",
+    "GetTokensFromRefreshToken",
+    "RevokeToken",
+    "UpdateAuthEventFeedback",
+    "GetUser",
+    "UpdateUserAttributes",
+    "DeleteUserAttributes",
+    "DeleteUser",
+    "ChangePassword",
+    "GlobalSignOut",
+    "GetUserAttributeVerificationCode",
+    "VerifyUserAttribute",
+    "SetUserMFAPreference",
+    "SetUserSettings",
+    "GetUserAuthFactors",
+    "AssociateSoftwareToken",
+    "VerifySoftwareToken",
+    "StartWebAuthnRegistration",
+    "CompleteWebAuthnRegistration",
+    "ListWebAuthnCredentials",
+    "DeleteWebAuthnCredential",
+    "ConfirmDevice",
+    "GetDevice",
+    "ListDevices",
+    "ForgetDevice",
+    "UpdateDeviceStatus",
 ];
 
 /// True when `action` needs no signature.
@@ -84,7 +113,11 @@ fn with_cors(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
-async fn run(req: &HttpRequest, body: &[u8], state: &ApiState) -> Result<serde_json::Value, ApiError> {
+async fn run(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &ApiState,
+) -> Result<serde_json::Value, ApiError> {
     let target = req
         .headers()
         .get("x-amz-target")
@@ -97,9 +130,16 @@ async fn run(req: &HttpRequest, body: &[u8], state: &ApiState) -> Result<serde_j
         ));
     };
     tracing::Span::current().record("action", action);
+    if !IMPLEMENTED.contains(&action) {
+        return Err(ApiError::new(
+            "UnknownOperationException",
+            format!("Tessera does not support the operation {action}."),
+        ));
+    }
     if !is_public(action) {
         authenticate(req, body, state).await?;
     }
+    wire::check_json(body)?;
     let svc = &state.services;
     route(action, svc, body).await.unwrap_or_else(|| {
         Err(ApiError::new(
@@ -113,7 +153,12 @@ async fn authenticate(req: &HttpRequest, body: &[u8], state: &ApiState) -> Resul
     let headers: Vec<(String, String)> = req
         .headers()
         .iter()
-        .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let key_id = headers
         .iter()
@@ -131,7 +176,7 @@ async fn authenticate(req: &HttpRequest, body: &[u8], state: &ApiState) -> Resul
         headers,
         body,
     };
-    let verified = sigv4::verify(&signed, state.services.now(), |_| {
+    let verified = sigv4::verify(&signed, state.signing_clock.now(), |_| {
         secret.map(|s| s.expose().to_string())
     })?;
     tracing::Span::current().record("access_key_id", verified.access_key_id.as_str());
@@ -139,7 +184,11 @@ async fn authenticate(req: &HttpRequest, body: &[u8], state: &ApiState) -> Resul
 }
 
 /// Parses the body as `Req`, runs the action, serialises its response.
-async fn call<'a, Req, Resp, F, Fut>(svc: &'a Services, body: &[u8], action: F) -> Result<serde_json::Value, ApiError>
+async fn call<'a, Req, Resp, F, Fut>(
+    svc: &'a Services,
+    body: &[u8],
+    action: F,
+) -> Result<serde_json::Value, ApiError>
 where
     Req: DeserializeOwned,
     Resp: Serialize,

@@ -2,8 +2,8 @@
 //! `x-amzn-ErrorType` header, as AWS answers. Internal causes go to the log, never the client.
 
 use crate::domain::AuthError;
-use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
 
 /// An error as the wire shows it.
 #[derive(Debug, Clone)]
@@ -32,7 +32,10 @@ impl ApiError {
             .content_type("application/x-amz-json-1.1")
             .insert_header((
                 "x-amzn-ErrorType",
-                format!("{}:http://internal.amazon.com/coral/com.amazonaws.cognito.identity.idp.model/", self.type_name),
+                format!(
+                    "{}:http://internal.amazon.com/coral/com.amazonaws.cognito.identity.idp.model/",
+                    self.type_name
+                ),
             ))
             .json(serde_json::json!({ "__type": self.type_name, "message": self.message }))
     }

@@ -42,9 +42,12 @@ fn incomplete(message: &str) -> ApiError {
 
 /// Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
 pub fn parse_authorization(header: &str) -> Result<Authorization, ApiError> {
-    let rest = header.trim().strip_prefix("AWS4-HMAC-SHA256").ok_or_else(|| {
-        incomplete("Unsupported authorization type; only AWS4-HMAC-SHA256 is accepted.")
-    })?;
+    let rest = header
+        .trim()
+        .strip_prefix("AWS4-HMAC-SHA256")
+        .ok_or_else(|| {
+            incomplete("Unsupported authorization type; only AWS4-HMAC-SHA256 is accepted.")
+        })?;
     let (mut credential, mut signed, mut signature) = (None, None, None);
     for part in rest.split(',') {
         let part = part.trim();
@@ -84,7 +87,10 @@ pub fn parse_authorization(header: &str) -> Result<Authorization, ApiError> {
         date: scope[1].to_string(),
         region: scope[2].to_string(),
         service: scope[3].to_string(),
-        signed_headers: signed.split(';').map(|h| h.trim().to_ascii_lowercase()).collect(),
+        signed_headers: signed
+            .split(';')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect(),
         signature: signature.trim().to_string(),
     })
 }
@@ -141,7 +147,11 @@ fn canonical_query(query: &str) -> String {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().to_string();
+            let decode = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .to_string()
+            };
             (encode(&decode(k)), encode(&decode(v)))
         })
         .collect();
@@ -163,13 +173,21 @@ fn header_values(headers: &[(String, String)], name: &str) -> Option<String> {
 }
 
 /// The canonical request: method, path, query, signed headers and the body's hash.
-fn canonical_request(request: &SignedRequest<'_>, signed_headers: &[String], body_hash: &str) -> String {
+fn canonical_request(
+    request: &SignedRequest<'_>,
+    signed_headers: &[String],
+    body_hash: &str,
+) -> String {
     let mut canonical_headers = String::new();
     for name in signed_headers {
         let value = header_values(&request.headers, name).unwrap_or_default();
         canonical_headers.push_str(&format!("{name}:{value}\n"));
     }
-    let path = if request.path.is_empty() { "/" } else { request.path };
+    let path = if request.path.is_empty() {
+        "/"
+    } else {
+        request.path
+    };
     format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         request.method,
@@ -182,8 +200,16 @@ fn canonical_request(request: &SignedRequest<'_>, signed_headers: &[String], bod
 }
 
 /// The hex signature of a canonical request under the credential scope of `auth`.
-fn signature(secret: &str, auth: &Authorization, amz_date: &str, canonical_request: &str) -> String {
-    let scope = format!("{}/{}/{}/aws4_request", auth.date, auth.region, auth.service);
+fn signature(
+    secret: &str,
+    auth: &Authorization,
+    amz_date: &str,
+    canonical_request: &str,
+) -> String {
+    let scope = format!(
+        "{}/{}/{}/aws4_request",
+        auth.date, auth.region, auth.service
+    );
     let string_to_sign = format!(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         hex::encode(Sha256::digest(canonical_request.as_bytes()))
@@ -229,10 +255,15 @@ pub fn verify(
         }
     }
     let amz_date = header_values(&request.headers, "x-amz-date").ok_or_else(|| {
-        incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+        incomplete(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+        )
     })?;
-    let signed_at = parse_amz_date(&amz_date)
-        .ok_or_else(|| incomplete(&format!("Date must be in ISO-8601 'basic format'. Got '{amz_date}'.")))?;
+    let signed_at = parse_amz_date(&amz_date).ok_or_else(|| {
+        incomplete(&format!(
+            "Date must be in ISO-8601 'basic format'. Got '{amz_date}'."
+        ))
+    })?;
     if !amz_date.starts_with(&auth.date) {
         return Err(ApiError::new(
             "InvalidSignatureException",
@@ -269,7 +300,10 @@ pub fn verify(
     }
     let canonical = canonical_request(request, &auth.signed_headers, &body_hash);
     let expected = signature(&secret, &auth, &amz_date, &canonical);
-    if !constant_time_eq(expected.as_bytes(), auth.signature.to_ascii_lowercase().as_bytes()) {
+    if !constant_time_eq(
+        expected.as_bytes(),
+        auth.signature.to_ascii_lowercase().as_bytes(),
+    ) {
         return Err(ApiError::new(
             "InvalidSignatureException",
             "The request signature we calculated does not match the signature you provided. \
@@ -303,7 +337,8 @@ mod tests {
         .unwrap();
         assert_eq!(a.access_key_id, "AKID");
         assert_eq!(a.signed_headers, vec!["host", "x-amz-date"]);
-        let e = parse_authorization("AWS4-HMAC-SHA256 Credential=AKID/x/y/z/aws4_request").unwrap_err();
+        let e =
+            parse_authorization("AWS4-HMAC-SHA256 Credential=AKID/x/y/z/aws4_request").unwrap_err();
         assert_eq!(e.type_name, "IncompleteSignatureException");
     }
 
@@ -334,7 +369,12 @@ mod tests {
         let body_hash = hex::encode(Sha256::digest(b""));
         let canonical = canonical_request(&request, &auth.signed_headers, &body_hash);
         assert_eq!(
-            signature("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", &auth, "20150830T123600Z", &canonical),
+            signature(
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                &auth,
+                "20150830T123600Z",
+                &canonical
+            ),
             "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
         );
     }
@@ -356,6 +396,9 @@ mod tests {
             "Authorization".into(),
             "AWS4-HMAC-SHA256 Credential=A/20150830/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=x".into(),
         ));
-        assert_eq!(verify(&request, 0, |_| None).unwrap_err().type_name, "InvalidSignatureException");
+        assert_eq!(
+            verify(&request, 0, |_| None).unwrap_err().type_name,
+            "InvalidSignatureException"
+        );
     }
 }

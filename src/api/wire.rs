@@ -5,6 +5,22 @@
 use super::error::ApiError;
 use serde::de::DeserializeOwned;
 
+/// Fails with SerializationException unless the body is a JSON object (or empty).
+pub fn check_json(body: &[u8]) -> Result<(), ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        Ok(_) if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => Ok(()),
+        Ok(_) => Err(ApiError::serialization(
+            "Start of structure or map found where not expected.",
+        )),
+        Err(e) => Err(ApiError::serialization(format!(
+            "The request body is not valid JSON: {e}"
+        ))),
+    }
+}
+
 /// Parses a request body. An empty body counts as `{}`.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let body = if body.iter().all(u8::is_ascii_whitespace) {
@@ -69,7 +85,11 @@ mod tests {
         assert_eq!(e.type_name, "SerializationException");
         let e = parse::<R>(b"{}").unwrap_err();
         assert_eq!(e.type_name, "InvalidParameterException");
-        assert!(e.message.contains("Value null at 'userPoolId'"), "{}", e.message);
+        assert!(
+            e.message.contains("Value null at 'userPoolId'"),
+            "{}",
+            e.message
+        );
         let e = parse::<R>(br#"{"UserPoolId": 5}"#).unwrap_err();
         assert_eq!(e.type_name, "SerializationException");
         assert!(parse::<R>(br#"{"UserPoolId": "x"}"#).is_ok());

@@ -2,8 +2,8 @@
 //! blocking pool and bounded by a semaphore so a burst of sign-ins cannot exhaust memory.
 
 use crate::telemetry::spawn_blocking_in_span;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 

@@ -57,7 +57,11 @@ mod tests {
         let p = pool_id("local");
         assert!(p.starts_with("local_") && p.len() == 15);
         assert_eq!(client_id().len(), 26);
-        assert!(client_id().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(
+            client_id()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
         assert_eq!(client_secret().len(), 51);
         assert_eq!(access_key_id().len(), 20);
         assert_eq!(numeric_code(6).len(), 6);

@@ -19,8 +19,13 @@ pub struct Sms {
 /// Where SMS go.
 #[derive(Clone, Debug)]
 pub enum SmsSender {
-    Webhook { client: reqwest::Client, url: String },
-    Outbox { dir: PathBuf },
+    Webhook {
+        client: reqwest::Client,
+        url: String,
+    },
+    Outbox {
+        dir: PathBuf,
+    },
     Memory(Arc<Mutex<Vec<Sms>>>),
 }
 
@@ -62,7 +67,8 @@ impl SmsSender {
                     .await
                     .map_err(|e| DeliveryError(format!("outbox: {e}")))?;
                 let path = dir.join(format!("{}.sms.json", crate::crypto::random::uuid()));
-                let body = serde_json::to_vec_pretty(&sms).map_err(|e| DeliveryError(e.to_string()))?;
+                let body =
+                    serde_json::to_vec_pretty(&sms).map_err(|e| DeliveryError(e.to_string()))?;
                 tokio::fs::write(&path, body)
                     .await
                     .map_err(|e| DeliveryError(format!("outbox: {e}")))?;

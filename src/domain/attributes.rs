@@ -73,7 +73,13 @@ const STANDARD: &[(&str, &str, bool, u32, u32)] = &[
 pub const MAX_CUSTOM_ATTRIBUTES: usize = 50;
 
 /// The default description of a standard attribute, as DescribeUserPool shows it.
-fn standard_attribute(name: &str, kind: &str, mutable: bool, min: u32, max: u32) -> SchemaAttribute {
+fn standard_attribute(
+    name: &str,
+    kind: &str,
+    mutable: bool,
+    min: u32,
+    max: u32,
+) -> SchemaAttribute {
     let mut attr = SchemaAttribute {
         name: Some(name.to_string()),
         attribute_data_type: Some(kind.to_string()),
@@ -126,10 +132,7 @@ pub fn build_schema(requested: &[SchemaAttribute]) -> Result<Vec<SchemaAttribute
                 "Duplicate attribute name: {name}"
             )));
         }
-        if let Some(std_attr) = schema
-            .iter_mut()
-            .find(|a| a.name.as_deref() == Some(name))
-        {
+        if let Some(std_attr) = schema.iter_mut().find(|a| a.name.as_deref() == Some(name)) {
             apply_standard_override(std_attr, attr)?;
         } else {
             custom.push(validate_custom(attr)?);
@@ -168,7 +171,9 @@ pub fn add_custom(
 }
 
 fn is_custom(a: &SchemaAttribute) -> bool {
-    a.name.as_deref().is_some_and(|n| n.starts_with("custom:") || n.starts_with("dev:"))
+    a.name
+        .as_deref()
+        .is_some_and(|n| n.starts_with("custom:") || n.starts_with("dev:"))
 }
 
 fn apply_standard_override(
@@ -284,12 +289,18 @@ fn validate_custom(attr: &SchemaAttribute) -> Result<SchemaAttribute, AuthError>
     };
     match kind.as_str() {
         "String" => {
-            let c = attr.string_attribute_constraints.clone().unwrap_or_default();
+            let c = attr
+                .string_attribute_constraints
+                .clone()
+                .unwrap_or_default();
             check_string_constraints(&name, &c)?;
             out.string_attribute_constraints = Some(c);
         }
         "Number" => {
-            let c = attr.number_attribute_constraints.clone().unwrap_or_default();
+            let c = attr
+                .number_attribute_constraints
+                .clone()
+                .unwrap_or_default();
             let min = parse_bound(&name, "MinValue", c.min_value.as_deref())?;
             let max = parse_bound(&name, "MaxValue", c.max_value.as_deref())?;
             if let (Some(a), Some(b)) = (min, max)
@@ -322,7 +333,10 @@ pub fn check_values(
     kind: WriteKind,
 ) -> Result<(), AuthError> {
     for (name, value) in values {
-        let Some(attr) = schema.iter().find(|a| a.name.as_deref() == Some(name.as_str())) else {
+        let Some(attr) = schema
+            .iter()
+            .find(|a| a.name.as_deref() == Some(name.as_str()))
+        else {
             return Err(AuthError::InvalidParameter(format!(
                 "Attributes did not conform to the schema: {name}: Attribute does not exist in the schema."
             )));
@@ -481,8 +495,13 @@ mod tests {
         let mut a = custom("x", "String");
         a.required = Some(true);
         assert!(build_schema(&[a]).is_err());
-        let many: Vec<_> = (0..51).map(|i| custom(&format!("a{i}"), "Number")).collect();
-        assert!(matches!(build_schema(&many), Err(AuthError::LimitExceeded(_))));
+        let many: Vec<_> = (0..51)
+            .map(|i| custom(&format!("a{i}"), "Number"))
+            .collect();
+        assert!(matches!(
+            build_schema(&many),
+            Err(AuthError::LimitExceeded(_))
+        ));
     }
 
     #[test]

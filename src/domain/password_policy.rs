@@ -54,7 +54,12 @@ impl PasswordPolicy {
         let d = PasswordPolicy::default();
         let Some(i) = input else { return Ok(d) };
         let mut v = super::validate::Violations::new();
-        v.range("policies.passwordPolicy.minimumLength", i.minimum_length, 6, 99);
+        v.range(
+            "policies.passwordPolicy.minimumLength",
+            i.minimum_length,
+            6,
+            99,
+        );
         v.range(
             "policies.passwordPolicy.passwordHistorySize",
             i.password_history_size,

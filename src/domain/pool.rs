@@ -227,8 +227,16 @@ impl PoolSettings {
         v.finish()?;
         let alias = input.alias_attributes.clone().unwrap_or_default();
         let username_attrs = input.username_attributes.clone().unwrap_or_default();
-        check_subset("AliasAttributes", &alias, &["phone_number", "email", "preferred_username"])?;
-        check_subset("UsernameAttributes", &username_attrs, &["phone_number", "email"])?;
+        check_subset(
+            "AliasAttributes",
+            &alias,
+            &["phone_number", "email", "preferred_username"],
+        )?;
+        check_subset(
+            "UsernameAttributes",
+            &username_attrs,
+            &["phone_number", "email"],
+        )?;
         if !alias.is_empty() && !username_attrs.is_empty() {
             return Err(AuthError::InvalidParameter(
                 "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool"
@@ -236,9 +244,9 @@ impl PoolSettings {
             ));
         }
         let schema = attributes::build_schema(input.schema.as_deref().unwrap_or_default())?;
-        let preferred_required = schema.iter().any(|a| {
-            a.name.as_deref() == Some("preferred_username") && a.required == Some(true)
-        });
+        let preferred_required = schema
+            .iter()
+            .any(|a| a.name.as_deref() == Some("preferred_username") && a.required == Some(true));
         if preferred_required && alias.iter().any(|a| a == "preferred_username") {
             return Err(AuthError::InvalidParameter(
                 "preferred_username cannot be both required and an alias.".into(),
@@ -263,7 +271,10 @@ impl PoolSettings {
             ("AliasAttributes", input.alias_attributes.is_some()),
             ("UsernameAttributes", input.username_attributes.is_some()),
             ("Schema", input.schema.is_some()),
-            ("UsernameConfiguration", input.username_configuration.is_some()),
+            (
+                "UsernameConfiguration",
+                input.username_configuration.is_some(),
+            ),
         ];
         if let Some((name, _)) = fixed.iter().find(|(_, given)| *given) {
             return Err(AuthError::InvalidParameter(format!(
@@ -301,10 +312,30 @@ impl PoolSettings {
             input.user_pool_tier.as_deref(),
             &["LITE", "ESSENTIALS", "PLUS"],
         );
-        v.length("SmsVerificationMessage", input.sms_verification_message.as_deref(), 6, 140);
-        v.length("EmailVerificationMessage", input.email_verification_message.as_deref(), 6, 20000);
-        v.length("EmailVerificationSubject", input.email_verification_subject.as_deref(), 1, 140);
-        v.length("SmsAuthenticationMessage", input.sms_authentication_message.as_deref(), 6, 140);
+        v.length(
+            "SmsVerificationMessage",
+            input.sms_verification_message.as_deref(),
+            6,
+            140,
+        );
+        v.length(
+            "EmailVerificationMessage",
+            input.email_verification_message.as_deref(),
+            6,
+            20000,
+        );
+        v.length(
+            "EmailVerificationSubject",
+            input.email_verification_subject.as_deref(),
+            1,
+            140,
+        );
+        v.length(
+            "SmsAuthenticationMessage",
+            input.sms_authentication_message.as_deref(),
+            6,
+            140,
+        );
         if let Some(tags) = &input.user_pool_tags {
             v.count("UserPoolTags", Some(tags.len()), 0, 50);
             for (k, val) in tags {
@@ -325,33 +356,76 @@ impl PoolSettings {
                 t.default_email_option.as_deref(),
                 &["CONFIRM_WITH_LINK", "CONFIRM_WITH_CODE"],
             );
-            v.length("VerificationMessageTemplate.SmsMessage", t.sms_message.as_deref(), 6, 140);
-            v.length("VerificationMessageTemplate.EmailMessage", t.email_message.as_deref(), 6, 20000);
-            v.length("VerificationMessageTemplate.EmailSubject", t.email_subject.as_deref(), 1, 140);
+            v.length(
+                "VerificationMessageTemplate.SmsMessage",
+                t.sms_message.as_deref(),
+                6,
+                140,
+            );
+            v.length(
+                "VerificationMessageTemplate.EmailMessage",
+                t.email_message.as_deref(),
+                6,
+                20000,
+            );
+            v.length(
+                "VerificationMessageTemplate.EmailSubject",
+                t.email_subject.as_deref(),
+                1,
+                140,
+            );
         }
         let invite = input
             .admin_create_user_config
             .as_ref()
             .and_then(|c| c.invite_message_template.clone());
         if let Some(t) = &invite {
-            v.length("AdminCreateUserConfig.InviteMessageTemplate.SMSMessage", t.sms_message.as_deref(), 6, 140);
-            v.length("AdminCreateUserConfig.InviteMessageTemplate.EmailMessage", t.email_message.as_deref(), 6, 20000);
-            v.length("AdminCreateUserConfig.InviteMessageTemplate.EmailSubject", t.email_subject.as_deref(), 1, 140);
+            v.length(
+                "AdminCreateUserConfig.InviteMessageTemplate.SMSMessage",
+                t.sms_message.as_deref(),
+                6,
+                140,
+            );
+            v.length(
+                "AdminCreateUserConfig.InviteMessageTemplate.EmailMessage",
+                t.email_message.as_deref(),
+                6,
+                20000,
+            );
+            v.length(
+                "AdminCreateUserConfig.InviteMessageTemplate.EmailSubject",
+                t.email_subject.as_deref(),
+                1,
+                140,
+            );
         }
         v.range(
             "AdminCreateUserConfig.UnusedAccountValidityDays",
-            input.admin_create_user_config.as_ref().and_then(|c| c.unused_account_validity_days),
+            input
+                .admin_create_user_config
+                .as_ref()
+                .and_then(|c| c.unused_account_validity_days),
             0,
             365,
         );
         v.finish()?;
 
         let auto_verified = input.auto_verified_attributes.clone().unwrap_or_default();
-        check_subset("AutoVerifiedAttributes", &auto_verified, &["phone_number", "email"])?;
+        check_subset(
+            "AutoVerifiedAttributes",
+            &auto_verified,
+            &["phone_number", "email"],
+        )?;
         for (what, message) in [
             ("SmsVerificationMessage", &input.sms_verification_message),
-            ("EmailVerificationMessage", &input.email_verification_message),
-            ("SmsAuthenticationMessage", &input.sms_authentication_message),
+            (
+                "EmailVerificationMessage",
+                &input.email_verification_message,
+            ),
+            (
+                "SmsAuthenticationMessage",
+                &input.sms_authentication_message,
+            ),
         ] {
             if let Some(m) = message
                 && !m.contains("{####}")
@@ -363,7 +437,10 @@ impl PoolSettings {
         }
         let template = merge_verification_template(input)?;
         if let Some(t) = &invite {
-            for (what, message) in [("SMSMessage", &t.sms_message), ("EmailMessage", &t.email_message)] {
+            for (what, message) in [
+                ("SMSMessage", &t.sms_message),
+                ("EmailMessage", &t.email_message),
+            ] {
                 if let Some(m) = message
                     && !(m.contains("{username}") && m.contains("{####}"))
                 {
@@ -377,17 +454,26 @@ impl PoolSettings {
             check_recovery(r)?;
         }
         let policy = PasswordPolicy::from_input(
-            input.policies.as_ref().and_then(|p| p.password_policy.as_ref()),
+            input
+                .policies
+                .as_ref()
+                .and_then(|p| p.password_policy.as_ref()),
         )?;
         let admin = input.admin_create_user_config.clone().unwrap_or_default();
         Ok(PoolSettings {
             password_policy: policy,
-            sign_in_policy: input.policies.as_ref().and_then(|p| p.sign_in_policy.clone()),
+            sign_in_policy: input
+                .policies
+                .as_ref()
+                .and_then(|p| p.sign_in_policy.clone()),
             deletion_protection: input
                 .deletion_protection
                 .clone()
                 .unwrap_or_else(|| "INACTIVE".into()),
-            lambda_config: input.lambda_config.clone().unwrap_or_else(|| Value::Object(Default::default())),
+            lambda_config: input
+                .lambda_config
+                .clone()
+                .unwrap_or_else(|| Value::Object(Default::default())),
             auto_verified_attributes: auto_verified,
             alias_attributes: Vec::new(),
             username_attributes: Vec::new(),
@@ -397,7 +483,10 @@ impl PoolSettings {
             verification_message_template: template,
             sms_authentication_message: input.sms_authentication_message.clone(),
             user_attribute_update_settings: input.user_attribute_update_settings.clone(),
-            mfa_configuration: input.mfa_configuration.clone().unwrap_or_else(|| "OFF".into()),
+            mfa_configuration: input
+                .mfa_configuration
+                .clone()
+                .unwrap_or_else(|| "OFF".into()),
             device_configuration: input.device_configuration.clone(),
             email_configuration: input.email_configuration.clone().unwrap_or_default(),
             sms_configuration: input.sms_configuration.clone(),
@@ -411,7 +500,10 @@ impl PoolSettings {
             user_pool_add_ons: input.user_pool_add_ons.clone(),
             case_sensitive: true,
             account_recovery_setting: input.account_recovery_setting.clone(),
-            user_pool_tier: input.user_pool_tier.clone().unwrap_or_else(|| "ESSENTIALS".into()),
+            user_pool_tier: input
+                .user_pool_tier
+                .clone()
+                .unwrap_or_else(|| "ESSENTIALS".into()),
         })
     }
 }
@@ -429,7 +521,9 @@ fn check_subset(member: &str, given: &[String], allowed: &[&str]) -> Result<(), 
     }
     let mut seen = std::collections::BTreeSet::new();
     if !given.iter().all(|g| seen.insert(g)) {
-        return Err(AuthError::InvalidParameter(format!("{member} contains duplicates.")));
+        return Err(AuthError::InvalidParameter(format!(
+            "{member} contains duplicates."
+        )));
     }
     Ok(())
 }
@@ -443,8 +537,13 @@ fn lower_first(s: &str) -> String {
 
 /// Cognito keeps the legacy top-level messages and `VerificationMessageTemplate` in step: either
 /// may be given, and the template wins when both are.
-fn merge_verification_template(input: &PoolInput) -> Result<VerificationMessageTemplate, AuthError> {
-    let mut t = input.verification_message_template.clone().unwrap_or_default();
+fn merge_verification_template(
+    input: &PoolInput,
+) -> Result<VerificationMessageTemplate, AuthError> {
+    let mut t = input
+        .verification_message_template
+        .clone()
+        .unwrap_or_default();
     if t.sms_message.is_none() {
         t.sms_message = input.sms_verification_message.clone();
     }
@@ -454,7 +553,10 @@ fn merge_verification_template(input: &PoolInput) -> Result<VerificationMessageT
     if t.email_subject.is_none() {
         t.email_subject = input.email_verification_subject.clone();
     }
-    for (what, message) in [("SmsMessage", &t.sms_message), ("EmailMessage", &t.email_message)] {
+    for (what, message) in [
+        ("SmsMessage", &t.sms_message),
+        ("EmailMessage", &t.email_message),
+    ] {
         if let Some(m) = message
             && !m.contains("{####}")
         {
@@ -471,13 +573,19 @@ fn merge_verification_template(input: &PoolInput) -> Result<VerificationMessageT
                 .into(),
         ));
     }
-    t.sms_message.get_or_insert_with(|| DEFAULT_VERIFY_MESSAGE.to_string());
-    t.email_message.get_or_insert_with(|| DEFAULT_VERIFY_MESSAGE.to_string());
-    t.email_subject.get_or_insert_with(|| DEFAULT_VERIFY_SUBJECT.to_string());
-    t.email_message_by_link
-        .get_or_insert_with(|| "Please click the link below to verify your email address. {##Verify Email##} ".to_string());
-    t.email_subject_by_link.get_or_insert_with(|| "Your verification link".to_string());
-    t.default_email_option.get_or_insert_with(|| "CONFIRM_WITH_CODE".to_string());
+    t.sms_message
+        .get_or_insert_with(|| DEFAULT_VERIFY_MESSAGE.to_string());
+    t.email_message
+        .get_or_insert_with(|| DEFAULT_VERIFY_MESSAGE.to_string());
+    t.email_subject
+        .get_or_insert_with(|| DEFAULT_VERIFY_SUBJECT.to_string());
+    t.email_message_by_link.get_or_insert_with(|| {
+        "Please click the link below to verify your email address. {##Verify Email##} ".to_string()
+    });
+    t.email_subject_by_link
+        .get_or_insert_with(|| "Your verification link".to_string());
+    t.default_email_option
+        .get_or_insert_with(|| "CONFIRM_WITH_CODE".to_string());
     Ok(t)
 }
 
@@ -528,7 +636,12 @@ mod tests {
         assert_eq!(s.mfa_configuration, "OFF");
         assert_eq!(s.deletion_protection, "INACTIVE");
         assert!(s.case_sensitive);
-        assert_eq!(s.verification_message_template.default_email_option.as_deref(), Some("CONFIRM_WITH_CODE"));
+        assert_eq!(
+            s.verification_message_template
+                .default_email_option
+                .as_deref(),
+            Some("CONFIRM_WITH_CODE")
+        );
     }
 
     #[test]
@@ -548,8 +661,10 @@ mod tests {
         let u = s.for_update(&PoolInput::default()).unwrap();
         assert_eq!(u.mfa_configuration, "OFF");
         assert_eq!(u.username_attributes, vec!["email".to_string()]);
-        let mut bad = PoolInput::default();
-        bad.schema = Some(vec![]);
+        let bad = PoolInput {
+            schema: Some(vec![]),
+            ..Default::default()
+        };
         assert!(s.for_update(&bad).is_err());
     }
 

@@ -162,7 +162,8 @@ pub mod patterns {
     use regex::Regex;
     use std::sync::LazyLock;
 
-    pub static USER_POOL_ID: LazyLock<Regex> = LazyLock::new(|| super::pattern(r"^[\w-]+_[0-9a-zA-Z]+$"));
+    pub static USER_POOL_ID: LazyLock<Regex> =
+        LazyLock::new(|| super::pattern(r"^[\w-]+_[0-9a-zA-Z]+$"));
     pub static CLIENT_ID: LazyLock<Regex> = LazyLock::new(|| super::pattern(r"^[\w+]+$"));
     pub static POOL_NAME: LazyLock<Regex> = LazyLock::new(|| super::pattern(r"^[\w\s+=,.@-]+$"));
     pub static USERNAME: LazyLock<Regex> =
@@ -170,8 +171,11 @@ pub mod patterns {
     pub static GROUP_NAME: LazyLock<Regex> =
         LazyLock::new(|| super::pattern(r"^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$"));
     pub static PASSWORD: LazyLock<Regex> = LazyLock::new(|| super::pattern(r"^[\S]+(.*[\S]+)?$"));
-    pub static ARN: LazyLock<Regex> =
-        LazyLock::new(|| super::pattern(r"^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]*:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$"));
+    pub static ARN: LazyLock<Regex> = LazyLock::new(|| {
+        super::pattern(
+            r"^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]*:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$",
+        )
+    });
     pub static CLIENT_SECRET: LazyLock<Regex> = LazyLock::new(|| super::pattern(r"^[\w+]+$"));
     pub static RESOURCE_SERVER_ID: LazyLock<Regex> =
         LazyLock::new(|| super::pattern(r"^[\x21\x23-\x5B\x5D-\x7E]+$"));

@@ -14,11 +14,13 @@ async fn health() -> HttpResponse {
 
 async fn ready(svc: web::Data<Services>) -> HttpResponse {
     match svc.store.ping().await {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready", "database": svc.store.backend() })),
+        Ok(()) => HttpResponse::Ok()
+            .json(serde_json::json!({ "status": "ready", "database": svc.store.backend() })),
         Err(e) => {
             tracing::warn!(error = %e, "database not reachable");
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({ "status": "unavailable", "database": svc.store.backend() }))
+            HttpResponse::ServiceUnavailable().json(
+                serde_json::json!({ "status": "unavailable", "database": svc.store.backend() }),
+            )
         }
     }
 }

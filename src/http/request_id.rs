@@ -26,7 +26,11 @@ pub async fn middleware(
     let mut response = next.call(req).instrument(span.clone()).await?;
     let status = response.status().as_u16();
     span.in_scope(|| {
-        tracing::info!(status, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "request done")
+        tracing::info!(
+            status,
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request done"
+        )
     });
     if let Ok(value) = HeaderValue::from_str(&id) {
         response

@@ -4,8 +4,8 @@
 use crate::config::Secret;
 use crate::crypto::random;
 use crate::domain::AuthError;
-use crate::store::admin_keys::AdminKeyRow;
 use crate::store::Store;
+use crate::store::admin_keys::AdminKeyRow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -78,7 +78,8 @@ pub async fn ensure_first_key(
         return Ok(None);
     }
     let key = create(store, "created on first start", now).await?;
-    write_key_file(data_dir, &key).map_err(|e| AuthError::Internal(format!("writing admin key file: {e}")))?;
+    write_key_file(data_dir, &key)
+        .map_err(|e| AuthError::Internal(format!("writing admin key file: {e}")))?;
     Ok(Some(key))
 }
 

@@ -85,12 +85,13 @@ impl Store {
 
     pub async fn delete_domain(&self, pool_id: &str, domain: &str) -> StoreResult<bool> {
         db_run!(self, |db| {
-            let done = sqlx::query("DELETE FROM user_pool_domains WHERE pool_id = $1 AND domain = $2")
-                .bind(pool_id)
-                .bind(domain)
-                .execute(db)
-                .await
-                .map_err(map_err)?;
+            let done =
+                sqlx::query("DELETE FROM user_pool_domains WHERE pool_id = $1 AND domain = $2")
+                    .bind(pool_id)
+                    .bind(domain)
+                    .execute(db)
+                    .await
+                    .map_err(map_err)?;
             Ok(done.rows_affected() > 0)
         })
     }

@@ -9,7 +9,9 @@ pub mod domains;
 pub mod pools;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -88,12 +90,16 @@ impl Store {
                 .connect_with(options)
                 .await?;
             Ok(Store::Postgres(pool))
-        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             let file = path.split('?').next().unwrap_or(path);
             if let Some(parent) = std::path::Path::new(file).parent()
                 && !parent.as_os_str().is_empty()
             {
-                std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
             }
             let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
                 .create_if_missing(true)
@@ -125,7 +131,10 @@ impl Store {
     /// Answers when the database is reachable (`/ready`).
     pub async fn ping(&self) -> StoreResult<()> {
         db_run!(self, |pool| {
-            sqlx::query("SELECT 1").execute(pool).await.map_err(map_err)?;
+            sqlx::query("SELECT 1")
+                .execute(pool)
+                .await
+                .map_err(map_err)?;
         });
         Ok(())
     }

@@ -49,11 +49,13 @@ impl Store {
 
     pub async fn get_pool(&self, id: &str) -> StoreResult<Option<UserPool>> {
         let row = db_run!(self, |db| {
-            sqlx::query_as::<_, PoolRow>(sql(format!("SELECT {COLUMNS} FROM user_pools WHERE id = $1")))
-                .bind(id)
-                .fetch_optional(db)
-                .await
-                .map_err(map_err)?
+            sqlx::query_as::<_, PoolRow>(sql(format!(
+                "SELECT {COLUMNS} FROM user_pools WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(db)
+            .await
+            .map_err(map_err)?
         });
         row.map(PoolRow::into_pool).transpose()
     }

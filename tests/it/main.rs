@@ -1,1 +1,12 @@
-fn main(){}
+//! The one integration-test binary. Every test boots the real server on port 0 against a fresh
+//! SQLite file AND a fresh PostgreSQL database (see `helpers`), and drives it with real clients:
+//! the AWS SDK for Rust (SigV4-signed) and raw HTTP for what SDKs refuse to send.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
+mod helpers;
+mod smtp_sink;
+
+mod api_pools;
+mod api_protocol;
+mod api_sigv4;

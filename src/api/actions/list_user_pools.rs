@@ -20,7 +20,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
     v.range("MaxResults", Some(req.max_results), 1, 60);
     v.finish()?;
     let (found, next) = pools::list_pools(svc, req.max_results, req.next_token.as_deref()).await?;
-    let mut out = json!({ "UserPools": found.iter().map(user_pool_description).collect::<Vec<_>>() });
+    let mut out =
+        json!({ "UserPools": found.iter().map(user_pool_description).collect::<Vec<_>>() });
     if let Some(token) = next {
         out["NextToken"] = json!(token);
     }

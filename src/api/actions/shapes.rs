@@ -32,7 +32,11 @@ pub fn user_pool_type(d: &PoolDescription) -> Value {
     put(&mut m, "CreationDate", epoch(p.created_at));
     put(&mut m, "SchemaAttributes", &s.schema);
     if !s.auto_verified_attributes.is_empty() {
-        put(&mut m, "AutoVerifiedAttributes", &s.auto_verified_attributes);
+        put(
+            &mut m,
+            "AutoVerifiedAttributes",
+            &s.auto_verified_attributes,
+        );
     }
     if !s.alias_attributes.is_empty() {
         put(&mut m, "AliasAttributes", &s.alias_attributes);
@@ -40,12 +44,36 @@ pub fn user_pool_type(d: &PoolDescription) -> Value {
     if !s.username_attributes.is_empty() {
         put(&mut m, "UsernameAttributes", &s.username_attributes);
     }
-    put(&mut m, "SmsVerificationMessage", &s.sms_verification_message);
-    put(&mut m, "EmailVerificationMessage", &s.email_verification_message);
-    put(&mut m, "EmailVerificationSubject", &s.email_verification_subject);
-    put(&mut m, "VerificationMessageTemplate", &s.verification_message_template);
-    put(&mut m, "SmsAuthenticationMessage", &s.sms_authentication_message);
-    put(&mut m, "UserAttributeUpdateSettings", &s.user_attribute_update_settings);
+    put(
+        &mut m,
+        "SmsVerificationMessage",
+        &s.sms_verification_message,
+    );
+    put(
+        &mut m,
+        "EmailVerificationMessage",
+        &s.email_verification_message,
+    );
+    put(
+        &mut m,
+        "EmailVerificationSubject",
+        &s.email_verification_subject,
+    );
+    put(
+        &mut m,
+        "VerificationMessageTemplate",
+        &s.verification_message_template,
+    );
+    put(
+        &mut m,
+        "SmsAuthenticationMessage",
+        &s.sms_authentication_message,
+    );
+    put(
+        &mut m,
+        "UserAttributeUpdateSettings",
+        &s.user_attribute_update_settings,
+    );
     put(&mut m, "MfaConfiguration", &s.mfa_configuration);
     put(&mut m, "DeviceConfiguration", &s.device_configuration);
     put(&mut m, "EstimatedNumberOfUsers", d.estimated_users);
@@ -56,8 +84,16 @@ pub fn user_pool_type(d: &PoolDescription) -> Value {
     put(&mut m, "CustomDomain", &d.custom_domain);
     put(&mut m, "AdminCreateUserConfig", &s.admin_create_user_config);
     put(&mut m, "UserPoolAddOns", &s.user_pool_add_ons);
-    put(&mut m, "UsernameConfiguration", json!({ "CaseSensitive": s.case_sensitive }));
-    put(&mut m, "AccountRecoverySetting", &s.account_recovery_setting);
+    put(
+        &mut m,
+        "UsernameConfiguration",
+        json!({ "CaseSensitive": s.case_sensitive }),
+    );
+    put(
+        &mut m,
+        "AccountRecoverySetting",
+        &s.account_recovery_setting,
+    );
     put(&mut m, "UserPoolTier", &s.user_pool_tier);
     Value::Object(m)
 }

@@ -47,8 +47,14 @@ pub async fn describe_pool(svc: &Services, pool_id: &str) -> Result<PoolDescript
     let pool = svc.require_pool(pool_id).await?;
     let estimated_users = svc.store.count_users(pool_id).await?;
     let domains = svc.store.domains_of_pool(pool_id).await?;
-    let domain = domains.iter().find(|d| d.kind == "prefix").map(|d| d.domain.clone());
-    let custom_domain = domains.iter().find(|d| d.kind == "custom").map(|d| d.domain.clone());
+    let domain = domains
+        .iter()
+        .find(|d| d.kind == "prefix")
+        .map(|d| d.domain.clone());
+    let custom_domain = domains
+        .iter()
+        .find(|d| d.kind == "custom")
+        .map(|d| d.domain.clone());
     Ok(PoolDescription {
         arn: svc.pool_arn(&pool.id),
         pool,

@@ -1,0 +1,312 @@
+//! Boots the real server for a test: port 0, a fresh database (SQLite file in a temporary
+//! directory, or a new PostgreSQL database), a local SMTP sink, a fixed clock, and a known admin
+//! key; and builds the clients that talk to it.
+
+use aws_sdk_cognitoidentityprovider as cognito;
+use cognito::config::{BehaviorVersion, Credentials, Region};
+use std::sync::OnceLock;
+use tessera::clock::Clock;
+use tessera::config::{FileSettings, Settings};
+use tessera::services::Services;
+use tessera::startup::Application;
+
+pub use crate::smtp_sink::SmtpSink;
+
+pub const ADMIN_KEY_ID: &str = "AKIATESSERATEST00001";
+pub const ADMIN_SECRET: &str = "tessera-test-secret-key-0000000000000000";
+
+/// Which database a test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one `#[tokio::test]` per backend for each named `async fn(Backend)`.
+#[macro_export]
+macro_rules! both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+/// A running server and the clients for it.
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    /// AWS SDK client signing with the admin key.
+    pub cognito: cognito::Client,
+    /// Plain HTTP client for raw requests.
+    pub http: reqwest::Client,
+    pub services: Services,
+    pub smtp: SmtpSink,
+    pub database_url: String,
+    pub data_dir: std::path::PathBuf,
+    handle: actix_web::dev::ServerHandle,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sends the stop command now; the server thread finishes on its own.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// Options for [`spawn_app_with`].
+#[derive(Default)]
+pub struct AppOptions {
+    /// Reuse this database URL and data directory (restart tests).
+    pub database_url: Option<String>,
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Extra environment-style settings.
+    pub env: Vec<(String, String)>,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, AppOptions::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
+    let (dir, data_dir) = match options.data_dir {
+        Some(d) => (None, d),
+        None => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().to_path_buf();
+            (Some(dir), path)
+        }
+    };
+    let database_url = match options.database_url {
+        Some(url) => url,
+        None => match backend {
+            Backend::Sqlite => format!("sqlite://{}", data_dir.join("tessera.db").display()),
+            Backend::Postgres => fresh_postgres_database().await,
+        },
+    };
+    let smtp = SmtpSink::start();
+    let mut env: Vec<(String, String)> = vec![
+        ("TESSERA_LISTEN".into(), "127.0.0.1:0".into()),
+        ("DATABASE_URL".into(), database_url.clone()),
+        ("TESSERA_DATA_DIR".into(), data_dir.display().to_string()),
+        ("TESSERA_SMTP_URL".into(), smtp.url()),
+        (
+            "TESSERA_EMAIL_FROM".into(),
+            "Tessera <no-reply@tessera.test>".into(),
+        ),
+        (
+            "TESSERA_ADMIN_KEYS".into(),
+            format!("{ADMIN_KEY_ID}:{ADMIN_SECRET}"),
+        ),
+        ("TESSERA_HASH_CONCURRENCY".into(), "2".into()),
+    ];
+    env.extend(options.env);
+    let lookup = move |name: &str| {
+        env.iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let settings = Settings::resolve(FileSettings::default(), lookup).unwrap();
+    let clock = Clock::fixed(Clock::System.now());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let app = match Application::build(settings, clock).await {
+                Ok(app) => app,
+                Err(e) => {
+                    tx.send(Err(format!("{e:#}"))).unwrap();
+                    return;
+                }
+            };
+            tx.send(Ok((app.port(), app.services().clone(), app.handle())))
+                .unwrap();
+            app.run_until_stopped().await.unwrap();
+        });
+    });
+    let (port, services, handle) = tokio::task::spawn_blocking(move || rx.recv().unwrap())
+        .await
+        .unwrap()
+        .unwrap_or_else(|e| panic!("server did not start: {e}"));
+    let address = format!("http://127.0.0.1:{port}");
+    TestApp {
+        cognito: sdk_client(&address, ADMIN_KEY_ID, ADMIN_SECRET),
+        http: reqwest::Client::new(),
+        address,
+        port,
+        services,
+        smtp,
+        database_url,
+        data_dir,
+        handle,
+        _dir: dir,
+    }
+}
+
+/// An AWS SDK client for the server at `address`, signing with the given key pair.
+pub fn sdk_client(address: &str, key_id: &str, secret: &str) -> cognito::Client {
+    let config = cognito::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("local"))
+        .credentials_provider(Credentials::new(
+            key_id,
+            secret,
+            None,
+            None,
+            "tessera-tests",
+        ))
+        .endpoint_url(address)
+        .retry_config(cognito::config::retry::RetryConfig::disabled())
+        .build();
+    cognito::Client::from_conf(config)
+}
+
+impl TestApp {
+    /// Sends a raw JSON API request (no signature) and returns status and parsed body.
+    pub async fn raw(&self, action: &str, body: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .http
+            .post(&self.address)
+            .header("content-type", "application/x-amz-json-1.1")
+            .header(
+                "x-amz-target",
+                format!("AWSCognitoIdentityProviderService.{action}"),
+            )
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+
+    /// Creates a pool with default settings and returns its id.
+    pub async fn create_pool(&self, name: &str) -> String {
+        self.cognito
+            .create_user_pool()
+            .pool_name(name)
+            .send()
+            .await
+            .unwrap()
+            .user_pool
+            .unwrap()
+            .id
+            .unwrap()
+    }
+}
+
+/// The `__type` of an SDK error (e.g. `ResourceNotFoundException`).
+pub fn error_code<E, R>(e: &cognito::error::SdkError<E, R>) -> String
+where
+    E: cognito::error::ProvideErrorMetadata,
+{
+    match e {
+        cognito::error::SdkError::ServiceError(s) => s.err().code().unwrap_or("<none>").to_string(),
+        other => format!("not a service error: {other}"),
+    }
+}
+
+/// The error message of an SDK error.
+pub fn error_message<E, R>(e: &cognito::error::SdkError<E, R>) -> String
+where
+    E: cognito::error::ProvideErrorMetadata,
+{
+    match e {
+        cognito::error::SdkError::ServiceError(s) => {
+            s.err().message().unwrap_or_default().to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+/// Asserts that an SDK call failed with the given `__type`.
+#[macro_export]
+macro_rules! assert_aws_error {
+    ($result:expr, $code:expr) => {{
+        match $result {
+            Ok(_) => panic!("expected {} but the call succeeded", $code),
+            Err(e) => {
+                let code = $crate::helpers::error_code(&e);
+                assert_eq!(
+                    code,
+                    $code,
+                    "message: {}",
+                    $crate::helpers::error_message(&e)
+                );
+                $crate::helpers::error_message(&e)
+            }
+        }
+    }};
+}
+
+/// The PostgreSQL server URL for tests (`TESSERA_TEST_POSTGRES_URL`, set by tests/run.sh).
+fn postgres_admin_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        std::env::var("TESSERA_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+            panic!(
+                "TESSERA_TEST_POSTGRES_URL is not set: run the suite with `bash tests/run.sh`, \
+                 which starts PostgreSQL, or point it at a server where the user may create databases"
+            )
+        })
+    })
+}
+
+/// Creates an empty database for one test and returns its URL.
+async fn fresh_postgres_database() -> String {
+    use sqlx::Connection;
+    let admin = postgres_admin_url();
+    let name = format!("tessera_t_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let mut url = url::Url::parse(admin).unwrap();
+    url.set_path(&name);
+    url.to_string()
+}
+
+/// An SDK interceptor that replaces the request body before it is signed, so tests can send
+/// correctly signed requests the SDK itself would refuse to build (missing members, unknown
+/// members, wrong types).
+#[derive(Debug, Clone)]
+pub struct ReplaceBody(pub String);
+
+impl cognito::config::Intercept for ReplaceBody {
+    fn name(&self) -> &'static str {
+        "ReplaceBody"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut cognito::config::interceptors::BeforeTransmitInterceptorContextMut<'_>,
+        _components: &cognito::config::RuntimeComponents,
+        _cfg: &mut cognito::config::ConfigBag,
+    ) -> Result<(), cognito::error::BoxError> {
+        let request = context.request_mut();
+        let len = self.0.len().to_string();
+        request.headers_mut().insert("content-length", len);
+        *request.body_mut() = aws_smithy_types::body::SdkBody::from(self.0.clone());
+        Ok(())
+    }
+}
