@@ -50,7 +50,8 @@ DO \$\$ BEGIN
   END IF;
 END \$\$;
 SQL
-  # Drop databases left behind by earlier runs.
+  # Drop databases left behind by earlier runs (ones still in use, by a run going on in
+  # another checkout, refuse to drop and are kept).
   as_postgres psql -q -p "$port" -d postgres -At \
     -c "SELECT datname FROM pg_database WHERE datname LIKE 'tessera_t_%'" | while read -r db; do
       as_postgres psql -q -p "$port" -d postgres -c "DROP DATABASE IF EXISTS \"$db\"" >/dev/null || true
