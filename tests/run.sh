@@ -59,7 +59,52 @@ SQL
   export TESSERA_TEST_POSTGRES_URL="postgres://$role:$role@127.0.0.1:$port/postgres"
 }
 
-ensure_postgres
-echo "tests/run.sh: PostgreSQL at ${TESSERA_TEST_POSTGRES_URL%%@*}@…" >&2 | sed 's/:[^:@]*@/:***@/' >&2 || true
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 
-cargo test --locked -- "$@"
+# The boto3 client suite (tests/clients/*.py) against the real binary, once per database.
+run_python_clients() {
+  local venv=target/test-venv
+  if ! "$venv/bin/python" -c 'import boto3' 2>/dev/null; then
+    python3 -m venv "$venv" || fail "could not create a Python virtual environment"
+    "$venv/bin/pip" install -q 'boto3>=1.34' || fail "could not install boto3"
+  fi
+  cargo build --locked --bin tessera
+  local status=0 backend dir port url pid db
+  for backend in sqlite postgres; do
+    dir=$(mktemp -d)
+    port=$(free_port)
+    url="sqlite://$dir/tessera.db"
+    if [ "$backend" = postgres ]; then
+      db="tessera_t_boto3_$$"
+      psql -q "$TESSERA_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null \
+        || fail "could not create the PostgreSQL database for the boto3 suite"
+      url="${TESSERA_TEST_POSTGRES_URL%/*}/$db"
+    fi
+    TESSERA_LISTEN="127.0.0.1:$port" TESSERA_DATA_DIR="$dir" DATABASE_URL="$url" \
+      target/debug/tessera serve >"$dir/server.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 100); do
+      curl -sf "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+    echo "tests/run.sh: boto3 suite on $backend" >&2
+    TESSERA_URL="http://127.0.0.1:$port" TESSERA_DATA_DIR="$dir" \
+      "$venv/bin/python" tests/clients/boto3_admin.py || { status=1; tail -n 30 "$dir/server.log" >&2; }
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+    rm -rf "$dir"
+  done
+  return $status
+}
+
+ensure_postgres
+
+if [ $# -eq 0 ]; then
+  cargo test --locked
+  run_python_clients
+elif [ "$*" = boto3 ]; then
+  run_python_clients
+else
+  cargo test --locked -- "$@"
+fi
