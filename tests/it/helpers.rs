@@ -270,6 +270,15 @@ fn postgres_admin_url() -> &'static str {
     })
 }
 
+/// A database URL for a test that runs the binary itself: an SQLite file under `dir/data`, or
+/// a fresh PostgreSQL database.
+pub async fn fresh_database_url(backend: Backend, dir: &std::path::Path) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.join("data/tessera.db").display()),
+        Backend::Postgres => fresh_postgres_database().await,
+    }
+}
+
 /// Creates an empty database for one test and returns its URL.
 async fn fresh_postgres_database() -> String {
     use sqlx::Connection;

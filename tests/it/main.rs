@@ -10,3 +10,4 @@ mod smtp_sink;
 mod api_pools;
 mod api_protocol;
 mod api_sigv4;
+mod cli;
