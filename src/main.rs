@@ -1,4 +1,5 @@
-//! The `tessera` command: `serve` (the default), `migrate`, `admin-key create|list|revoke`.
+//! The `tessera` command: `serve` (the default), `migrate`, `apply FILE.yaml`,
+//! `admin-key create|list|revoke`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -28,6 +29,9 @@ enum Command {
     Serve,
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Create or update pools, clients, groups, resource servers and domains to match a YAML
+    /// stack file (idempotent).
+    Apply { file: PathBuf },
     /// Manage the SigV4 access keys of the admin API.
     AdminKey {
         #[command(subcommand)]
@@ -98,6 +102,20 @@ async fn run_command(command: Command, settings: Settings) -> anyhow::Result<()>
     match command {
         Command::Serve => unreachable_serve(),
         Command::Migrate => println!("database schema is up to date ({})", store.backend()),
+        Command::Apply { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let stack: tessera::domain::stack::Stack = serde_yaml::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let delivery = startup::delivery_from_settings(&settings)?;
+            let services = startup::services(&settings, store.clone(), Clock::System, delivery);
+            let changes = tessera::services::apply::apply(&services, stack)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            for change in changes {
+                println!("{change}");
+            }
+        }
         Command::AdminKey { action } => match action {
             AdminKeyCommand::Create { description } => {
                 let key = admin_keys::create(&store, &description, now)

@@ -5,6 +5,7 @@ pub mod attributes;
 pub mod error;
 pub mod password_policy;
 pub mod pool;
+pub mod stack;
 pub mod validate;
 
 pub use error::AuthError;

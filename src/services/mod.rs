@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod admin_keys;
+pub mod apply;
 
 use crate::clock::{Clock, Millis};
 use crate::crypto::password::PasswordHasherPool;

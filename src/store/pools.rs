@@ -105,6 +105,20 @@ impl Store {
         rows.into_iter().map(PoolRow::into_pool).collect()
     }
 
+    /// Pools with exactly this name (names are not unique in Cognito).
+    pub async fn find_pools_by_name(&self, name: &str) -> StoreResult<Vec<UserPool>> {
+        let rows = db_run!(self, |db| {
+            sqlx::query_as::<_, PoolRow>(sql(format!(
+                "SELECT {COLUMNS} FROM user_pools WHERE name = $1 ORDER BY id"
+            )))
+            .bind(name)
+            .fetch_all(db)
+            .await
+            .map_err(map_err)?
+        });
+        rows.into_iter().map(PoolRow::into_pool).collect()
+    }
+
     /// Number of users in a pool (DescribeUserPool's EstimatedNumberOfUsers).
     pub async fn count_users(&self, pool_id: &str) -> StoreResult<i64> {
         db_run!(self, |db| {

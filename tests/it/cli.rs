@@ -10,7 +10,11 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_tessera");
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Server {
@@ -53,15 +57,24 @@ fn start(dir: &std::path::Path, database_url: &str) -> Server {
         }
     }
     eprintln!("start to ready: {:?}", started.elapsed());
-    assert!(stdout.iter().any(|l| l.starts_with("Tessera is ready")), "{stdout:?}");
+    assert!(
+        stdout.iter().any(|l| l.starts_with("Tessera is ready")),
+        "{stdout:?}"
+    );
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, stdout, address: format!("http://127.0.0.1:{port}") }
+    Server {
+        child,
+        stdout,
+        address: format!("http://127.0.0.1:{port}"),
+    }
 }
 
 fn key_from(lines: &[String]) -> Option<(String, String)> {
     let find = |prefix: &str| {
-        lines.iter().find_map(|l| l.trim().strip_prefix(prefix).map(str::to_string))
+        lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(str::to_string))
     };
     Some((find("AWS_ACCESS_KEY_ID=")?, find("AWS_SECRET_ACCESS_KEY=")?))
 }
@@ -81,8 +94,15 @@ async fn first_start_creates_an_admin_key(db: Backend) {
         assert_eq!(mode, 0o600);
     }
     let client = sdk_client(&server.address, &key_id, &secret);
-    client.create_user_pool().pool_name("cli").send().await.unwrap();
-    let ready = reqwest::get(format!("{}/ready", server.address)).await.unwrap();
+    client
+        .create_user_pool()
+        .pool_name("cli")
+        .send()
+        .await
+        .unwrap();
+    let ready = reqwest::get(format!("{}/ready", server.address))
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
     drop(server);
 
@@ -103,7 +123,11 @@ async fn sigterm_stops_gracefully(db: Backend) {
     let url = fresh_database_url(db, dir.path()).await;
     let mut server = start(dir.path(), &url);
     let pid = server.child.id();
-    let killed = Command::new("kill").arg("-TERM").arg(pid.to_string()).status().unwrap();
+    let killed = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
     assert!(killed.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
@@ -111,7 +135,10 @@ async fn sigterm_stops_gracefully(db: Backend) {
             assert!(status.success(), "exit status {status:?}");
             break;
         }
-        assert!(Instant::now() < deadline, "server did not stop after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "server did not stop after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -127,7 +154,10 @@ async fn admin_key_commands(db: Backend) {
             .env("RUST_LOG", "warn")
             .output()
             .unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
     };
     let (ok, out) = run(&["migrate"]);
     assert!(ok, "{out}");
@@ -140,9 +170,17 @@ async fn admin_key_commands(db: Backend) {
     assert!(!listed.contains(&secret), "list must never show secrets");
 
     let server = start(dir.path(), &url);
-    assert!(key_from(&server.stdout).is_none(), "a key exists, so none is generated");
+    assert!(
+        key_from(&server.stdout).is_none(),
+        "a key exists, so none is generated"
+    );
     let client = sdk_client(&server.address, &key_id, &secret);
-    client.list_user_pools().max_results(1).send().await.unwrap();
+    client
+        .list_user_pools()
+        .max_results(1)
+        .send()
+        .await
+        .unwrap();
 
     let (ok, _) = run(&["admin-key", "revoke", &key_id]);
     assert!(ok);
