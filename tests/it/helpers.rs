@@ -10,6 +10,7 @@ use tessera::config::{FileSettings, Settings};
 use tessera::services::Services;
 use tessera::startup::Application;
 
+pub use crate::sms_sink::SmsSink;
 pub use crate::smtp_sink::SmtpSink;
 
 pub const ADMIN_KEY_ID: &str = "AKIATESSERATEST00001";
@@ -55,6 +56,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub services: Services,
     pub smtp: SmtpSink,
+    /// Receives what the server sends to its SMS webhook.
+    pub sms: SmsSink,
     pub database_url: String,
     pub data_dir: std::path::PathBuf,
     handle: actix_web::dev::ServerHandle,
@@ -99,11 +102,13 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
         },
     };
     let smtp = SmtpSink::start();
+    let sms = SmsSink::start();
     let mut env: Vec<(String, String)> = vec![
         ("TESSERA_LISTEN".into(), "127.0.0.1:0".into()),
         ("DATABASE_URL".into(), database_url.clone()),
         ("TESSERA_DATA_DIR".into(), data_dir.display().to_string()),
         ("TESSERA_SMTP_URL".into(), smtp.url()),
+        ("TESSERA_SMS_WEBHOOK_URL".into(), sms.url()),
         (
             "TESSERA_EMAIL_FROM".into(),
             "Tessera <no-reply@tessera.test>".into(),
@@ -150,6 +155,7 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
         port,
         services,
         smtp,
+        sms,
         database_url,
         data_dir,
         handle,

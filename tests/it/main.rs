@@ -6,6 +6,7 @@
 
 mod helpers;
 mod smtp_sink;
+mod sms_sink;
 
 mod api_pools;
 mod api_protocol;
