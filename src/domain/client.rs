@@ -160,17 +160,17 @@ impl ClientSettings {
         v.range("AuthSessionValidity", input.auth_session_validity, 3, 15);
         if let Some(u) = &input.token_validity_units {
             v.one_of(
-                "TokenValidityUnits.AccessToken",
+                "TokenValidityUnits.accessToken",
                 u.access_token.as_deref(),
                 token_validity::UNITS,
             );
             v.one_of(
-                "TokenValidityUnits.IdToken",
+                "TokenValidityUnits.idToken",
                 u.id_token.as_deref(),
                 token_validity::UNITS,
             );
             v.one_of(
-                "TokenValidityUnits.RefreshToken",
+                "TokenValidityUnits.refreshToken",
                 u.refresh_token.as_deref(),
                 token_validity::UNITS,
             );
@@ -182,12 +182,12 @@ impl ClientSettings {
         );
         if let Some(r) = &input.refresh_token_rotation {
             v.one_of(
-                "RefreshTokenRotation.Feature",
+                "RefreshTokenRotation.feature",
                 Some(&r.feature),
                 &["ENABLED", "DISABLED"],
             );
             v.range(
-                "RefreshTokenRotation.RetryGracePeriodSeconds",
+                "RefreshTokenRotation.retryGracePeriodSeconds",
                 r.retry_grace_period_seconds,
                 0,
                 60,

@@ -74,15 +74,15 @@ pub fn check_input(
     );
     v.count("Scopes", input.scopes.as_ref().map(Vec::len), 0, 100);
     for scope in input.scopes.iter().flatten() {
-        v.length("Scopes.member.ScopeName", Some(&scope.scope_name), 1, 256);
+        v.length("Scopes.member.scopeName", Some(&scope.scope_name), 1, 256);
         v.pattern(
-            "Scopes.member.ScopeName",
+            "Scopes.member.scopeName",
             Some(&scope.scope_name),
             &patterns::SCOPE_NAME,
             r"[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+",
         );
         v.length(
-            "Scopes.member.ScopeDescription",
+            "Scopes.member.scopeDescription",
             Some(&scope.scope_description),
             1,
             256,

@@ -7,6 +7,10 @@
 mod helpers;
 mod smtp_sink;
 
+mod api_client_rules;
+mod api_clients;
+mod api_domains;
 mod api_pools;
 mod api_protocol;
+mod api_resource_servers;
 mod api_sigv4;
