@@ -5,6 +5,7 @@
 
 use super::AuthError;
 use super::attributes::SchemaAttribute;
+use super::auth_flows;
 use super::client_oauth;
 use super::token_validity::{self, TokenValidityUnits, TokenValidityUnitsInput};
 use super::validate::{Violations, patterns};
@@ -104,28 +105,6 @@ pub struct ClientContext<'a> {
     pub has_secret: bool,
 }
 
-/// Current ExplicitAuthFlows values.
-pub const AUTH_FLOWS: &[&str] = &[
-    "ALLOW_USER_AUTH",
-    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-    "ALLOW_CUSTOM_AUTH",
-    "ALLOW_USER_PASSWORD_AUTH",
-    "ALLOW_USER_SRP_AUTH",
-    "ALLOW_REFRESH_TOKEN_AUTH",
-];
-/// Legacy ExplicitAuthFlows values; they cannot be mixed with the `ALLOW_*` ones.
-pub const LEGACY_AUTH_FLOWS: &[&str] = &[
-    "ADMIN_NO_SRP_AUTH",
-    "CUSTOM_AUTH_FLOW_ONLY",
-    "USER_PASSWORD_AUTH",
-];
-/// ExplicitAuthFlows when a request gives none.
-pub const DEFAULT_AUTH_FLOWS: &[&str] = &[
-    "ALLOW_REFRESH_TOKEN_AUTH",
-    "ALLOW_USER_SRP_AUTH",
-    "ALLOW_CUSTOM_AUTH",
-];
-
 /// Checks a client name (1–128 characters, Cognito's pattern).
 pub fn check_client_name(v: &mut Violations, name: Option<&str>) {
     v.length("ClientName", name, 1, 128);
@@ -202,9 +181,9 @@ impl ClientSettings {
             }
         }
         for flow in input.explicit_auth_flows.iter().flatten() {
-            let all: Vec<&str> = AUTH_FLOWS
+            let all: Vec<&str> = auth_flows::ALLOW
                 .iter()
-                .chain(LEGACY_AUTH_FLOWS)
+                .chain(auth_flows::LEGACY)
                 .copied()
                 .collect();
             v.one_of("ExplicitAuthFlows", Some(flow), &all);
@@ -243,7 +222,7 @@ impl ClientSettings {
             },
             read_attributes,
             write_attributes,
-            explicit_auth_flows: check_auth_flows(input.explicit_auth_flows.as_deref())?,
+            explicit_auth_flows: auth_flows::check(input.explicit_auth_flows.as_deref())?,
             supported_identity_providers: oauth.supported_identity_providers,
             callback_urls: oauth.callback_urls,
             logout_urls: oauth.logout_urls,
@@ -279,27 +258,7 @@ impl UserPoolClient {
     /// `ADMIN_NO_SRP_AUTH`, `USER_AUTH`) is enabled for this client. With legacy values, SRP,
     /// refresh and custom auth are always on (custom only, with `CUSTOM_AUTH_FLOW_ONLY`).
     pub fn auth_flow_allowed(&self, flow: &str) -> bool {
-        let flows = &self.settings.explicit_auth_flows;
-        let has = |name: &str| flows.iter().any(|f| f == name);
-        let flow = match flow {
-            "REFRESH_TOKEN" => "REFRESH_TOKEN_AUTH",
-            "ADMIN_NO_SRP_AUTH" => "ADMIN_USER_PASSWORD_AUTH",
-            other => other,
-        };
-        if flows
-            .iter()
-            .any(|f| LEGACY_AUTH_FLOWS.contains(&f.as_str()))
-        {
-            let custom_only = has("CUSTOM_AUTH_FLOW_ONLY");
-            return match flow {
-                "REFRESH_TOKEN_AUTH" | "CUSTOM_AUTH" => true,
-                "USER_SRP_AUTH" => !custom_only,
-                "USER_PASSWORD_AUTH" => !custom_only && has("USER_PASSWORD_AUTH"),
-                "ADMIN_USER_PASSWORD_AUTH" => !custom_only && has("ADMIN_NO_SRP_AUTH"),
-                _ => false,
-            };
-        }
-        has(&format!("ALLOW_{flow}"))
+        auth_flows::allowed(&self.settings.explicit_auth_flows, flow)
     }
 
     /// Whether `url` is exactly one of the client's callback URLs (no normalisation).
@@ -311,25 +270,6 @@ impl UserPoolClient {
     pub fn has_logout_url(&self, url: &str) -> bool {
         self.settings.logout_urls.iter().any(|u| u == url)
     }
-}
-
-fn check_auth_flows(given: Option<&[String]>) -> Result<Vec<String>, AuthError> {
-    let flows: Vec<String> = match given {
-        None | Some([]) => DEFAULT_AUTH_FLOWS.iter().map(|s| s.to_string()).collect(),
-        Some(list) => dedup(list),
-    };
-    let legacy = flows
-        .iter()
-        .any(|f| LEGACY_AUTH_FLOWS.contains(&f.as_str()));
-    let current = flows.iter().any(|f| AUTH_FLOWS.contains(&f.as_str()));
-    if legacy && current {
-        return Err(AuthError::InvalidParameter(
-            "ExplicitAuthFlows cannot mix ALLOW_* values with the legacy values \
-             ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY and USER_PASSWORD_AUTH."
-                .into(),
-        ));
-    }
-    Ok(flows)
 }
 
 fn check_attributes(
@@ -415,41 +355,11 @@ mod tests {
             (60, 60, 30)
         );
         assert_eq!(s.token_validity_units, TokenValidityUnits::default());
-        assert_eq!(s.explicit_auth_flows, DEFAULT_AUTH_FLOWS);
+        assert_eq!(s.explicit_auth_flows, auth_flows::DEFAULT);
         assert_eq!(s.prevent_user_existence_errors, "LEGACY");
         assert!(s.enable_token_revocation);
         assert!(!s.enable_propagate_additional_user_context_data);
         assert_eq!(s.auth_session_validity, 3);
-    }
-
-    #[test]
-    fn auth_flows_gate_sign_in() {
-        let c = client(&[]);
-        assert!(c.auth_flow_allowed("USER_SRP_AUTH"));
-        assert!(c.auth_flow_allowed("REFRESH_TOKEN"));
-        assert!(!c.auth_flow_allowed("USER_PASSWORD_AUTH"));
-        let c = client(&["ALLOW_ADMIN_USER_PASSWORD_AUTH"]);
-        assert!(c.auth_flow_allowed("ADMIN_NO_SRP_AUTH"));
-        assert!(!c.auth_flow_allowed("USER_SRP_AUTH"));
-        let c = client(&["USER_PASSWORD_AUTH"]);
-        assert!(c.auth_flow_allowed("USER_PASSWORD_AUTH"));
-        assert!(c.auth_flow_allowed("USER_SRP_AUTH"));
-        assert!(!c.auth_flow_allowed("ADMIN_USER_PASSWORD_AUTH"));
-        let c = client(&["CUSTOM_AUTH_FLOW_ONLY"]);
-        assert!(c.auth_flow_allowed("CUSTOM_AUTH"));
-        assert!(!c.auth_flow_allowed("USER_SRP_AUTH"));
-    }
-
-    #[test]
-    fn legacy_and_allow_do_not_mix() {
-        let input = ClientInput {
-            explicit_auth_flows: Some(vec![
-                "ALLOW_USER_SRP_AUTH".into(),
-                "ADMIN_NO_SRP_AUTH".into(),
-            ]),
-            ..Default::default()
-        };
-        assert!(settings(&input).is_err());
     }
 
     #[test]

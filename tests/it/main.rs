@@ -7,6 +7,7 @@
 mod helpers;
 mod smtp_sink;
 
+mod api_client_lists;
 mod api_client_rules;
 mod api_clients;
 mod api_domains;
