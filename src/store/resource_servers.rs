@@ -125,6 +125,25 @@ impl Store {
             .collect()
     }
 
+    /// Every server of a pool (at most a few dozen), in identifier order.
+    pub async fn resource_servers_of_pool(
+        &self,
+        pool_id: &str,
+    ) -> StoreResult<Vec<ResourceServer>> {
+        let rows = db_run!(self, |db| {
+            sqlx::query_as::<_, ResourceServerRow>(sql(format!(
+                "SELECT {COLUMNS} FROM resource_servers WHERE pool_id = $1 ORDER BY identifier"
+            )))
+            .bind(pool_id)
+            .fetch_all(db)
+            .await
+            .map_err(map_err)?
+        });
+        rows.into_iter()
+            .map(ResourceServerRow::into_server)
+            .collect()
+    }
+
     pub async fn count_resource_servers(&self, pool_id: &str) -> StoreResult<i64> {
         db_run!(self, |db| {
             let (n,): (i64,) =

@@ -15,10 +15,7 @@ use crate::services::{Services, decode_token, encode_token};
 
 /// Every custom scope of the pool, as `<identifier>/<scope name>`.
 pub(crate) async fn custom_scopes(svc: &Services, pool_id: &str) -> Result<Vec<String>, AuthError> {
-    let servers = svc
-        .store
-        .list_resource_servers(pool_id, None, MAX_PER_POOL * 40)
-        .await?;
+    let servers = svc.store.resource_servers_of_pool(pool_id).await?;
     Ok(servers
         .iter()
         .flat_map(ResourceServer::full_scopes)
