@@ -71,6 +71,20 @@ impl Store {
         row.map(ClientRow::into_client).transpose()
     }
 
+    /// The client with this id, whatever its pool (sign-in knows only the client id).
+    pub async fn find_client(&self, client_id: &str) -> StoreResult<Option<UserPoolClient>> {
+        let row = db_run!(self, |db| {
+            sqlx::query_as::<_, ClientRow>(sql(format!(
+                "SELECT {COLUMNS} FROM user_pool_clients WHERE id = $1"
+            )))
+            .bind(client_id)
+            .fetch_optional(db)
+            .await
+            .map_err(map_err)?
+        });
+        row.map(ClientRow::into_client).transpose()
+    }
+
     /// Saves name and settings (the id, pool and secret never change); false when gone.
     pub async fn update_client(&self, client: &UserPoolClient) -> StoreResult<bool> {
         let settings = to_json(&client.settings)?;

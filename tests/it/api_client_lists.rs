@@ -152,6 +152,10 @@ async fn deleting_a_pool_removes_its_clients(db: Backend) {
     let app = spawn_app(db).await;
     let pool = app.create_pool("p").await;
     let id = create(&app, &pool, "web").await.client_id.unwrap();
+    let found = tessera::services::admin::clients::find_client(&app.services, &id)
+        .await
+        .unwrap();
+    assert_eq!(found.pool_id, pool);
     app.cognito
         .delete_user_pool()
         .user_pool_id(&pool)
@@ -161,6 +165,11 @@ async fn deleting_a_pool_removes_its_clients(db: Backend) {
     assert_eq!(
         app.services.store.get_client(&pool, &id).await.unwrap(),
         None
+    );
+    let gone = tessera::services::admin::clients::find_client(&app.services, &id).await;
+    assert_eq!(
+        gone.unwrap_err().to_string(),
+        format!("User pool client {id} does not exist.")
     );
     let r = app
         .cognito

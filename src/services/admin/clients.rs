@@ -92,7 +92,7 @@ pub async fn create_client(
     Err(AuthError::Internal("could not allocate a client id".into()))
 }
 
-/// DescribeUserPoolClient (also the lookup sign-in uses).
+/// DescribeUserPoolClient: the client `client_id` of pool `pool_id`.
 pub async fn get_client(
     svc: &Services,
     pool_id: &str,
@@ -101,6 +101,15 @@ pub async fn get_client(
     svc.require_pool(pool_id).await?;
     svc.store
         .get_client(pool_id, client_id)
+        .await?
+        .ok_or_else(|| AuthError::client_not_found(client_id))
+}
+
+/// The client with this id in any pool: the lookup of the user-facing actions (InitiateAuth,
+/// SignUp, …), which name only a `ClientId`.
+pub async fn find_client(svc: &Services, client_id: &str) -> Result<UserPoolClient, AuthError> {
+    svc.store
+        .find_client(client_id)
         .await?
         .ok_or_else(|| AuthError::client_not_found(client_id))
 }
