@@ -209,6 +209,12 @@ async fn providers_attributes_and_auth_flows(db: Backend) {
         .await;
     let message = crate::assert_aws_error!(r, "InvalidParameterException");
     assert!(message.contains("ALLOW_"), "{message}");
+    let r = new()
+        .explicit_auth_flows(ExplicitAuthFlowsType::from("ALLOW_EVERYTHING"))
+        .send()
+        .await;
+    let message = crate::assert_aws_error!(r, "InvalidParameterException");
+    assert!(message.contains("explicitAuthFlows"), "{message}");
     let legacy = new()
         .explicit_auth_flows(ExplicitAuthFlowsType::AdminNoSrpAuth)
         .explicit_auth_flows(ExplicitAuthFlowsType::UserPasswordAuth)

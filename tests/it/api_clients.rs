@@ -141,6 +141,16 @@ async fn secrets_are_generated_or_given(db: Backend) {
         .unwrap();
     assert_eq!(given.client_secret(), Some(own));
 
+    let r = app
+        .cognito
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("contradiction")
+        .generate_secret(false)
+        .client_secret(own)
+        .send()
+        .await;
+    crate::assert_aws_error!(r, "InvalidParameterException");
     for bad in ["too-short", "has spaces in it, which are not allowed"] {
         let r = app
             .cognito
