@@ -57,6 +57,7 @@ pub struct TokenKind {
     pub range_text: &'static str,
 }
 
+/// The access token: 5 minutes to 1 day, 60 minutes by default.
 pub const ACCESS: TokenKind = TokenKind {
     member: "AccessTokenValidity",
     default: (60, "minutes"),
@@ -66,6 +67,7 @@ pub const ACCESS: TokenKind = TokenKind {
     range_text: "between 5 minutes and 1 day",
 };
 
+/// The ID token: 5 minutes to 1 day, 60 minutes by default.
 pub const ID: TokenKind = TokenKind {
     member: "IdTokenValidity",
     default: (60, "minutes"),
@@ -75,6 +77,7 @@ pub const ID: TokenKind = TokenKind {
     range_text: "between 5 minutes and 1 day",
 };
 
+/// The refresh token: 60 minutes to 10 years, 30 days by default.
 pub const REFRESH: TokenKind = TokenKind {
     member: "RefreshTokenValidity",
     default: (30, "days"),

@@ -32,6 +32,7 @@ impl ClientRow {
 const COLUMNS: &str = "id, pool_id, name, secret, settings, created_at, updated_at";
 
 impl Store {
+    /// Inserts a new client; a clash of ids is a `Unique` error.
     pub async fn insert_client(&self, client: &UserPoolClient) -> StoreResult<()> {
         let settings = to_json(&client.settings)?;
         db_run!(self, |db| {
@@ -105,6 +106,7 @@ impl Store {
         })
     }
 
+    /// Deletes a client; false when it did not exist in that pool.
     pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
         db_run!(self, |db| {
             let done = sqlx::query("DELETE FROM user_pool_clients WHERE pool_id = $1 AND id = $2")

@@ -83,6 +83,7 @@ impl Store {
         Ok(())
     }
 
+    /// The server `identifier` of pool `pool_id`.
     pub async fn get_resource_server(
         &self,
         pool_id: &str,
@@ -144,6 +145,7 @@ impl Store {
             .collect()
     }
 
+    /// How many servers the pool has (the limit is checked against this).
     pub async fn count_resource_servers(&self, pool_id: &str) -> StoreResult<i64> {
         db_run!(self, |db| {
             let (n,): (i64,) =

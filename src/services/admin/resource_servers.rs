@@ -5,6 +5,10 @@
 //! pool in the same transaction (see `store::resource_servers`): a client never names a scope
 //! that does not exist. A client left with `client_credentials` and no scope can no longer get
 //! tokens until it is updated.
+//!
+//! Known gaps, both narrow races between concurrent admin calls: the limit of 25 per pool is
+//! counted before the insert, and a client created while a server is being deleted may keep
+//! the deleted scopes (its scope check ran before the delete committed).
 
 use crate::domain::AuthError;
 use crate::domain::resource_server::{
