@@ -2,10 +2,17 @@
 //! the concept is Cognito's.
 
 pub mod attributes;
+pub mod auth_flows;
+pub mod client;
+pub mod client_oauth;
 pub mod error;
 pub mod password_policy;
 pub mod pool;
 pub mod stack;
+pub mod pool_domain;
+pub mod redirect_url;
+pub mod resource_server;
+pub mod token_validity;
 pub mod validate;
 
 pub use error::AuthError;

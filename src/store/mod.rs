@@ -5,8 +5,10 @@
 //! dialects differ.
 
 pub mod admin_keys;
+pub mod clients;
 pub mod domains;
 pub mod pools;
+pub mod resource_servers;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{

@@ -8,7 +8,12 @@ mod helpers;
 mod smtp_sink;
 mod sms_sink;
 
+mod api_client_lists;
+mod api_client_rules;
+mod api_clients;
+mod api_domains;
 mod api_pools;
 mod api_protocol;
+mod api_resource_servers;
 mod api_sigv4;
 mod cli;

@@ -1,7 +1,11 @@
 //! Response shapes used by several actions (`UserPoolType`, …), built from domain values.
 
 use crate::api::wire::epoch;
+use crate::domain::client::UserPoolClient;
 use crate::domain::pool::UserPool;
+use crate::domain::resource_server::ResourceServer;
+use crate::services::ACCOUNT_ID;
+use crate::services::admin::domains::DomainDescription;
 use crate::services::admin::pools::PoolDescription;
 use serde_json::{Map, Value, json};
 
@@ -108,4 +112,83 @@ pub fn user_pool_description(p: &UserPool) -> Value {
         "LastModifiedDate": epoch(p.updated_at),
         "CreationDate": epoch(p.created_at),
     })
+}
+
+/// `UserPoolClientType` as the client actions return it (the secret included).
+pub fn user_pool_client_type(c: &UserPoolClient) -> Value {
+    let s = &c.settings;
+    let mut m = Map::new();
+    put(&mut m, "UserPoolId", &c.pool_id);
+    put(&mut m, "ClientName", &c.name);
+    put(&mut m, "ClientId", &c.id);
+    put(&mut m, "ClientSecret", &c.secret);
+    put(&mut m, "LastModifiedDate", epoch(c.updated_at));
+    put(&mut m, "CreationDate", epoch(c.created_at));
+    put(&mut m, "RefreshTokenValidity", s.refresh_token_validity);
+    put(&mut m, "AccessTokenValidity", s.access_token_validity);
+    put(&mut m, "IdTokenValidity", s.id_token_validity);
+    put(&mut m, "TokenValidityUnits", &s.token_validity_units);
+    let lists = [
+        ("ReadAttributes", &s.read_attributes),
+        ("WriteAttributes", &s.write_attributes),
+        ("ExplicitAuthFlows", &s.explicit_auth_flows),
+        (
+            "SupportedIdentityProviders",
+            &s.supported_identity_providers,
+        ),
+        ("CallbackURLs", &s.callback_urls),
+        ("LogoutURLs", &s.logout_urls),
+        ("AllowedOAuthFlows", &s.allowed_oauth_flows),
+        ("AllowedOAuthScopes", &s.allowed_oauth_scopes),
+    ];
+    for (key, list) in lists {
+        if !list.is_empty() {
+            put(&mut m, key, list);
+        }
+    }
+    put(&mut m, "DefaultRedirectURI", &s.default_redirect_uri);
+    put(
+        &mut m,
+        "AllowedOAuthFlowsUserPoolClient",
+        s.allowed_oauth_flows_user_pool_client,
+    );
+    put(&mut m, "AnalyticsConfiguration", &s.analytics_configuration);
+    put(
+        &mut m,
+        "PreventUserExistenceErrors",
+        &s.prevent_user_existence_errors,
+    );
+    put(&mut m, "EnableTokenRevocation", s.enable_token_revocation);
+    put(
+        &mut m,
+        "EnablePropagateAdditionalUserContextData",
+        s.enable_propagate_additional_user_context_data,
+    );
+    put(&mut m, "AuthSessionValidity", s.auth_session_validity);
+    put(&mut m, "RefreshTokenRotation", &s.refresh_token_rotation);
+    Value::Object(m)
+}
+
+/// `ResourceServerType`.
+pub fn resource_server_type(rs: &ResourceServer) -> Value {
+    json!({
+        "UserPoolId": rs.pool_id,
+        "Identifier": rs.identifier,
+        "Name": rs.name,
+        "Scopes": rs.scopes,
+    })
+}
+
+/// `DomainDescriptionType` (no S3Bucket: there is none).
+pub fn domain_description_type(d: &DomainDescription) -> Value {
+    let mut m = Map::new();
+    put(&mut m, "UserPoolId", &d.row.pool_id);
+    put(&mut m, "AWSAccountId", ACCOUNT_ID);
+    put(&mut m, "Domain", &d.row.domain);
+    put(&mut m, "CloudFrontDistribution", &d.cloudfront_distribution);
+    put(&mut m, "Version", d.row.updated_at.to_string());
+    put(&mut m, "Status", "ACTIVE");
+    put(&mut m, "CustomDomainConfig", &d.custom_config);
+    put(&mut m, "ManagedLoginVersion", d.row.managed_login_version);
+    Value::Object(m)
 }

@@ -1,0 +1,24 @@
+//! UpdateUserPoolClient (full replace: omitted members return to their defaults, as in
+//! Cognito; an omitted ClientName is kept).
+
+use super::shapes::user_pool_client_type;
+use crate::domain::AuthError;
+use crate::domain::client::ClientInput;
+use crate::services::Services;
+use crate::services::admin::clients;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Request {
+    pub user_pool_id: String,
+    pub client_id: String,
+    #[serde(flatten)]
+    pub client: ClientInput,
+}
+
+pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
+    let client = clients::update_client(svc, &req.user_pool_id, &req.client_id, req.client).await?;
+    Ok(json!({ "UserPoolClient": user_pool_client_type(&client) }))
+}

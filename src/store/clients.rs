@@ -1,0 +1,143 @@
+//! App clients: one row each in `user_pool_clients`, settings as a JSON document.
+
+use super::{Store, StoreResult, from_json, map_err, sql, to_json};
+use crate::db_run;
+use crate::domain::client::UserPoolClient;
+
+#[derive(sqlx::FromRow)]
+struct ClientRow {
+    id: String,
+    pool_id: String,
+    name: String,
+    secret: Option<String>,
+    settings: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl ClientRow {
+    fn into_client(self) -> StoreResult<UserPoolClient> {
+        Ok(UserPoolClient {
+            settings: from_json(&self.settings, "user_pool_clients.settings")?,
+            id: self.id,
+            pool_id: self.pool_id,
+            name: self.name,
+            secret: self.secret,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, pool_id, name, secret, settings, created_at, updated_at";
+
+impl Store {
+    /// Inserts a new client; a clash of ids is a `Unique` error.
+    pub async fn insert_client(&self, client: &UserPoolClient) -> StoreResult<()> {
+        let settings = to_json(&client.settings)?;
+        db_run!(self, |db| {
+            sqlx::query(sql(format!(
+                "INSERT INTO user_pool_clients ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            )))
+            .bind(&client.id)
+            .bind(&client.pool_id)
+            .bind(&client.name)
+            .bind(&client.secret)
+            .bind(&settings)
+            .bind(client.created_at)
+            .bind(client.updated_at)
+            .execute(db)
+            .await
+            .map_err(map_err)?;
+        });
+        Ok(())
+    }
+
+    /// The client `client_id` of pool `pool_id`.
+    pub async fn get_client(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+    ) -> StoreResult<Option<UserPoolClient>> {
+        let row = db_run!(self, |db| {
+            sqlx::query_as::<_, ClientRow>(sql(format!(
+                "SELECT {COLUMNS} FROM user_pool_clients WHERE pool_id = $1 AND id = $2"
+            )))
+            .bind(pool_id)
+            .bind(client_id)
+            .fetch_optional(db)
+            .await
+            .map_err(map_err)?
+        });
+        row.map(ClientRow::into_client).transpose()
+    }
+
+    /// The client with this id, whatever its pool (sign-in knows only the client id).
+    pub async fn find_client(&self, client_id: &str) -> StoreResult<Option<UserPoolClient>> {
+        let row = db_run!(self, |db| {
+            sqlx::query_as::<_, ClientRow>(sql(format!(
+                "SELECT {COLUMNS} FROM user_pool_clients WHERE id = $1"
+            )))
+            .bind(client_id)
+            .fetch_optional(db)
+            .await
+            .map_err(map_err)?
+        });
+        row.map(ClientRow::into_client).transpose()
+    }
+
+    /// Saves name and settings (the id, pool and secret never change); false when gone.
+    pub async fn update_client(&self, client: &UserPoolClient) -> StoreResult<bool> {
+        let settings = to_json(&client.settings)?;
+        db_run!(self, |db| {
+            let done = sqlx::query(
+                "UPDATE user_pool_clients SET name = $1, settings = $2, updated_at = $3 \
+                 WHERE pool_id = $4 AND id = $5",
+            )
+            .bind(&client.name)
+            .bind(&settings)
+            .bind(client.updated_at)
+            .bind(&client.pool_id)
+            .bind(&client.id)
+            .execute(db)
+            .await
+            .map_err(map_err)?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+
+    /// Deletes a client; false when it did not exist in that pool.
+    pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
+        db_run!(self, |db| {
+            let done = sqlx::query("DELETE FROM user_pool_clients WHERE pool_id = $1 AND id = $2")
+                .bind(pool_id)
+                .bind(client_id)
+                .execute(db)
+                .await
+                .map_err(map_err)?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+
+    /// Clients of a pool in id order, starting after `after`.
+    pub async fn list_clients(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<UserPoolClient>> {
+        let rows = db_run!(self, |db| {
+            sqlx::query_as::<_, ClientRow>(sql(format!(
+                "SELECT {COLUMNS} FROM user_pool_clients WHERE pool_id = $1 AND id > $2 \
+                 ORDER BY id LIMIT $3"
+            )))
+            .bind(pool_id)
+            .bind(after.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(db)
+            .await
+            .map_err(map_err)?
+        });
+        rows.into_iter().map(ClientRow::into_client).collect()
+    }
+}
