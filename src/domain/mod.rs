@@ -3,8 +3,12 @@
 
 pub mod attributes;
 pub mod error;
+pub mod filter;
+pub mod group;
+pub mod messages;
 pub mod password_policy;
 pub mod pool;
+pub mod user;
 pub mod validate;
 
 pub use error::AuthError;
