@@ -6,7 +6,9 @@
 
 pub mod admin_keys;
 pub mod domains;
+pub mod groups;
 pub mod pools;
+pub mod users;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
