@@ -7,6 +7,10 @@
 mod helpers;
 mod smtp_sink;
 
+mod api_groups;
+mod api_list_users;
 mod api_pools;
 mod api_protocol;
 mod api_sigv4;
+mod api_user_changes;
+mod api_users;
