@@ -2,9 +2,9 @@
 //! membership both ways, precedence order for token claims, and memberships removed with the
 //! group or the user.
 
-use crate::api_users::create_user;
 use crate::both_databases;
 use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::user_helpers::create_user;
 use tessera::services::admin::groups;
 use tessera::store::users::UserKey;
 

@@ -1,9 +1,9 @@
 //! ListUsers through the AWS SDK: `=` and `^=` filters on the searchable attributes, status
 //! filters, AttributesToGet, pagination chains without duplicates or gaps, bad filters.
 
-use crate::api_users::create_user;
 use crate::both_databases;
 use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::user_helpers::create_user;
 use aws_sdk_cognitoidentityprovider::types::{UserType, UsernameConfigurationType};
 use std::collections::BTreeSet;
 

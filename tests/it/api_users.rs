@@ -1,83 +1,18 @@
-//! Admin user actions through the AWS SDK: AdminCreateUser with invitations (sent, RESEND,
-//! SUPPRESS), email-as-username and case-insensitive pools, AdminGetUser, attribute updates and
-//! deletion, enable/disable/delete, passwords, reset and confirmation, with Cognito's errors.
+//! Creating and reading users through the AWS SDK: AdminCreateUser with invitations (sent,
+//! RESEND, SUPPRESS) and its errors, email-as-username and case-insensitive pools, AdminGetUser.
 
 use crate::both_databases;
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, spawn_app};
+use crate::user_helpers::{attr, attrs_of, create_user, stored, value};
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeDataType, AttributeType, DeliveryMediumType, MessageActionType, SchemaAttributeType,
-    UserStatusType, UsernameAttributeType, UsernameConfigurationType,
+    AttributeDataType, DeliveryMediumType, MessageActionType, SchemaAttributeType, UserStatusType,
+    UsernameAttributeType, UsernameConfigurationType,
 };
-use tessera::domain::user::{User, UserStatus};
-use tessera::store::users::{UserKey, UserWrite};
-
-pub fn attr(name: &str, value: &str) -> AttributeType {
-    AttributeType::builder()
-        .name(name)
-        .value(value)
-        .build()
-        .unwrap()
-}
-
-/// Creates a user without an invitation and returns its username as Cognito reports it.
-pub async fn create_user(
-    app: &TestApp,
-    pool: &str,
-    username: &str,
-    attrs: &[(&str, &str)],
-) -> String {
-    let mut req = app
-        .cognito
-        .admin_create_user()
-        .user_pool_id(pool)
-        .username(username)
-        .message_action(MessageActionType::Suppress);
-    for (n, v) in attrs {
-        req = req.user_attributes(attr(n, v));
-    }
-    req.send().await.unwrap().user.unwrap().username.unwrap()
-}
-
-async fn get_attrs(app: &TestApp, pool: &str, username: &str) -> Vec<(String, String)> {
-    let out = app
-        .cognito
-        .admin_get_user()
-        .user_pool_id(pool)
-        .username(username)
-        .send()
-        .await
-        .unwrap();
-    out.user_attributes()
-        .iter()
-        .map(|a| {
-            (
-                a.name().to_string(),
-                a.value().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn value_of(attrs: &[(String, String)], name: &str) -> Option<String> {
-    attrs
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.clone())
-}
 
 /// The temporary password from an invitation body with the default template.
 fn password_in(text: &str) -> String {
     let rest = text.split("temporary password is ").nth(1).unwrap();
     rest.split(". ").next().unwrap().trim().to_string()
-}
-
-async fn stored(app: &TestApp, pool: &str, username: &str) -> User {
-    app.services
-        .store
-        .get_user_by(pool, UserKey::Username, username)
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 async fn create_sends_the_invitation(db: Backend) {
@@ -135,13 +70,10 @@ async fn create_sends_the_invitation(db: Backend) {
     assert!(got.enabled());
     assert!(got.user_create_date().is_some() && got.user_last_modified_date().is_some());
     assert!(got.mfa_options().is_empty() && got.user_mfa_setting_list().is_empty());
-    let attrs = get_attrs(&app, &pool, "jane").await;
+    let attrs = attrs_of(&app, &pool, "jane").await;
     assert_eq!(attrs[0].0, "sub");
-    assert_eq!(value_of(&attrs, "sub").unwrap(), saved.sub);
-    assert_eq!(
-        value_of(&attrs, "email").as_deref(),
-        Some("jane@example.com")
-    );
+    assert_eq!(value(&attrs, "sub").unwrap(), saved.sub);
+    assert_eq!(value(&attrs, "email").as_deref(), Some("jane@example.com"));
 }
 
 async fn create_errors(db: Backend) {
@@ -337,12 +269,9 @@ async fn email_as_username_pool(db: Backend) {
         "{text}"
     );
 
-    let attrs = get_attrs(&app, &pool, "jane@example.com").await;
-    assert_eq!(value_of(&attrs, "sub").unwrap(), username);
-    assert_eq!(
-        value_of(&attrs, "email").as_deref(),
-        Some("Jane@Example.com")
-    );
+    let attrs = attrs_of(&app, &pool, "jane@example.com").await;
+    assert_eq!(value(&attrs, "sub").unwrap(), username);
+    assert_eq!(value(&attrs, "email").as_deref(), Some("Jane@Example.com"));
     let by_sub = app
         .cognito
         .admin_get_user()
@@ -435,30 +364,3 @@ both_databases!(
     email_as_username_pool,
     case_sensitivity,
 );
-
-/// Puts a user straight into the store (for states no admin action creates, like UNCONFIRMED).
-pub async fn insert_unconfirmed(app: &TestApp, pool: &str, username: &str) {
-    let p = app.services.require_pool(pool).await.unwrap();
-    let user = User {
-        sub: uuid::Uuid::new_v4().to_string(),
-        pool_id: pool.to_string(),
-        username: username.to_string(),
-        status: UserStatus::Unconfirmed,
-        enabled: true,
-        attributes: Default::default(),
-        password_hash: None,
-        password_changed_at: None,
-        created_at: 0,
-        updated_at: 0,
-    };
-    let columns = user.columns(&p);
-    app.services
-        .store
-        .save_users(&[UserWrite {
-            user: &user,
-            columns,
-            insert: true,
-        }])
-        .await
-        .unwrap();
-}
