@@ -13,6 +13,7 @@ mod api_pools;
 mod api_protocol;
 mod api_sigv4;
 mod api_user_changes;
+mod api_user_delivery;
 mod api_user_states;
 mod api_users;
 mod user_helpers;
