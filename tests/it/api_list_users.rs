@@ -157,6 +157,11 @@ async fn filters(db: Backend) {
         list(&app, &pool, &format!(r#"sub = "{sub}""#)).await,
         ["bob"]
     );
+    let prefix = &sub[..13];
+    assert_eq!(
+        list(&app, &pool, &format!(r#"sub ^= "{prefix}""#)).await,
+        ["bob"]
+    );
 
     // Status filters.
     app.cognito
