@@ -107,6 +107,8 @@ impl Settings {
         file: FileSettings,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Settings, ConfigError> {
+        // An empty variable counts as unset.
+        let env = |name: &str| env(name).filter(|v| !v.is_empty());
         let listen = env("TESSERA_LISTEN")
             .or(file.listen)
             .unwrap_or_else(|| "127.0.0.1:9339".to_string());

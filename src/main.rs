@@ -91,6 +91,15 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             key.secret_access_key.expose()
         );
     }
+    let handle = app.handle();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    actix_web::rt::spawn(async move {
+        tokio::select! {
+            _ = terminate.recv() => tracing::info!("SIGTERM: finishing in-flight requests, then stopping"),
+            _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: finishing in-flight requests, then stopping"),
+        }
+        handle.stop(true).await;
+    });
     println!("Tessera is ready on {public_url}");
     app.run_until_stopped().await?;
     Ok(())

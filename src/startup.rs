@@ -104,6 +104,9 @@ impl Application {
         })
         .listen(listener)?
         .shutdown_timeout(10)
+        // `main` installs its own SIGINT/SIGTERM handling before it announces readiness, so a
+        // signal is never missed between start and the first poll of the server.
+        .disable_signals()
         .run();
         tracing::info!(
             port,

@@ -6,13 +6,17 @@ pub mod auth_flows;
 pub mod client;
 pub mod client_oauth;
 pub mod error;
+pub mod filter;
+pub mod group;
+pub mod messages;
 pub mod password_policy;
 pub mod pool;
-pub mod stack;
 pub mod pool_domain;
 pub mod redirect_url;
 pub mod resource_server;
+pub mod stack;
 pub mod token_validity;
+pub mod user;
 pub mod validate;
 
 pub use error::AuthError;

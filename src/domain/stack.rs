@@ -2,9 +2,11 @@
 //! `tessera apply FILE.yaml` makes the directory match. Members use the Cognito API's names so
 //! a CloudFormation or Terraform definition translates line by line.
 
+use super::client::ClientInput;
 use super::pool::PoolInput;
+use super::pool_domain::CustomDomainConfig;
+use super::resource_server::ResourceServerInput;
 use serde::Deserialize;
-use serde_json::Value;
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -23,16 +25,36 @@ pub struct StackPool {
     /// A prefix domain (`shop-login`) or a custom domain (`login.shop.example`).
     pub domain: Option<String>,
     /// CustomDomainConfig for a custom domain.
-    pub custom_domain_config: Option<Value>,
+    pub custom_domain_config: Option<CustomDomainConfig>,
     /// CreateUserPoolClient members (without UserPoolId), matched by ClientName.
     #[serde(default)]
-    pub clients: Vec<Value>,
+    pub clients: Vec<StackClient>,
     /// CreateGroup members (without UserPoolId), matched by GroupName.
     #[serde(default)]
-    pub groups: Vec<Value>,
+    pub groups: Vec<StackGroup>,
     /// CreateResourceServer members (without UserPoolId), matched by Identifier.
     #[serde(default)]
-    pub resource_servers: Vec<Value>,
+    pub resource_servers: Vec<ResourceServerInput>,
+}
+
+/// An app client in the stack.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StackClient {
+    #[serde(flatten)]
+    pub settings: ClientInput,
+    pub generate_secret: Option<bool>,
+    pub client_secret: Option<String>,
+}
+
+/// A group in the stack.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct StackGroup {
+    pub group_name: String,
+    pub description: Option<String>,
+    pub role_arn: Option<String>,
+    pub precedence: Option<i64>,
 }
 
 /// What applying did to one resource.

@@ -5,10 +5,15 @@
 
 use crate::domain::AuthError;
 use crate::domain::attributes::{self, SchemaAttribute};
+use crate::domain::client::UserPoolClient;
+use crate::domain::group::GroupInput;
 use crate::domain::pool::{PoolInput, PoolSettings, UserPool};
-use crate::domain::stack::{Change, ChangeKind, Stack, StackPool};
+use crate::domain::pool_domain::CustomDomainConfig;
+use crate::domain::resource_server::ResourceServerInput;
+use crate::domain::stack::{Change, ChangeKind, Stack, StackClient, StackGroup, StackPool};
 use crate::services::Services;
-use crate::services::admin::pools;
+use crate::services::admin::clients::{self, SecretChoice};
+use crate::services::admin::{domains, groups, pools, resource_servers};
 
 /// Applies a whole stack; stops at the first error (earlier changes stay applied, and applying
 /// the corrected file again finishes the job).
@@ -130,10 +135,182 @@ fn merged_schema(
 
 /// Domain, resource servers, clients (after the scopes they name) and groups.
 async fn apply_members(
-    _svc: &Services,
-    _pool: &UserPool,
-    _stack: &StackPool,
-    _changes: &mut Vec<Change>,
+    svc: &Services,
+    pool: &UserPool,
+    stack: &StackPool,
+    changes: &mut Vec<Change>,
 ) -> Result<(), AuthError> {
+    if let Some(domain) = &stack.domain {
+        changes.push(apply_domain(svc, pool, domain, stack.custom_domain_config.clone()).await?);
+    }
+    for server in &stack.resource_servers {
+        changes.push(apply_resource_server(svc, pool, server).await?);
+    }
+    let existing_clients = all_clients(svc, &pool.id).await?;
+    for client in &stack.clients {
+        changes.push(apply_client(svc, pool, &existing_clients, client).await?);
+    }
+    for group in &stack.groups {
+        changes.push(apply_group(svc, pool, group).await?);
+    }
     Ok(())
+}
+
+async fn apply_domain(
+    svc: &Services,
+    pool: &UserPool,
+    domain: &str,
+    custom: Option<CustomDomainConfig>,
+) -> Result<Change, AuthError> {
+    match svc.store.get_domain(domain).await? {
+        Some(row) if row.pool_id != pool.id => Err(AuthError::InvalidParameter(format!(
+            "domain {domain} belongs to another user pool ({})",
+            row.pool_id
+        ))),
+        Some(row) => {
+            let current: Option<CustomDomainConfig> = row
+                .custom_config
+                .as_deref()
+                .and_then(|c| serde_json::from_str(c).ok());
+            if custom.is_none() || current == custom {
+                return Ok(change("domain", domain, &pool.id, ChangeKind::Unchanged));
+            }
+            domains::update_domain(svc, &pool.id, domain, custom, None).await?;
+            Ok(change("domain", domain, &pool.id, ChangeKind::Updated))
+        }
+        None => {
+            domains::create_domain(svc, &pool.id, domain, custom, None).await?;
+            Ok(change("domain", domain, &pool.id, ChangeKind::Created))
+        }
+    }
+}
+
+async fn apply_resource_server(
+    svc: &Services,
+    pool: &UserPool,
+    input: &ResourceServerInput,
+) -> Result<Change, AuthError> {
+    let identifier = input.identifier.clone().unwrap_or_default();
+    match svc.store.get_resource_server(&pool.id, &identifier).await? {
+        None => {
+            resource_servers::create_resource_server(svc, &pool.id, input.clone()).await?;
+            Ok(change(
+                "resource server",
+                &identifier,
+                &identifier,
+                ChangeKind::Created,
+            ))
+        }
+        Some(current) => {
+            let same = input.name.as_ref() == Some(&current.name)
+                && input.scopes.clone().unwrap_or_default() == current.scopes;
+            if same {
+                return Ok(change(
+                    "resource server",
+                    &identifier,
+                    &identifier,
+                    ChangeKind::Unchanged,
+                ));
+            }
+            resource_servers::update_resource_server(svc, &pool.id, input.clone()).await?;
+            Ok(change(
+                "resource server",
+                &identifier,
+                &identifier,
+                ChangeKind::Updated,
+            ))
+        }
+    }
+}
+
+/// Every client of a pool, for matching by name.
+async fn all_clients(svc: &Services, pool_id: &str) -> Result<Vec<UserPoolClient>, AuthError> {
+    let mut all = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let (page, next) = clients::list_clients(svc, pool_id, 60, token.as_deref()).await?;
+        all.extend(page);
+        match next {
+            Some(t) => token = Some(t),
+            None => return Ok(all),
+        }
+    }
+}
+
+async fn apply_client(
+    svc: &Services,
+    pool: &UserPool,
+    existing: &[UserPoolClient],
+    client: &StackClient,
+) -> Result<Change, AuthError> {
+    let name = client.settings.client_name.clone().ok_or_else(|| {
+        AuthError::InvalidParameter(format!(
+            "pool {}: every client needs a ClientName",
+            pool.name
+        ))
+    })?;
+    let matching: Vec<&UserPoolClient> = existing.iter().filter(|c| c.name == name).collect();
+    match matching.as_slice() {
+        [] => {
+            let secret = SecretChoice {
+                generate: client.generate_secret,
+                given: client.client_secret.clone(),
+            };
+            let created =
+                clients::create_client(svc, &pool.id, client.settings.clone(), secret).await?;
+            Ok(change("client", &name, &created.id, ChangeKind::Created))
+        }
+        [current] => {
+            let wants_secret =
+                client.generate_secret == Some(true) || client.client_secret.is_some();
+            if wants_secret != current.secret.is_some() {
+                return Err(AuthError::InvalidParameter(format!(
+                    "client {name}: a client secret cannot be added to or removed from an existing client; \
+                     create a new client instead"
+                )));
+            }
+            let updated =
+                clients::update_client(svc, &pool.id, &current.id, client.settings.clone()).await?;
+            let kind = if updated.settings == current.settings {
+                ChangeKind::Unchanged
+            } else {
+                ChangeKind::Updated
+            };
+            Ok(change("client", &name, &current.id, kind))
+        }
+        _ => Err(AuthError::InvalidParameter(format!(
+            "pool {}: {} clients are named {name}; apply cannot tell which one the stack means",
+            pool.name,
+            matching.len()
+        ))),
+    }
+}
+
+async fn apply_group(
+    svc: &Services,
+    pool: &UserPool,
+    group: &StackGroup,
+) -> Result<Change, AuthError> {
+    let input = GroupInput {
+        description: group.description.clone(),
+        role_arn: group.role_arn.clone(),
+        precedence: group.precedence,
+    };
+    let name = &group.group_name;
+    match svc.store.get_group(&pool.id, name).await? {
+        None => {
+            groups::create_group(svc, &pool.id, name, input).await?;
+            Ok(change("group", name, name, ChangeKind::Created))
+        }
+        Some(current) => {
+            let same = current.description == input.description
+                && current.role_arn == input.role_arn
+                && current.precedence == input.precedence;
+            if same {
+                return Ok(change("group", name, name, ChangeKind::Unchanged));
+            }
+            groups::update_group(svc, &pool.id, name, input).await?;
+            Ok(change("group", name, name, ChangeKind::Updated))
+        }
+    }
 }

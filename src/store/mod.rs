@@ -7,8 +7,10 @@
 pub mod admin_keys;
 pub mod clients;
 pub mod domains;
+pub mod groups;
 pub mod pools;
 pub mod resource_servers;
+pub mod users;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{

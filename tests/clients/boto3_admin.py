@@ -15,6 +15,7 @@ import sys
 import time
 
 import boto3
+import botocore.config
 import botocore.exceptions
 
 URL = os.environ.get("TESSERA_URL", "http://127.0.0.1:9339")
@@ -61,6 +62,8 @@ def client(key_id, secret):
         region_name="local",
         aws_access_key_id=key_id,
         aws_secret_access_key=secret,
+        # Let bad requests reach the server: its own validation is what is being tested.
+        config=botocore.config.Config(parameter_validation=False, retries={"max_attempts": 1}),
     )
 
 
@@ -149,6 +152,8 @@ def main():
     expect_error("unknown user", "UserNotFoundException", idp.admin_get_user, UserPoolId=pool_id, Username="nobody")
     expect_error("bad filter", "InvalidParameterException", idp.list_users, UserPoolId=pool_id, Filter='custom:tenant = "acme"')
     expect_error("bad pool name", "InvalidParameterException", idp.create_user_pool, PoolName="")
+    expect_error("missing member", "InvalidParameterException", idp.describe_user_pool)
+    expect_error("page size out of range", "InvalidParameterException", idp.list_user_pools, MaxResults=100)
     expect_error("wrong secret", "InvalidSignatureException", client(key_id, secret[:-1] + "x").list_user_pools, MaxResults=5)
     expect_error("unknown key", "UnrecognizedClientException", client("AKIANOTAREALKEY00000", secret).list_user_pools, MaxResults=5)
 

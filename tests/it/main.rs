@@ -5,15 +5,23 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
 mod helpers;
-mod smtp_sink;
 mod sms_sink;
+mod smtp_sink;
 
 mod api_client_lists;
 mod api_client_rules;
 mod api_clients;
 mod api_domains;
+mod api_groups;
+mod api_list_users;
 mod api_pools;
 mod api_protocol;
 mod api_resource_servers;
 mod api_sigv4;
+mod api_user_changes;
+mod api_user_delivery;
+mod api_user_states;
+mod api_users;
+mod apply;
 mod cli;
+mod user_helpers;

@@ -16,7 +16,10 @@ impl SmsSink {
     pub fn start() -> SmsSink {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let sink = SmsSink { port, ..Default::default() };
+        let sink = SmsSink {
+            port,
+            ..Default::default()
+        };
         let state = sink.clone();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {

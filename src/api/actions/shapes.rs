@@ -1,9 +1,12 @@
-//! Response shapes used by several actions (`UserPoolType`, …), built from domain values.
+//! Shapes used by several actions (`UserPoolType`, `UserType`, `GroupType`, `AttributeType`,
+//! the user reference members), built from domain values.
 
 use crate::api::wire::epoch;
 use crate::domain::client::UserPoolClient;
+use crate::domain::group::Group;
 use crate::domain::pool::UserPool;
 use crate::domain::resource_server::ResourceServer;
+use crate::domain::user::User;
 use crate::services::ACCOUNT_ID;
 use crate::services::admin::domains::DomainDescription;
 use crate::services::admin::pools::PoolDescription;
@@ -191,4 +194,87 @@ pub fn domain_description_type(d: &DomainDescription) -> Value {
     put(&mut m, "CustomDomainConfig", &d.custom_config);
     put(&mut m, "ManagedLoginVersion", d.row.managed_login_version);
     Value::Object(m)
+}
+/// `AttributeType` as requests carry it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeInput {
+    pub name: String,
+    pub value: Option<String>,
+}
+
+/// A request's attribute list as a map (a later duplicate wins, as in Cognito).
+pub fn attribute_map(list: Vec<AttributeInput>) -> std::collections::BTreeMap<String, String> {
+    list.into_iter()
+        .map(|a| (a.name, a.value.unwrap_or_default()))
+        .collect()
+}
+
+/// Checks the `UserPoolId` and `Username` members most user actions carry.
+pub fn check_user_ref(pool_id: &str, username: &str) -> Result<(), crate::domain::AuthError> {
+    use crate::domain::validate::{Violations, patterns};
+    let mut v = Violations::new();
+    v.length("UserPoolId", Some(pool_id), 1, 55);
+    v.pattern(
+        "UserPoolId",
+        Some(pool_id),
+        &patterns::USER_POOL_ID,
+        r"[\w-]+_[0-9a-zA-Z]+",
+    );
+    v.length("Username", Some(username), 1, 128);
+    v.pattern(
+        "Username",
+        Some(username),
+        &patterns::USERNAME,
+        r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+",
+    );
+    v.finish()
+}
+
+/// A user's attributes as `[{Name, Value}]`: `sub` first, then by name; only `only` when given.
+pub fn attribute_list(user: &User, only: Option<&[String]>) -> Vec<Value> {
+    let wanted = |name: &str| only.is_none_or(|o| o.iter().any(|n| n == name));
+    let sub = user.attributes.get("sub").filter(|_| wanted("sub"));
+    sub.map(|v| json!({ "Name": "sub", "Value": v }))
+        .into_iter()
+        .chain(
+            user.attributes
+                .iter()
+                .filter(|(n, _)| n.as_str() != "sub" && wanted(n))
+                .map(|(n, v)| json!({ "Name": n, "Value": v })),
+        )
+        .collect()
+}
+
+/// `UserType` as ListUsers, ListUsersInGroup and AdminCreateUser return it.
+pub fn user_type(user: &User, only: Option<&[String]>) -> Value {
+    json!({
+        "Username": user.username,
+        "Attributes": attribute_list(user, only),
+        "UserCreateDate": epoch(user.created_at),
+        "UserLastModifiedDate": epoch(user.updated_at),
+        "Enabled": user.enabled,
+        "UserStatus": user.status.as_str(),
+    })
+}
+
+/// `GroupType`.
+pub fn group_type(g: &Group) -> Value {
+    let mut m = Map::new();
+    put(&mut m, "GroupName", &g.name);
+    put(&mut m, "UserPoolId", &g.pool_id);
+    put(&mut m, "Description", &g.description);
+    put(&mut m, "RoleArn", &g.role_arn);
+    put(&mut m, "Precedence", g.precedence);
+    put(&mut m, "LastModifiedDate", epoch(g.updated_at));
+    put(&mut m, "CreationDate", epoch(g.created_at));
+    Value::Object(m)
+}
+
+/// Adds `token` under `member` when there is a next page.
+pub fn with_token(mut out: Value, member: &str, token: Option<String>) -> Value {
+    if let Some(t) = token {
+        out[member] = json!(t);
+    }
+    out
 }

@@ -1,0 +1,204 @@
+//! AdminCreateUser (reference §5.5): a new user in FORCE_CHANGE_PASSWORD with a given or
+//! generated temporary password, and the invitation sent by email and/or SMS; or, with
+//! `MessageAction=RESEND`, a new temporary password and invitation for an existing
+//! FORCE_CHANGE_PASSWORD user. Temporary passwords are never logged.
+
+use super::users::{SaveMode, find_user, save_user};
+use crate::crypto::random;
+use crate::delivery::{Email, Sms};
+use crate::domain::AuthError;
+use crate::domain::attributes::{self, WriteKind};
+use crate::domain::messages;
+use crate::domain::pool::UserPool;
+use crate::domain::user::{self, User, UserStatus};
+use crate::services::Services;
+use std::collections::BTreeMap;
+
+/// `MessageAction`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageAction {
+    /// Send the invitation (no MessageAction given).
+    Send,
+    Resend,
+    Suppress,
+}
+
+/// `DeliveryMediumType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Medium {
+    Email,
+    Sms,
+}
+
+/// What AdminCreateUser asks for, validated on the wire.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub attributes: BTreeMap<String, String>,
+    pub temporary_password: Option<String>,
+    pub force_alias_creation: bool,
+    pub message_action: MessageAction,
+    /// Empty: Cognito's default (SMS).
+    pub mediums: Vec<Medium>,
+}
+
+/// AdminCreateUser.
+pub async fn create_user(svc: &Services, pool_id: &str, input: NewUser) -> Result<User, AuthError> {
+    let pool = svc.require_pool(pool_id).await?;
+    let mediums = if input.mediums.is_empty() {
+        vec![Medium::Sms]
+    } else {
+        input.mediums.clone()
+    };
+    let password = match &input.temporary_password {
+        Some(p) => {
+            pool.settings.password_policy.check(p)?;
+            p.clone()
+        }
+        None => pool.settings.password_policy.generate(&mut rand::rng()),
+    };
+    if input.message_action == MessageAction::Resend {
+        return resend(svc, &pool, &input.username, &password, &mediums).await;
+    }
+    let mut attrs = input.attributes;
+    attributes::check_values(&pool.settings.schema, &attrs, WriteKind::Create)?;
+    let sub = random::uuid();
+    let username = if pool.settings.username_attributes.is_empty() {
+        user::check_plain_username(&pool, &input.username)?;
+        input.username.clone()
+    } else {
+        let attribute = user::username_attribute_for(&pool, &input.username)?;
+        attrs.insert(attribute.to_string(), input.username.clone());
+        sub.clone()
+    };
+    user::check_required(&pool, &attrs)?;
+    attrs.insert("sub".into(), sub.clone());
+    let now = svc.now();
+    let hash = svc
+        .hasher
+        .hash(&password)
+        .await
+        .map_err(|e| AuthError::Internal(e.to_string()))?;
+    let user = User {
+        sub,
+        pool_id: pool.id.clone(),
+        username,
+        status: UserStatus::ForceChangePassword,
+        enabled: true,
+        attributes: attrs,
+        password_hash: Some(hash),
+        password_changed_at: Some(now),
+        created_at: now,
+        updated_at: now,
+    };
+    if input.message_action == MessageAction::Send {
+        check_mediums(&user, &mediums)?;
+    }
+    save_user(
+        svc,
+        &pool,
+        &user,
+        SaveMode::Insert,
+        input.force_alias_creation,
+    )
+    .await?;
+    tracing::info!(pool_id, sub = %user.sub, "user created by admin");
+    if input.message_action == MessageAction::Send
+        && let Err(e) = invite(svc, &pool, &user, &input.username, &password, &mediums).await
+    {
+        svc.store.delete_user(&pool.id, &user.sub).await?;
+        return Err(e);
+    }
+    Ok(user)
+}
+
+async fn resend(
+    svc: &Services,
+    pool: &UserPool,
+    username: &str,
+    password: &str,
+    mediums: &[Medium],
+) -> Result<User, AuthError> {
+    let mut user = find_user(svc, pool, username).await?;
+    if user.status != UserStatus::ForceChangePassword {
+        return Err(AuthError::UnsupportedUserState(format!(
+            "Resend not possible. {} status is not FORCE_CHANGE_PASSWORD.",
+            user.username
+        )));
+    }
+    check_mediums(&user, mediums)?;
+    let now = svc.now();
+    user.password_hash = Some(
+        svc.hasher
+            .hash(password)
+            .await
+            .map_err(|e| AuthError::Internal(e.to_string()))?,
+    );
+    user.password_changed_at = Some(now);
+    user.updated_at = now;
+    save_user(svc, pool, &user, SaveMode::Update, false).await?;
+    invite(svc, pool, &user, username, password, mediums).await?;
+    Ok(user)
+}
+
+/// Every desired medium needs its attribute.
+fn check_mediums(user: &User, mediums: &[Medium]) -> Result<(), AuthError> {
+    for m in mediums {
+        let attribute = match m {
+            Medium::Email => "email",
+            Medium::Sms => "phone_number",
+        };
+        if user.attribute(attribute).is_none() {
+            return Err(AuthError::InvalidParameter(format!(
+                "User has no attribute matching desired delivery mediums: {attribute} is missing."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Sends the invitation over each medium; `shown_username` is what the user signs in with.
+async fn invite(
+    svc: &Services,
+    pool: &UserPool,
+    user: &User,
+    shown_username: &str,
+    password: &str,
+    mediums: &[Medium],
+) -> Result<(), AuthError> {
+    let failed = |e: crate::delivery::DeliveryError| {
+        tracing::warn!(pool_id = %pool.id, sub = %user.sub, error = %e, "invitation not delivered");
+        AuthError::CodeDeliveryFailure("Unable to deliver the invitation message.".into())
+    };
+    for m in mediums {
+        match m {
+            Medium::Email => {
+                let message = messages::invitation_email(pool, shown_username, password);
+                svc.delivery
+                    .send_email(Email {
+                        to: user.attribute("email").unwrap_or_default().to_string(),
+                        subject: message.subject,
+                        text: message.body,
+                        html: None,
+                    })
+                    .await
+                    .map_err(failed)?;
+            }
+            Medium::Sms => {
+                svc.delivery
+                    .send_sms(Sms {
+                        to: user
+                            .attribute("phone_number")
+                            .unwrap_or_default()
+                            .to_string(),
+                        message: messages::invitation_sms(pool, shown_username, password),
+                        pool_id: pool.id.clone(),
+                        kind: "invitation".into(),
+                    })
+                    .await
+                    .map_err(failed)?;
+            }
+        }
+    }
+    Ok(())
+}

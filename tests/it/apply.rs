@@ -1,0 +1,158 @@
+//! `tessera apply`: the example stack in docs/ creates everything once, changes nothing when
+//! applied again, updates what changed, and refuses changes Cognito allows only at creation.
+
+use crate::both_databases;
+use crate::helpers::{Backend, spawn_app};
+use tessera::domain::stack::{ChangeKind, Stack};
+use tessera::services::apply::apply;
+
+const EXAMPLE: &str = include_str!("../../docs/examples/stack.yaml");
+
+fn stack(text: &str) -> Stack {
+    serde_yaml::from_str(text).unwrap()
+}
+
+async fn example_stack_is_idempotent(db: Backend) {
+    let app = spawn_app(db).await;
+    let first = apply(&app.services, stack(EXAMPLE)).await.unwrap();
+    assert_eq!(first.len(), 7);
+    assert!(
+        first.iter().all(|c| c.kind == ChangeKind::Created),
+        "{first:?}"
+    );
+    let pool_id = first[0].id.clone();
+
+    let pool = app
+        .cognito
+        .describe_user_pool()
+        .user_pool_id(&pool_id)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap();
+    assert_eq!(pool.domain(), Some("shop-login"));
+    assert!(
+        pool.schema_attributes()
+            .iter()
+            .any(|a| a.name() == Some("custom:tenant"))
+    );
+    let clients = app
+        .cognito
+        .list_user_pool_clients()
+        .user_pool_id(&pool_id)
+        .max_results(10)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(clients.user_pool_clients().len(), 2);
+    let groups = app
+        .cognito
+        .list_groups()
+        .user_pool_id(&pool_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groups.groups().len(), 2);
+    let servers = app
+        .cognito
+        .list_resource_servers()
+        .user_pool_id(&pool_id)
+        .max_results(10)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(servers.resource_servers()[0].scopes().len(), 2);
+
+    let second = apply(&app.services, stack(EXAMPLE)).await.unwrap();
+    assert!(
+        second.iter().all(|c| c.kind == ChangeKind::Unchanged),
+        "{second:?}"
+    );
+    assert_eq!(second[0].id, pool_id);
+
+    let changed = EXAMPLE
+        .replace("MinimumLength: 10", "MinimumLength: 12")
+        .replace("Precedence: 10 }", "Precedence: 20 }")
+        .replace(
+            "LogoutURLs: [https://shop.example/]",
+            "LogoutURLs: [https://shop.example/bye]",
+        );
+    let third = apply(&app.services, stack(&changed)).await.unwrap();
+    let kinds: Vec<(&str, ChangeKind)> = third
+        .iter()
+        .map(|c| (c.name.as_str(), c.kind.clone()))
+        .collect();
+    assert!(kinds.contains(&("shop", ChangeKind::Updated)), "{kinds:?}");
+    assert!(kinds.contains(&("staff", ChangeKind::Updated)), "{kinds:?}");
+    assert!(kinds.contains(&("web", ChangeKind::Updated)), "{kinds:?}");
+    assert!(
+        kinds.contains(&("admins", ChangeKind::Unchanged)),
+        "{kinds:?}"
+    );
+    let policy = app
+        .cognito
+        .describe_user_pool()
+        .user_pool_id(&pool_id)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .policies
+        .unwrap()
+        .password_policy
+        .unwrap();
+    assert_eq!(policy.minimum_length(), Some(12));
+    let group = app
+        .cognito
+        .get_group()
+        .user_pool_id(&pool_id)
+        .group_name("staff")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(group.group().unwrap().precedence(), Some(20));
+}
+
+async fn creation_only_settings_are_refused(db: Backend) {
+    let app = spawn_app(db).await;
+    apply(&app.services, stack(EXAMPLE)).await.unwrap();
+    let changed = EXAMPLE.replace("CaseSensitive: false", "CaseSensitive: true");
+    let err = apply(&app.services, stack(&changed)).await.unwrap_err();
+    assert!(err.to_string().contains("CaseSensitive"), "{err}");
+    let changed = EXAMPLE.replace("MaxLength: \"64\"", "MaxLength: \"65\"");
+    let err = apply(&app.services, stack(&changed)).await.unwrap_err();
+    assert!(err.to_string().contains("custom:tenant"), "{err}");
+    // A new custom attribute is added, as AddCustomAttributes would.
+    let added = EXAMPLE.replace(
+        "      - { Name: plan_level,",
+        "      - { Name: region, AttributeDataType: String, Mutable: true }\n      - { Name: plan_level,",
+    );
+    let changes = apply(&app.services, stack(&added)).await.unwrap();
+    assert_eq!(changes[0].kind, ChangeKind::Updated);
+}
+
+async fn bad_stacks_get_clear_errors(db: Backend) {
+    let app = spawn_app(db).await;
+    assert!(
+        serde_yaml::from_str::<Stack>("pool: []").is_err(),
+        "unknown top-level keys are refused"
+    );
+    let err = apply(
+        &app.services,
+        stack("pools:\n  - AutoVerifiedAttributes: [email]\n"),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("PoolName"), "{err}");
+    let bad_client = "pools:\n  - PoolName: p\n    Clients:\n      - ClientName: c\n        CallbackURLs: [http://example.com/cb]\n        AllowedOAuthFlows: [code]\n        AllowedOAuthScopes: [openid]\n        AllowedOAuthFlowsUserPoolClient: true\n";
+    let err = apply(&app.services, stack(bad_client)).await.unwrap_err();
+    assert!(err.to_string().contains("http"), "{err}");
+}
+
+both_databases!(
+    example_stack_is_idempotent,
+    creation_only_settings_are_refused,
+    bad_stacks_get_clear_errors,
+);
