@@ -70,7 +70,8 @@ run_python_clients() {
     python3 -m venv "$venv" || fail "could not create a Python virtual environment"
     "$venv/bin/pip" install -q 'boto3>=1.34' || fail "could not install boto3"
   fi
-  cargo build --locked --bin tessera
+  # The binary `cargo test` built (same features as the test build, so nothing recompiles).
+  [ -x target/debug/tessera ] || fail "target/debug/tessera is missing; build it with cargo test --no-run"
   local status=0 backend dir port url pid db
   for backend in sqlite postgres; do
     dir=$(mktemp -d)
@@ -104,6 +105,7 @@ if [ $# -eq 0 ]; then
   cargo test --locked
   run_python_clients
 elif [ "$*" = boto3 ]; then
+  cargo test --locked --no-run
   run_python_clients
 else
   cargo test --locked -- "$@"

@@ -176,8 +176,12 @@ async fn authenticate(req: &HttpRequest, body: &[u8], state: &ApiState) -> Resul
         headers,
         body,
     };
-    let verified = sigv4::verify(&signed, state.signing_clock.now(), |_| {
-        secret.map(|s| s.expose().to_string())
+    // The secret looked up belongs to `key_id`; `verify` asks for the key it parsed itself and
+    // gets it only when they are the same key.
+    let verified = sigv4::verify(&signed, state.signing_clock.now(), |id| {
+        secret
+            .filter(|_| key_id.as_deref() == Some(id))
+            .map(|s| s.expose().to_string())
     })?;
     tracing::Span::current().record("access_key_id", verified.access_key_id.as_str());
     Ok(())

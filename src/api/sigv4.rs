@@ -233,6 +233,14 @@ pub fn verify(
     now_millis: i64,
     secret_of: impl FnOnce(&str) -> Option<String>,
 ) -> Result<Verified, ApiError> {
+    let authorization_headers = request
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+        .count();
+    if authorization_headers > 1 {
+        return Err(incomplete("Only one Authorization header is allowed."));
+    }
     let Some(header) = header_values(&request.headers, "authorization") else {
         return Err(ApiError::new(
             "MissingAuthenticationTokenException",
@@ -246,7 +254,9 @@ pub fn verify(
             format!("Credential should be scoped to correct service: '{SERVICE}'."),
         ));
     }
-    for required in ["host"] {
+    // The target names the action: unsigned, a captured request could be replayed as another
+    // action with the same body.
+    for required in ["host", "x-amz-target"] {
         if !auth.signed_headers.iter().any(|h| h == required) {
             return Err(ApiError::new(
                 "InvalidSignatureException",
@@ -400,5 +410,37 @@ mod tests {
             verify(&request, 0, |_| None).unwrap_err().type_name,
             "InvalidSignatureException"
         );
+    }
+
+    #[test]
+    fn target_must_be_signed_and_authorization_single() {
+        let mut request = SignedRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: vec![
+                ("host".into(), "127.0.0.1".into()),
+                ("x-amz-date".into(), "20150830T123600Z".into()),
+                ("x-amz-target".into(), "AWSCognitoIdentityProviderService.AdminDeleteUser".into()),
+                (
+                    "authorization".into(),
+                    "AWS4-HMAC-SHA256 Credential=A/20150830/local/cognito-idp/aws4_request, \
+                     SignedHeaders=host;x-amz-date, Signature=x"
+                        .into(),
+                ),
+            ],
+            body: b"{}",
+        };
+        let e = verify(&request, 1_440_938_160_000, |_| Some("s".into())).unwrap_err();
+        assert_eq!(e.type_name, "InvalidSignatureException");
+        assert!(e.message.contains("x-amz-target"), "{}", e.message);
+        request.headers.push((
+            "Authorization".into(),
+            "AWS4-HMAC-SHA256 Credential=B/20150830/local/cognito-idp/aws4_request, \
+             SignedHeaders=host;x-amz-date;x-amz-target, Signature=x"
+                .into(),
+        ));
+        let e = verify(&request, 1_440_938_160_000, |_| Some("s".into())).unwrap_err();
+        assert_eq!(e.type_name, "IncompleteSignatureException");
     }
 }

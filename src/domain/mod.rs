@@ -12,6 +12,7 @@ pub mod messages;
 pub mod password_policy;
 pub mod pool;
 pub mod pool_domain;
+pub mod pool_messages;
 pub mod redirect_url;
 pub mod resource_server;
 pub mod stack;

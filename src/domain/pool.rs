@@ -4,6 +4,9 @@
 use super::AuthError;
 use super::attributes::{self, SchemaAttribute};
 use super::password_policy::{PasswordPolicy, PasswordPolicyInput};
+use super::pool_messages::{
+    self, MessageTemplate, VerificationMessageTemplate, merge_verification_template,
+};
 use super::validate::{Violations, patterns};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -15,36 +18,6 @@ use std::collections::BTreeMap;
 pub struct PoliciesInput {
     pub password_policy: Option<PasswordPolicyInput>,
     pub sign_in_policy: Option<Value>,
-}
-
-/// `VerificationMessageTemplateType`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
-pub struct VerificationMessageTemplate {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sms_message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email_message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email_subject: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email_message_by_link: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email_subject_by_link: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_email_option: Option<String>,
-}
-
-/// `MessageTemplateType` (the invitation).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
-pub struct MessageTemplate {
-    #[serde(rename = "SMSMessage", skip_serializing_if = "Option::is_none")]
-    pub sms_message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email_message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email_subject: Option<String>,
 }
 
 /// `AdminCreateUserConfigType`.
@@ -209,9 +182,6 @@ impl UserPool {
     }
 }
 
-const DEFAULT_VERIFY_MESSAGE: &str = "Your verification code is {####}. ";
-const DEFAULT_VERIFY_SUBJECT: &str = "Your verification code";
-
 /// Checks a pool name (1–128 characters, Cognito's pattern).
 pub fn check_pool_name(v: &mut Violations, name: Option<&str>) {
     v.length("PoolName", name, 1, 128);
@@ -312,30 +282,6 @@ impl PoolSettings {
             input.user_pool_tier.as_deref(),
             &["LITE", "ESSENTIALS", "PLUS"],
         );
-        v.length(
-            "SmsVerificationMessage",
-            input.sms_verification_message.as_deref(),
-            6,
-            140,
-        );
-        v.length(
-            "EmailVerificationMessage",
-            input.email_verification_message.as_deref(),
-            6,
-            20000,
-        );
-        v.length(
-            "EmailVerificationSubject",
-            input.email_verification_subject.as_deref(),
-            1,
-            140,
-        );
-        v.length(
-            "SmsAuthenticationMessage",
-            input.sms_authentication_message.as_deref(),
-            6,
-            140,
-        );
         if let Some(tags) = &input.user_pool_tags {
             v.count("UserPoolTags", Some(tags.len()), 0, 50);
             for (k, val) in tags {
@@ -356,49 +302,12 @@ impl PoolSettings {
                 t.default_email_option.as_deref(),
                 &["CONFIRM_WITH_LINK", "CONFIRM_WITH_CODE"],
             );
-            v.length(
-                "VerificationMessageTemplate.SmsMessage",
-                t.sms_message.as_deref(),
-                6,
-                140,
-            );
-            v.length(
-                "VerificationMessageTemplate.EmailMessage",
-                t.email_message.as_deref(),
-                6,
-                20000,
-            );
-            v.length(
-                "VerificationMessageTemplate.EmailSubject",
-                t.email_subject.as_deref(),
-                1,
-                140,
-            );
         }
         let invite = input
             .admin_create_user_config
             .as_ref()
             .and_then(|c| c.invite_message_template.clone());
-        if let Some(t) = &invite {
-            v.length(
-                "AdminCreateUserConfig.InviteMessageTemplate.SMSMessage",
-                t.sms_message.as_deref(),
-                6,
-                140,
-            );
-            v.length(
-                "AdminCreateUserConfig.InviteMessageTemplate.EmailMessage",
-                t.email_message.as_deref(),
-                6,
-                20000,
-            );
-            v.length(
-                "AdminCreateUserConfig.InviteMessageTemplate.EmailSubject",
-                t.email_subject.as_deref(),
-                1,
-                140,
-            );
-        }
+        pool_messages::check_lengths(&mut v, input);
         v.range(
             "AdminCreateUserConfig.UnusedAccountValidityDays",
             input
@@ -533,60 +442,6 @@ fn lower_first(s: &str) -> String {
     c.next()
         .map(|f| f.to_lowercase().chain(c).collect())
         .unwrap_or_default()
-}
-
-/// Cognito keeps the legacy top-level messages and `VerificationMessageTemplate` in step: either
-/// may be given, and the template wins when both are.
-fn merge_verification_template(
-    input: &PoolInput,
-) -> Result<VerificationMessageTemplate, AuthError> {
-    let mut t = input
-        .verification_message_template
-        .clone()
-        .unwrap_or_default();
-    if t.sms_message.is_none() {
-        t.sms_message = input.sms_verification_message.clone();
-    }
-    if t.email_message.is_none() {
-        t.email_message = input.email_verification_message.clone();
-    }
-    if t.email_subject.is_none() {
-        t.email_subject = input.email_verification_subject.clone();
-    }
-    for (what, message) in [
-        ("SmsMessage", &t.sms_message),
-        ("EmailMessage", &t.email_message),
-    ] {
-        if let Some(m) = message
-            && !m.contains("{####}")
-        {
-            return Err(AuthError::InvalidParameter(format!(
-                "VerificationMessageTemplate.{what} must contain the {{####}} placeholder."
-            )));
-        }
-    }
-    if let Some(m) = &t.email_message_by_link
-        && !(m.contains("{##") && m.contains("##}"))
-    {
-        return Err(AuthError::InvalidParameter(
-            "VerificationMessageTemplate.EmailMessageByLink must contain a {##link text##} placeholder."
-                .into(),
-        ));
-    }
-    t.sms_message
-        .get_or_insert_with(|| DEFAULT_VERIFY_MESSAGE.to_string());
-    t.email_message
-        .get_or_insert_with(|| DEFAULT_VERIFY_MESSAGE.to_string());
-    t.email_subject
-        .get_or_insert_with(|| DEFAULT_VERIFY_SUBJECT.to_string());
-    t.email_message_by_link.get_or_insert_with(|| {
-        "Please click the link below to verify your email address. {##Verify Email##} ".to_string()
-    });
-    t.email_subject_by_link
-        .get_or_insert_with(|| "Your verification link".to_string());
-    t.default_email_option
-        .get_or_insert_with(|| "CONFIRM_WITH_CODE".to_string());
-    Ok(t)
 }
 
 fn check_recovery(r: &AccountRecoverySetting) -> Result<(), AuthError> {

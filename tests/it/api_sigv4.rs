@@ -114,6 +114,77 @@ async fn tampered_body_is_refused(db: Backend) {
     crate::assert_aws_error!(result, "InvalidSignatureException");
 }
 
+/// After signing, changes the action the request names (a replay as another action).
+#[derive(Debug)]
+struct SwapTarget;
+
+impl cognito::config::Intercept for SwapTarget {
+    fn name(&self) -> &'static str {
+        "SwapTarget"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut cognito::config::interceptors::BeforeTransmitInterceptorContextMut<'_>,
+        _components: &cognito::config::RuntimeComponents,
+        _cfg: &mut cognito::config::ConfigBag,
+    ) -> Result<(), cognito::error::BoxError> {
+        context.request_mut().headers_mut().insert(
+            "x-amz-target",
+            "AWSCognitoIdentityProviderService.DeleteUserPool",
+        );
+        Ok(())
+    }
+}
+
+/// After signing, adds a second Authorization header naming another key.
+#[derive(Debug)]
+struct SecondAuthorization;
+
+impl cognito::config::Intercept for SecondAuthorization {
+    fn name(&self) -> &'static str {
+        "SecondAuthorization"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut cognito::config::interceptors::BeforeTransmitInterceptorContextMut<'_>,
+        _components: &cognito::config::RuntimeComponents,
+        _cfg: &mut cognito::config::ConfigBag,
+    ) -> Result<(), cognito::error::BoxError> {
+        context.request_mut().headers_mut().append(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIAOTHERKEY00000000/20261123/local/cognito-idp/aws4_request, SignedHeaders=host, Signature=00",
+        );
+        Ok(())
+    }
+}
+
+async fn the_action_is_covered_by_the_signature(db: Backend) {
+    let app = spawn_app(db).await;
+    let pool = app.create_pool("keep").await;
+    let replayed = app
+        .cognito
+        .describe_user_pool()
+        .user_pool_id(&pool)
+        .customize()
+        .interceptor(SwapTarget)
+        .send()
+        .await;
+    crate::assert_aws_error!(replayed, "InvalidSignatureException");
+    app.cognito.describe_user_pool().user_pool_id(&pool).send().await.unwrap();
+
+    let doubled = app
+        .cognito
+        .list_user_pools()
+        .max_results(1)
+        .customize()
+        .interceptor(SecondAuthorization)
+        .send()
+        .await;
+    crate::assert_aws_error!(doubled, "IncompleteSignatureException");
+}
+
 async fn public_actions_need_no_signature(db: Backend) {
     let app = spawn_app(db).await;
     // SignUp is public: with no signature it must get past authentication (to a domain error
@@ -135,4 +206,5 @@ both_databases!(
     missing_and_incomplete_signatures,
     tampered_body_is_refused,
     public_actions_need_no_signature,
+    the_action_is_covered_by_the_signature,
 );
