@@ -50,7 +50,7 @@ CREATE TABLE user_pool_domains (
 CREATE UNIQUE INDEX user_pool_domains_pool_kind_key ON user_pool_domains (pool_id, kind);
 
 CREATE TABLE users (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY,
     pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
     username TEXT COLLATE "C" NOT NULL,
     username_key TEXT COLLATE "C" NOT NULL,
@@ -99,7 +99,7 @@ CREATE TABLE pool_groups (
 CREATE TABLE user_groups (
     pool_id TEXT NOT NULL,
     group_name TEXT COLLATE "C" NOT NULL,
-    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    user_id TEXT COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     created_at BIGINT NOT NULL,
     CONSTRAINT user_groups_pkey PRIMARY KEY (pool_id, group_name, user_id),
     CONSTRAINT user_groups_group_fkey FOREIGN KEY (pool_id, group_name)
@@ -109,7 +109,7 @@ CREATE INDEX user_groups_user_idx ON user_groups (user_id, group_name);
 
 -- One-time codes (sign-up confirmation, password reset, attribute verification), stored hashed.
 CREATE TABLE user_codes (
-    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    user_id TEXT COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     purpose TEXT NOT NULL,
     code_hash TEXT NOT NULL,
     expires_at BIGINT NOT NULL,

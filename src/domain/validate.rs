@@ -16,6 +16,8 @@ impl Violations {
 
     fn push(&mut self, value: Option<&str>, member: &str, constraint: &str) {
         let shown = match value {
+            // Like Cognito, never echo a secret back (clients log error messages).
+            Some(_) if is_sensitive(member) => "Value".to_string(),
             Some(v) => format!("Value '{}'", truncate(v)),
             None => "Value null".to_string(),
         };
@@ -135,6 +137,16 @@ impl Violations {
     }
 }
 
+/// Members whose values are secrets: passwords, client secrets, secret hashes, codes.
+fn is_sensitive(member: &str) -> bool {
+    let last = member.rsplit('.').next().unwrap_or(member).to_ascii_lowercase();
+    last.contains("password")
+        || last.contains("secret")
+        || last.ends_with("code")
+        || last == "session"
+        || last.ends_with("token")
+}
+
 fn lower_first(member: &str) -> String {
     let mut chars = member.chars();
     match chars.next() {
@@ -218,5 +230,15 @@ mod tests {
              Member must have length greater than or equal to 1; Value null at 'userPoolId' \
              failed to satisfy constraint: Member must not be null"
         );
+    }
+
+    #[test]
+    fn secrets_are_not_echoed() {
+        let mut v = Violations::new();
+        v.pattern("Password", Some(" hunter2"), &patterns::PASSWORD, r"[\S]+");
+        v.length("ClientSecret", Some("short-secret"), 24, 64);
+        let message = v.finish().unwrap_err().to_string();
+        assert!(!message.contains("hunter2") && !message.contains("short-secret"), "{message}");
+        assert!(message.contains("Value at 'password'"), "{message}");
     }
 }

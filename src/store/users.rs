@@ -91,12 +91,10 @@ impl UserKey {
     }
 }
 
-/// The SQL expression of a search column. `users.id` (the sub) is the one searchable column
-/// without the "C" collation on PostgreSQL, so its comparisons and order ask for it explicitly
-/// (SQLite compares bytewise already).
-fn search_column(store: &Store, c: SearchColumn) -> &'static str {
+/// The SQL column of a search attribute. Every searchable column compares bytewise (the "C"
+/// collation on PostgreSQL, BINARY on SQLite), so prefix ranges use the indexes.
+fn search_column(c: SearchColumn) -> &'static str {
     match c {
-        SearchColumn::Sub if matches!(store, Store::Postgres(_)) => "id COLLATE \"C\"",
         SearchColumn::Username => "username_key",
         SearchColumn::Email => "email",
         SearchColumn::PhoneNumber => "phone_number",
@@ -280,7 +278,7 @@ impl Store {
                 sqlx::query_as::<_, UserRow>(sql(format!(
                     "SELECT {COLUMNS} FROM users WHERE pool_id = $1 AND {} = $2 \
                      AND username_key > $3 ORDER BY username_key LIMIT $4",
-                    search_column(self, *column)
+                    search_column(*column)
                 )))
                 .bind(pool_id)
                 .bind(value)
@@ -295,7 +293,7 @@ impl Store {
                 prefix: true,
                 value,
             } => {
-                let col = search_column(self, *column);
+                let col = search_column(*column);
                 let upper = format!("{value}\u{10FFFF}");
                 db_run!(self, |db| {
                     sqlx::query_as::<_, UserRow>(sql(format!(
