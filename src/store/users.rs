@@ -164,6 +164,37 @@ impl Store {
         Ok(())
     }
 
+    /// Undoes a user creation in one transaction: deletes the new user, then restores the users
+    /// it had taken aliases from (their saved earlier states).
+    pub async fn undo_user_insert(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        restore: &[UserWrite<'_>],
+    ) -> StoreResult<()> {
+        let attributes = restore
+            .iter()
+            .map(|w| to_json(&w.user.attributes))
+            .collect::<StoreResult<Vec<_>>>()?;
+        db_run!(self, |db| {
+            let mut tx = db.begin().await.map_err(map_err)?;
+            sqlx::query("DELETE FROM users WHERE pool_id = $1 AND id = $2")
+                .bind(pool_id)
+                .bind(sub)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            for (w, attrs) in restore.iter().zip(&attributes) {
+                bind_user!(sqlx::query(UPDATE), w, attrs)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            }
+            tx.commit().await.map_err(map_err)?;
+        });
+        Ok(())
+    }
+
     /// Saves a user and replaces its one-time code for `purpose`, in one transaction.
     pub async fn save_user_with_code(
         &self,

@@ -137,3 +137,84 @@ both_databases!(
     reset_code_by_sms,
     unreachable_sms_is_a_delivery_failure,
 );
+
+/// A pool where email and phone are both sign-in aliases, with `first` holding both, verified.
+async fn two_alias_pool(app: &TestApp) -> String {
+    let pool = app
+        .cognito
+        .create_user_pool()
+        .pool_name("aliases")
+        .alias_attributes(aws_sdk_cognitoidentityprovider::types::AliasAttributeType::Email)
+        .alias_attributes(aws_sdk_cognitoidentityprovider::types::AliasAttributeType::PhoneNumber)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let attrs = [
+        ("email", "both@example.com"),
+        ("email_verified", "true"),
+        ("phone_number", "+15555550133"),
+        ("phone_number_verified", "true"),
+    ];
+    create_user(app, &pool, "first", &attrs).await;
+    pool
+}
+
+fn take_both(app: &TestApp, pool: &str) -> aws_sdk_cognitoidentityprovider::operation::admin_create_user::builders::AdminCreateUserFluentBuilder {
+    app.cognito
+        .admin_create_user()
+        .user_pool_id(pool)
+        .username("second")
+        .user_attributes(attr("email", "both@example.com"))
+        .user_attributes(attr("email_verified", "true"))
+        .user_attributes(attr("phone_number", "+15555550133"))
+        .user_attributes(attr("phone_number_verified", "true"))
+        .force_alias_creation(true)
+}
+
+async fn force_alias_moves_every_alias_of_one_holder(db: Backend) {
+    let app = spawn_app(db).await;
+    let pool = two_alias_pool(&app).await;
+    take_both(&app, &pool)
+        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    let a = crate::user_helpers::attrs_of(&app, &pool, "first").await;
+    assert_eq!(crate::user_helpers::value(&a, "email_verified").as_deref(), Some("false"));
+    assert_eq!(crate::user_helpers::value(&a, "phone_number_verified").as_deref(), Some("false"));
+}
+
+async fn failed_invitation_leaves_no_trace(db: Backend) {
+    let options = AppOptions {
+        env: vec![("TESSERA_SMS_WEBHOOK_URL".into(), "http://127.0.0.1:9/sms".into())],
+        ..Default::default()
+    };
+    let app = spawn_app_with(db, options).await;
+    let pool = two_alias_pool(&app).await;
+    let r = take_both(&app, &pool)
+        .desired_delivery_mediums(DeliveryMediumType::Sms)
+        .send()
+        .await;
+    crate::assert_aws_error!(r, "CodeDeliveryFailureException");
+    let a = crate::user_helpers::attrs_of(&app, &pool, "first").await;
+    assert_eq!(crate::user_helpers::value(&a, "email_verified").as_deref(), Some("true"));
+    assert_eq!(crate::user_helpers::value(&a, "phone_number_verified").as_deref(), Some("true"));
+    let signed_in_as = app
+        .cognito
+        .admin_get_user()
+        .user_pool_id(&pool)
+        .username("both@example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in_as.username(), "first", "the alias still leads to the first user");
+}
+
+mod alias_moves {
+    use super::*;
+    both_databases!(force_alias_moves_every_alias_of_one_holder, failed_invitation_leaves_no_trace);
+}

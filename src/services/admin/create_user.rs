@@ -4,6 +4,7 @@
 //! FORCE_CHANGE_PASSWORD user. Temporary passwords are never logged.
 
 use super::users::{SaveMode, find_user, save_user};
+use crate::store::users::UserWrite;
 use crate::crypto::random;
 use crate::delivery::{Email, Sms};
 use crate::domain::AuthError;
@@ -94,7 +95,7 @@ pub async fn create_user(svc: &Services, pool_id: &str, input: NewUser) -> Resul
     if input.message_action == MessageAction::Send {
         check_mediums(&user, &mediums)?;
     }
-    save_user(
+    let displaced = save_user(
         svc,
         &pool,
         &user,
@@ -106,7 +107,18 @@ pub async fn create_user(svc: &Services, pool_id: &str, input: NewUser) -> Resul
     if input.message_action == MessageAction::Send
         && let Err(e) = invite(svc, &pool, &user, &input.username, &password, &mediums).await
     {
-        svc.store.delete_user(&pool.id, &user.sub).await?;
+        // Nothing of the failed creation stays: the user goes, and aliases it took return.
+        let restore: Vec<UserWrite<'_>> = displaced
+            .iter()
+            .map(|u| UserWrite {
+                user: u,
+                columns: u.columns(&pool),
+                insert: false,
+            })
+            .collect();
+        svc.store
+            .undo_user_insert(&pool.id, &user.sub, &restore)
+            .await?;
         return Err(e);
     }
     Ok(user)

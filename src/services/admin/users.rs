@@ -69,9 +69,12 @@ pub async fn save_user(
     user: &User,
     mode: SaveMode,
     force_alias: bool,
-) -> Result<(), AuthError> {
+) -> Result<Vec<User>, AuthError> {
     let columns = user.columns(pool);
-    let mut displaced = Vec::new();
+    // Users losing an alias to `user`, each once (one user may hold several aliases), and
+    // their states before, so a caller can undo.
+    let mut displaced: Vec<User> = Vec::new();
+    let mut before: Vec<User> = Vec::new();
     for (attribute, flag) in ALIAS_ATTRIBUTES {
         let (key, column) = match *attribute {
             "email" => (&columns.email_alias, UserKey::EmailAlias),
@@ -82,10 +85,10 @@ pub async fn save_user(
             ),
         };
         let Some(key) = key else { continue };
-        let Some(mut holder) = svc.store.get_user_by(&pool.id, column, key).await? else {
+        let Some(found) = svc.store.get_user_by(&pool.id, column, key).await? else {
             continue;
         };
-        if holder.sub == user.sub {
+        if found.sub == user.sub {
             continue;
         }
         let message = format!("An account with the given {attribute} already exists.");
@@ -100,12 +103,20 @@ pub async fn save_user(
         if is_username || !force_alias {
             return Err(AuthError::AliasExists(message));
         }
+        let index = match displaced.iter().position(|d| d.sub == found.sub) {
+            Some(i) => i,
+            None => {
+                before.push(found.clone());
+                displaced.push(found);
+                displaced.len() - 1
+            }
+        };
+        let holder = &mut displaced[index];
         match flag {
             Some(flag) => holder.attributes.insert(flag.to_string(), "false".into()),
             None => holder.attributes.remove(*attribute),
         };
         holder.updated_at = svc.now();
-        displaced.push(holder);
     }
     let mut writes: Vec<UserWrite<'_>> = displaced
         .iter()
@@ -120,7 +131,8 @@ pub async fn save_user(
         columns,
         insert: mode == SaveMode::Insert,
     });
-    svc.store.save_users(&writes).await.map_err(clash_error)
+    svc.store.save_users(&writes).await.map_err(clash_error)?;
+    Ok(before)
 }
 
 fn clash_error(e: StoreError) -> AuthError {
@@ -167,7 +179,8 @@ pub async fn set_enabled(
     let (pool, mut user) = load(svc, pool_id, username).await?;
     user.enabled = enabled;
     user.updated_at = svc.now();
-    save_user(svc, &pool, &user, SaveMode::Update, false).await
+    save_user(svc, &pool, &user, SaveMode::Update, false).await?;
+    Ok(())
 }
 
 /// AdminUpdateUserAttributes: schema and mutability checked; a changed email or phone number
@@ -192,7 +205,8 @@ pub async fn update_attributes(
     user.attributes.extend(values);
     user::check_required(&pool, &user.attributes)?;
     user.updated_at = svc.now();
-    save_user(svc, &pool, &user, SaveMode::Update, false).await
+    save_user(svc, &pool, &user, SaveMode::Update, false).await?;
+    Ok(())
 }
 
 /// AdminDeleteUserAttributes: required attributes (and `sub`) cannot be deleted.
@@ -228,7 +242,8 @@ pub async fn delete_attributes(
         }
     }
     user.updated_at = svc.now();
-    save_user(svc, &pool, &user, SaveMode::Update, false).await
+    save_user(svc, &pool, &user, SaveMode::Update, false).await?;
+    Ok(())
 }
 
 /// AdminSetUserPassword: policy checked; permanent → CONFIRMED, else FORCE_CHANGE_PASSWORD.
@@ -255,7 +270,8 @@ pub async fn set_password(
         UserStatus::ForceChangePassword
     };
     user.updated_at = now;
-    save_user(svc, &pool, &user, SaveMode::Update, false).await
+    save_user(svc, &pool, &user, SaveMode::Update, false).await?;
+    Ok(())
 }
 
 /// AdminConfirmSignUp: only UNCONFIRMED users can be confirmed.
@@ -273,5 +289,6 @@ pub async fn confirm_sign_up(
     }
     user.status = UserStatus::Confirmed;
     user.updated_at = svc.now();
-    save_user(svc, &pool, &user, SaveMode::Update, false).await
+    save_user(svc, &pool, &user, SaveMode::Update, false).await?;
+    Ok(())
 }
