@@ -132,28 +132,50 @@ impl Store {
         Ok(rows.into_iter().map(Group::from).collect())
     }
 
-    /// Adds a membership; adding it again changes nothing.
+    /// Adds a membership unless the user is already in `max_groups` groups; adding it again
+    /// changes nothing. The limit is checked by the statement that inserts (two additions for the
+    /// same user racing on PostgreSQL's READ COMMITTED could still pass it by one). Returns false
+    /// when the limit refused the row.
     pub async fn add_member(
         &self,
         pool_id: &str,
         group: &str,
         user_id: &str,
         now: i64,
-    ) -> StoreResult<()> {
+        max_groups: i64,
+    ) -> StoreResult<bool> {
         db_run!(self, |db| {
-            sqlx::query(
+            let mut tx = db.begin().await.map_err(map_err)?;
+            let (already,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM user_groups WHERE pool_id = $1 AND group_name = $2 AND user_id = $3",
+            )
+            .bind(pool_id)
+            .bind(group)
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            if already > 0 {
+                return Ok(true);
+            }
+            let done = sqlx::query(
                 "INSERT INTO user_groups (pool_id, group_name, user_id, created_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (pool_id, group_name, user_id) DO NOTHING",
+                 SELECT $1, $2, $3, $4 \
+                 WHERE (SELECT COUNT(*) FROM user_groups WHERE user_id = $5) < $6 \
+                 ON CONFLICT (pool_id, group_name, user_id) DO NOTHING",
             )
             .bind(pool_id)
             .bind(group)
             .bind(user_id)
             .bind(now)
-            .execute(db)
+            .bind(user_id)
+            .bind(max_groups)
+            .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        });
-        Ok(())
+            tx.commit().await.map_err(map_err)?;
+            Ok(done.rows_affected() > 0)
+        })
     }
 
     /// Removes a membership; false when there was none.

@@ -366,7 +366,45 @@ async fn deletes_remove_memberships(db: Backend) {
     assert!(members(&app, &pool, "team").await.is_empty());
 }
 
+async fn at_most_100_groups_per_user(db: Backend) {
+    let app = spawn_app(db).await;
+    let pool = app.create_pool("p").await;
+    crate::user_helpers::create_user(&app, &pool, "busy", &[]).await;
+    for i in 0..101 {
+        create_group(&app, &pool, &format!("g{i:03}"), None).await;
+    }
+    for i in 0..100 {
+        app.cognito
+            .admin_add_user_to_group()
+            .user_pool_id(&pool)
+            .username("busy")
+            .group_name(format!("g{i:03}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    // Adding again to a group the user is in is still fine; a 101st group is not.
+    app.cognito
+        .admin_add_user_to_group()
+        .user_pool_id(&pool)
+        .username("busy")
+        .group_name("g000")
+        .send()
+        .await
+        .unwrap();
+    let r = app
+        .cognito
+        .admin_add_user_to_group()
+        .user_pool_id(&pool)
+        .username("busy")
+        .group_name("g100")
+        .send()
+        .await;
+    crate::assert_aws_error!(r, "LimitExceededException");
+}
+
 both_databases!(
+    at_most_100_groups_per_user,
     crud,
     list_groups_pages,
     membership,

@@ -125,9 +125,15 @@ pub async fn add_user_to_group(
 ) -> Result<(), AuthError> {
     let (_, user) = load(svc, pool_id, username).await?;
     require_group(svc, pool_id, group_name).await?;
-    svc.store
-        .add_member(pool_id, group_name, &user.sub, svc.now())
+    let added = svc
+        .store
+        .add_member(pool_id, group_name, &user.sub, svc.now(), MAX_GROUPS_PER_USER)
         .await?;
+    if !added {
+        return Err(AuthError::LimitExceeded(format!(
+            "A user can be a member of at most {MAX_GROUPS_PER_USER} groups."
+        )));
+    }
     Ok(())
 }
 
