@@ -13,6 +13,7 @@ CREATE TABLE user_pools (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     settings TEXT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
@@ -23,6 +24,7 @@ CREATE TABLE user_pool_clients (
     name TEXT NOT NULL,
     secret TEXT,
     settings TEXT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );

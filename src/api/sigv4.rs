@@ -421,7 +421,10 @@ mod tests {
             headers: vec![
                 ("host".into(), "127.0.0.1".into()),
                 ("x-amz-date".into(), "20150830T123600Z".into()),
-                ("x-amz-target".into(), "AWSCognitoIdentityProviderService.AdminDeleteUser".into()),
+                (
+                    "x-amz-target".into(),
+                    "AWSCognitoIdentityProviderService.AdminDeleteUser".into(),
+                ),
                 (
                     "authorization".into(),
                     "AWS4-HMAC-SHA256 Credential=A/20150830/local/cognito-idp/aws4_request, \

@@ -89,6 +89,8 @@ pub struct UserPoolClient {
     pub name: String,
     pub secret: Option<String>,
     pub settings: ClientSettings,
+    /// Bumped by every saved change; a save from a stale copy is refused.
+    pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -338,6 +340,7 @@ mod tests {
             name: "n".into(),
             secret: None,
             settings: settings(&input).unwrap(),
+            version: 0,
             created_at: 0,
             updated_at: 0,
         }

@@ -245,6 +245,7 @@ mod tests {
                 },
             )
             .unwrap(),
+            version: 0,
             created_at: 0,
             updated_at: 0,
         };

@@ -102,6 +102,7 @@ mod tests {
                 ..Default::default()
             })
             .unwrap(),
+            version: 0,
             created_at: 0,
             updated_at: 0,
         };

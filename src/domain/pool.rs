@@ -162,6 +162,8 @@ pub struct UserPool {
     pub id: String,
     pub name: String,
     pub settings: PoolSettings,
+    /// Bumped by every saved change; a save from a stale copy is refused.
+    pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -217,6 +217,7 @@ mod tests {
             id: "local_x".into(),
             name: "p".into(),
             settings: PoolSettings::for_create(&input).unwrap(),
+            version: 0,
             created_at: 0,
             updated_at: 0,
         }

@@ -139,7 +139,11 @@ impl Violations {
 
 /// Members whose values are secrets: passwords, client secrets, secret hashes, codes.
 fn is_sensitive(member: &str) -> bool {
-    let last = member.rsplit('.').next().unwrap_or(member).to_ascii_lowercase();
+    let last = member
+        .rsplit('.')
+        .next()
+        .unwrap_or(member)
+        .to_ascii_lowercase();
     last.contains("password")
         || last.contains("secret")
         || last.ends_with("code")
@@ -238,7 +242,10 @@ mod tests {
         v.pattern("Password", Some(" hunter2"), &patterns::PASSWORD, r"[\S]+");
         v.length("ClientSecret", Some("short-secret"), 24, 64);
         let message = v.finish().unwrap_err().to_string();
-        assert!(!message.contains("hunter2") && !message.contains("short-secret"), "{message}");
+        assert!(
+            !message.contains("hunter2") && !message.contains("short-secret"),
+            "{message}"
+        );
         assert!(message.contains("Value at 'password'"), "{message}");
     }
 }

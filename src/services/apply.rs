@@ -105,7 +105,7 @@ async fn update_pool(
     let mut pool = existing.clone();
     pool.settings = settings;
     pool.updated_at = svc.now();
-    svc.store.update_pool(&pool).await?;
+    pools::save_pool(svc, &pool).await?;
     Ok((pool, ChangeKind::Updated))
 }
 

@@ -11,6 +11,7 @@ struct ClientRow {
     name: String,
     secret: Option<String>,
     settings: String,
+    version: i64,
     created_at: i64,
     updated_at: i64,
 }
@@ -23,13 +24,15 @@ impl ClientRow {
             pool_id: self.pool_id,
             name: self.name,
             secret: self.secret,
+            version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
     }
 }
 
-const COLUMNS: &str = "id, pool_id, name, secret, settings, created_at, updated_at";
+const COLUMNS: &str = "id, pool_id, name, secret, settings, version, created_at, updated_at";
+const INSERT_COLUMNS: &str = "id, pool_id, name, secret, settings, created_at, updated_at";
 
 impl Store {
     /// Inserts a new client; a clash of ids is a `Unique` error.
@@ -37,7 +40,7 @@ impl Store {
         let settings = to_json(&client.settings)?;
         db_run!(self, |db| {
             sqlx::query(sql(format!(
-                "INSERT INTO user_pool_clients ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                "INSERT INTO user_pool_clients ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
             )))
             .bind(&client.id)
             .bind(&client.pool_id)
@@ -91,14 +94,15 @@ impl Store {
         let settings = to_json(&client.settings)?;
         db_run!(self, |db| {
             let done = sqlx::query(
-                "UPDATE user_pool_clients SET name = $1, settings = $2, updated_at = $3 \
-                 WHERE pool_id = $4 AND id = $5",
+                "UPDATE user_pool_clients SET name = $1, settings = $2, updated_at = $3, \
+                 version = version + 1 WHERE pool_id = $4 AND id = $5 AND version = $6",
             )
             .bind(&client.name)
             .bind(&settings)
             .bind(client.updated_at)
             .bind(&client.pool_id)
             .bind(&client.id)
+            .bind(client.version)
             .execute(db)
             .await
             .map_err(map_err)?;

@@ -46,6 +46,9 @@ pub enum StoreError {
     /// A unique constraint refused the write; the text names the index or columns.
     #[error("unique constraint violated: {0}")]
     Unique(String),
+    /// An optimistic-locking check failed: the row changed since it was read.
+    #[error("concurrent change: {0}")]
+    Conflict(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error(transparent)]
@@ -63,7 +66,12 @@ impl StoreError {
 
 impl From<StoreError> for crate::domain::AuthError {
     fn from(e: StoreError) -> Self {
-        crate::domain::AuthError::Internal(e.to_string())
+        match e {
+            StoreError::Conflict(what) => crate::domain::AuthError::ConcurrentModification(
+                format!("{what}; retry the request."),
+            ),
+            other => crate::domain::AuthError::Internal(other.to_string()),
+        }
     }
 }
 

@@ -9,6 +9,7 @@ struct PoolRow {
     id: String,
     name: String,
     settings: String,
+    version: i64,
     created_at: i64,
     updated_at: i64,
 }
@@ -19,13 +20,14 @@ impl PoolRow {
             settings: from_json(&self.settings, "user_pools.settings")?,
             id: self.id,
             name: self.name,
+            version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
     }
 }
 
-const COLUMNS: &str = "id, name, settings, created_at, updated_at";
+const COLUMNS: &str = "id, name, settings, version, created_at, updated_at";
 
 impl Store {
     pub async fn insert_pool(&self, pool: &UserPool) -> StoreResult<()> {
@@ -60,17 +62,20 @@ impl Store {
         row.map(PoolRow::into_pool).transpose()
     }
 
-    /// Saves name and settings; false when the pool no longer exists.
+    /// Saves name and settings if the row is still at `pool.version` (optimistic locking); false
+    /// when it is not (changed by someone else, or deleted).
     pub async fn update_pool(&self, pool: &UserPool) -> StoreResult<bool> {
         let settings = to_json(&pool.settings)?;
         db_run!(self, |db| {
             let done = sqlx::query(
-                "UPDATE user_pools SET name = $1, settings = $2, updated_at = $3 WHERE id = $4",
+                "UPDATE user_pools SET name = $1, settings = $2, updated_at = $3, \
+                 version = version + 1 WHERE id = $4 AND version = $5",
             )
             .bind(&pool.name)
             .bind(&settings)
             .bind(pool.updated_at)
             .bind(&pool.id)
+            .bind(pool.version)
             .execute(db)
             .await
             .map_err(map_err)?;

@@ -2,7 +2,7 @@
 //! server or some of its scopes also removes those scopes from the pool's clients, in the same
 //! transaction, so no client keeps a scope that no longer exists.
 
-use super::{Store, StoreResult, from_json, map_err, sql, to_json};
+use super::{Store, StoreError, StoreResult, from_json, map_err, sql, to_json};
 use crate::db_run;
 use crate::domain::client::ClientSettings;
 use crate::domain::resource_server::ResourceServer;
@@ -36,26 +36,33 @@ const COLUMNS: &str = "pool_id, identifier, name, scopes, created_at, updated_at
 /// of pool `$pool_id`, stamping changed clients with `$now`.
 macro_rules! prune_client_scopes {
     ($tx:expr, $pool_id:expr, $now:expr, $gone:expr) => {{
-        let clients: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, settings FROM user_pool_clients WHERE pool_id = $1")
-                .bind($pool_id)
-                .fetch_all(&mut *$tx)
-                .await
-                .map_err(map_err)?;
-        for (id, text) in clients {
+        let clients: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT id, settings, version FROM user_pool_clients WHERE pool_id = $1",
+        )
+        .bind($pool_id)
+        .fetch_all(&mut *$tx)
+        .await
+        .map_err(map_err)?;
+        for (id, text, version) in clients {
             let mut settings: ClientSettings = from_json(&text, "user_pool_clients.settings")?;
             if settings.remove_scopes($gone) {
-                sqlx::query(
-                    "UPDATE user_pool_clients SET settings = $1, updated_at = $2 \
-                     WHERE pool_id = $3 AND id = $4",
+                let done = sqlx::query(
+                    "UPDATE user_pool_clients SET settings = $1, updated_at = $2, \
+                     version = version + 1 WHERE pool_id = $3 AND id = $4 AND version = $5",
                 )
                 .bind(to_json(&settings)?)
                 .bind($now)
                 .bind($pool_id)
                 .bind(&id)
+                .bind(version)
                 .execute(&mut *$tx)
                 .await
                 .map_err(map_err)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "app client {id} changed meanwhile"
+                    )));
+                }
             }
         }
     }};

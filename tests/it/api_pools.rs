@@ -465,7 +465,68 @@ async fn immutable_members_are_refused_on_update(db: Backend) {
     }
 }
 
+async fn stale_writes_are_refused(db: Backend) {
+    let app = spawn_app(db).await;
+    let id = app.create_pool("p").await;
+    let stale = app.services.store.get_pool(&id).await.unwrap().unwrap();
+    app.cognito
+        .add_custom_attributes()
+        .user_pool_id(&id)
+        .custom_attributes(custom_string("first"))
+        .send()
+        .await
+        .unwrap();
+    // A change computed from the copy read before would undo the custom attribute.
+    let err = tessera::services::admin::pools::save_pool(&app.services, &stale)
+        .await
+        .unwrap_err();
+    assert_eq!(err.type_name(), "ConcurrentModificationException");
+    let pool = app
+        .cognito
+        .describe_user_pool()
+        .user_pool_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap();
+    assert!(
+        pool.schema_attributes()
+            .iter()
+            .any(|a| a.name() == Some("custom:first"))
+    );
+
+    let client = app
+        .cognito
+        .create_user_pool_client()
+        .user_pool_id(&id)
+        .client_name("c")
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    let client_id = client.client_id().unwrap();
+    let stale = app
+        .services
+        .store
+        .get_client(&id, client_id)
+        .await
+        .unwrap()
+        .unwrap();
+    app.cognito
+        .update_user_pool_client()
+        .user_pool_id(&id)
+        .client_id(client_id)
+        .client_name("renamed")
+        .send()
+        .await
+        .unwrap();
+    assert!(!app.services.store.update_client(&stale).await.unwrap());
+}
+
 both_databases!(
+    stale_writes_are_refused,
     create_describe_with_settings,
     invalid_pools_are_refused,
     update_replaces_settings,

@@ -172,7 +172,12 @@ async fn the_action_is_covered_by_the_signature(db: Backend) {
         .send()
         .await;
     crate::assert_aws_error!(replayed, "InvalidSignatureException");
-    app.cognito.describe_user_pool().user_pool_id(&pool).send().await.unwrap();
+    app.cognito
+        .describe_user_pool()
+        .user_pool_id(&pool)
+        .send()
+        .await
+        .unwrap();
 
     let doubled = app
         .cognito

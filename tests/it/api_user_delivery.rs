@@ -163,7 +163,7 @@ async fn two_alias_pool(app: &TestApp) -> String {
     pool
 }
 
-fn take_both(app: &TestApp, pool: &str) -> aws_sdk_cognitoidentityprovider::operation::admin_create_user::builders::AdminCreateUserFluentBuilder {
+fn take_both(app: &TestApp, pool: &str) -> aws_sdk_cognitoidentityprovider::operation::admin_create_user::builders::AdminCreateUserFluentBuilder{
     app.cognito
         .admin_create_user()
         .user_pool_id(pool)
@@ -184,13 +184,22 @@ async fn force_alias_moves_every_alias_of_one_holder(db: Backend) {
         .await
         .unwrap();
     let a = crate::user_helpers::attrs_of(&app, &pool, "first").await;
-    assert_eq!(crate::user_helpers::value(&a, "email_verified").as_deref(), Some("false"));
-    assert_eq!(crate::user_helpers::value(&a, "phone_number_verified").as_deref(), Some("false"));
+    assert_eq!(
+        crate::user_helpers::value(&a, "email_verified").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        crate::user_helpers::value(&a, "phone_number_verified").as_deref(),
+        Some("false")
+    );
 }
 
 async fn failed_invitation_leaves_no_trace(db: Backend) {
     let options = AppOptions {
-        env: vec![("TESSERA_SMS_WEBHOOK_URL".into(), "http://127.0.0.1:9/sms".into())],
+        env: vec![(
+            "TESSERA_SMS_WEBHOOK_URL".into(),
+            "http://127.0.0.1:9/sms".into(),
+        )],
         ..Default::default()
     };
     let app = spawn_app_with(db, options).await;
@@ -201,8 +210,14 @@ async fn failed_invitation_leaves_no_trace(db: Backend) {
         .await;
     crate::assert_aws_error!(r, "CodeDeliveryFailureException");
     let a = crate::user_helpers::attrs_of(&app, &pool, "first").await;
-    assert_eq!(crate::user_helpers::value(&a, "email_verified").as_deref(), Some("true"));
-    assert_eq!(crate::user_helpers::value(&a, "phone_number_verified").as_deref(), Some("true"));
+    assert_eq!(
+        crate::user_helpers::value(&a, "email_verified").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        crate::user_helpers::value(&a, "phone_number_verified").as_deref(),
+        Some("true")
+    );
     let signed_in_as = app
         .cognito
         .admin_get_user()
@@ -211,10 +226,17 @@ async fn failed_invitation_leaves_no_trace(db: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(signed_in_as.username(), "first", "the alias still leads to the first user");
+    assert_eq!(
+        signed_in_as.username(),
+        "first",
+        "the alias still leads to the first user"
+    );
 }
 
 mod alias_moves {
     use super::*;
-    both_databases!(force_alias_moves_every_alias_of_one_holder, failed_invitation_leaves_no_trace);
+    both_databases!(
+        force_alias_moves_every_alias_of_one_holder,
+        failed_invitation_leaves_no_trace
+    );
 }

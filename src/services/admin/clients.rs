@@ -77,6 +77,7 @@ pub async fn create_client(
             name: input.client_name.clone().unwrap_or_default(),
             secret: secret.clone(),
             settings: settings.clone(),
+            version: 0,
             created_at: now,
             updated_at: now,
         };
@@ -135,7 +136,12 @@ pub async fn update_client(
     client.name = input.client_name.unwrap_or_default();
     client.updated_at = svc.now();
     if !svc.store.update_client(&client).await? {
-        return Err(AuthError::client_not_found(client_id));
+        return match svc.store.get_client(pool_id, client_id).await? {
+            Some(_) => Err(AuthError::ConcurrentModification(
+                "The app client was changed by another request at the same time; retry.".into(),
+            )),
+            None => Err(AuthError::client_not_found(client_id)),
+        };
     }
     Ok(client)
 }

@@ -4,7 +4,6 @@
 //! FORCE_CHANGE_PASSWORD user. Temporary passwords are never logged.
 
 use super::users::{SaveMode, find_user, save_user};
-use crate::store::users::UserWrite;
 use crate::crypto::random;
 use crate::delivery::{Email, Sms};
 use crate::domain::AuthError;
@@ -13,6 +12,7 @@ use crate::domain::messages;
 use crate::domain::pool::UserPool;
 use crate::domain::user::{self, User, UserStatus};
 use crate::services::Services;
+use crate::store::users::UserWrite;
 use std::collections::BTreeMap;
 
 /// `MessageAction`.

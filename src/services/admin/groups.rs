@@ -127,7 +127,13 @@ pub async fn add_user_to_group(
     require_group(svc, pool_id, group_name).await?;
     let added = svc
         .store
-        .add_member(pool_id, group_name, &user.sub, svc.now(), MAX_GROUPS_PER_USER)
+        .add_member(
+            pool_id,
+            group_name,
+            &user.sub,
+            svc.now(),
+            MAX_GROUPS_PER_USER,
+        )
         .await?;
     if !added {
         return Err(AuthError::LimitExceeded(format!(

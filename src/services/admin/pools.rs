@@ -27,6 +27,7 @@ pub async fn create_pool(svc: &Services, input: PoolInput) -> Result<UserPool, A
             id: random::pool_id(&svc.region),
             name: name.clone(),
             settings: settings.clone(),
+            version: 0,
             created_at: now,
             updated_at: now,
         };
@@ -72,10 +73,21 @@ pub async fn update_pool(svc: &Services, pool_id: &str, input: PoolInput) -> Res
         pool.name = name;
     }
     pool.updated_at = svc.now();
-    if !svc.store.update_pool(&pool).await? {
-        return Err(AuthError::pool_not_found(pool_id));
+    save_pool(svc, &pool).await
+}
+
+/// Saves a changed pool read earlier. When someone else saved it in between, the change is
+/// refused with ConcurrentModificationException rather than silently undoing theirs.
+pub async fn save_pool(svc: &Services, pool: &UserPool) -> Result<(), AuthError> {
+    if svc.store.update_pool(pool).await? {
+        return Ok(());
     }
-    Ok(())
+    match svc.store.get_pool(&pool.id).await? {
+        Some(_) => Err(AuthError::ConcurrentModification(
+            "The user pool was changed by another request at the same time; retry.".into(),
+        )),
+        None => Err(AuthError::pool_not_found(&pool.id)),
+    }
 }
 
 /// DeleteUserPool: refused while deletion protection is active.
@@ -122,6 +134,5 @@ pub async fn add_custom_attributes(
     let mut pool = svc.require_pool(pool_id).await?;
     attributes::add_custom(&mut pool.settings.schema, added)?;
     pool.updated_at = svc.now();
-    svc.store.update_pool(&pool).await?;
-    Ok(())
+    save_pool(svc, &pool).await
 }
