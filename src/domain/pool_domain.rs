@@ -123,3 +123,17 @@ mod tests {
         assert!(classify("Auth.example.com", Some(&cert())).is_err());
     }
 }
+
+/// One domain of a pool, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolDomain {
+    pub domain: String,
+    pub pool_id: String,
+    /// `prefix` or `custom`.
+    pub kind: String,
+    /// The CustomDomainConfig as JSON, for custom domains.
+    pub custom_config: Option<String>,
+    pub managed_login_version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}

@@ -130,6 +130,23 @@ async fn unreachable_sms_is_a_delivery_failure(db: Backend) {
         .send()
         .await;
     crate::assert_aws_error!(r, "UserNotFoundException");
+
+    // A reset code that cannot be delivered leaves the user as they were.
+    let attrs = [
+        ("phone_number", "+15555550144"),
+        ("phone_number_verified", "true"),
+    ];
+    create_user(&app, &pool, "kept", &attrs).await;
+    let before = status_of(&app, &pool, "kept").await.0;
+    let r = app
+        .cognito
+        .admin_reset_user_password()
+        .user_pool_id(&pool)
+        .username("kept")
+        .send()
+        .await;
+    crate::assert_aws_error!(r, "CodeDeliveryFailureException");
+    assert_eq!(status_of(&app, &pool, "kept").await.0, before);
 }
 
 both_databases!(

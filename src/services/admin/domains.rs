@@ -2,15 +2,15 @@
 //! A pool has at most one prefix domain and one custom domain; a domain belongs to one pool.
 
 use crate::domain::AuthError;
+use crate::domain::pool_domain::PoolDomain;
 use crate::domain::pool_domain::{self, CustomDomainConfig, DomainKind};
 use crate::domain::validate::Violations;
 use crate::services::Services;
-use crate::store::domains::DomainRow;
 
 /// A domain as DescribeUserPoolDomain reports it.
 #[derive(Debug, Clone)]
 pub struct DomainDescription {
-    pub row: DomainRow,
+    pub row: PoolDomain,
     pub custom_config: Option<CustomDomainConfig>,
     /// Where the domain is served: the custom domain itself, or `{prefix}.{auth domain}`.
     pub cloudfront_distribution: String,
@@ -23,7 +23,7 @@ fn config_json(config: Option<&CustomDomainConfig>) -> Result<Option<String>, Au
         .map_err(|e| AuthError::Internal(e.to_string()))
 }
 
-fn parse_config(row: &DomainRow) -> Result<Option<CustomDomainConfig>, AuthError> {
+fn parse_config(row: &PoolDomain) -> Result<Option<CustomDomainConfig>, AuthError> {
     row.custom_config
         .as_deref()
         .map(serde_json::from_str)
@@ -42,7 +42,7 @@ fn check_version(version: Option<i64>) -> Result<(), AuthError> {
 }
 
 /// The host a domain is served on.
-pub fn served_host(svc: &Services, row: &DomainRow) -> String {
+pub fn served_host(svc: &Services, row: &PoolDomain) -> String {
     match (&svc.auth_domain, row.kind.as_str()) {
         (Some(parent), "prefix") => format!("{}.{parent}", row.domain),
         _ => row.domain.clone(),
@@ -56,14 +56,14 @@ pub async fn create_domain(
     domain: &str,
     custom: Option<CustomDomainConfig>,
     managed_login_version: Option<i64>,
-) -> Result<DomainRow, AuthError> {
+) -> Result<PoolDomain, AuthError> {
     check_version(managed_login_version)?;
     let kind = pool_domain::classify(domain, custom.as_ref())?;
     svc.require_pool(pool_id).await?;
     if svc.store.get_domain(domain).await?.is_some() {
         return Err(taken());
     }
-    let has_kind = |rows: &[DomainRow]| rows.iter().any(|r| r.kind == kind.as_str());
+    let has_kind = |rows: &[PoolDomain]| rows.iter().any(|r| r.kind == kind.as_str());
     if has_kind(&svc.store.domains_of_pool(pool_id).await?) {
         return Err(AuthError::InvalidParameter(format!(
             "User pool {pool_id} already has a {} domain.",
@@ -71,7 +71,7 @@ pub async fn create_domain(
         )));
     }
     let now = svc.now();
-    let row = DomainRow {
+    let row = PoolDomain {
         domain: domain.to_string(),
         pool_id: pool_id.to_string(),
         kind: kind.as_str().to_string(),
@@ -115,7 +115,7 @@ pub async fn describe_domain(
     }))
 }
 
-async fn require(svc: &Services, pool_id: &str, domain: &str) -> Result<DomainRow, AuthError> {
+async fn require(svc: &Services, pool_id: &str, domain: &str) -> Result<PoolDomain, AuthError> {
     svc.require_pool(pool_id).await?;
     match svc.store.get_domain(domain).await? {
         Some(row) if row.pool_id == pool_id => Ok(row),
@@ -133,7 +133,7 @@ pub async fn update_domain(
     domain: &str,
     custom: Option<CustomDomainConfig>,
     managed_login_version: Option<i64>,
-) -> Result<DomainRow, AuthError> {
+) -> Result<PoolDomain, AuthError> {
     check_version(managed_login_version)?;
     let mut row = require(svc, pool_id, domain).await?;
     if let Some(config) = custom {

@@ -73,6 +73,7 @@ pub async fn reset_password(
         .await
         .map_err(|e| AuthError::Internal(e.to_string()))?;
     let now = svc.now();
+    let previous = user.clone();
     user.status = UserStatus::ResetRequired;
     user.updated_at = now;
     let write = UserWrite {
@@ -108,8 +109,18 @@ pub async fn reset_password(
                 .await
         }
     };
-    sent.map_err(|e| {
-        tracing::warn!(pool_id, error = %e, "reset code not delivered");
-        AuthError::CodeDeliveryFailure("Unable to deliver the reset code.".into())
-    })
+    if let Err(e) = sent {
+        // The user never got a code: leave them as they were, not locked in RESET_REQUIRED.
+        tracing::warn!(pool_id, error = %e, "reset code not delivered; status restored");
+        let restore = UserWrite {
+            user: &previous,
+            columns: previous.columns(&pool),
+            insert: false,
+        };
+        svc.store.save_users(&[restore]).await?;
+        return Err(AuthError::CodeDeliveryFailure(
+            "Unable to deliver the reset code.".into(),
+        ));
+    }
+    Ok(())
 }
