@@ -97,15 +97,7 @@ async fn create_describe_with_settings(db: Backend) {
         format!("arn:aws:cognito-idp:local:000000000000:userpool/{id}")
     );
 
-    let pool = app
-        .cognito
-        .describe_user_pool()
-        .user_pool_id(&id)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap();
+    let pool = app.describe_pool(&id).await;
     assert_eq!(pool.name(), Some("shop users"));
     let policy = pool.policies().unwrap().password_policy().unwrap();
     assert_eq!(policy.minimum_length(), Some(10));
@@ -216,15 +208,7 @@ async fn update_replaces_settings(db: Backend) {
         .send()
         .await
         .unwrap();
-    let pool = app
-        .cognito
-        .describe_user_pool()
-        .user_pool_id(&id)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap();
+    let pool = app.describe_pool(&id).await;
     assert_eq!(pool.mfa_configuration(), Some(&UserPoolMfaType::Optional));
     assert_eq!(pool.name(), Some("p"), "omitted PoolName keeps the name");
 
@@ -235,15 +219,7 @@ async fn update_replaces_settings(db: Backend) {
         .send()
         .await
         .unwrap();
-    let pool = app
-        .cognito
-        .describe_user_pool()
-        .user_pool_id(&id)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap();
+    let pool = app.describe_pool(&id).await;
     assert_eq!(pool.mfa_configuration(), Some(&UserPoolMfaType::Off));
     assert!(pool.user_pool_tags().map(|t| t.is_empty()).unwrap_or(true));
 
@@ -360,15 +336,7 @@ async fn custom_attributes_can_be_added(db: Backend) {
         .send()
         .await
         .unwrap();
-    let pool = app
-        .cognito
-        .describe_user_pool()
-        .user_pool_id(&id)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap();
+    let pool = app.describe_pool(&id).await;
     assert!(
         pool.schema_attributes()
             .iter()
@@ -481,15 +449,7 @@ async fn stale_writes_are_refused(db: Backend) {
         .await
         .unwrap_err();
     assert_eq!(err.type_name(), "ConcurrentModificationException");
-    let pool = app
-        .cognito
-        .describe_user_pool()
-        .user_pool_id(&id)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap();
+    let pool = app.describe_pool(&id).await;
     assert!(
         pool.schema_attributes()
             .iter()

@@ -22,15 +22,7 @@ async fn example_stack_is_idempotent(db: Backend) {
     );
     let pool_id = first[0].id.clone();
 
-    let pool = app
-        .cognito
-        .describe_user_pool()
-        .user_pool_id(&pool_id)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap();
+    let pool = app.describe_pool(&pool_id).await;
     assert_eq!(pool.domain(), Some("shop-login"));
     assert!(
         pool.schema_attributes()
@@ -91,14 +83,8 @@ async fn example_stack_is_idempotent(db: Backend) {
         "{kinds:?}"
     );
     let policy = app
-        .cognito
-        .describe_user_pool()
-        .user_pool_id(&pool_id)
-        .send()
+        .describe_pool(&pool_id)
         .await
-        .unwrap()
-        .user_pool
-        .unwrap()
         .policies
         .unwrap()
         .password_policy

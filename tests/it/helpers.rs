@@ -204,6 +204,18 @@ impl TestApp {
         )
     }
 
+    /// DescribeUserPool, unwrapped.
+    pub async fn describe_pool(&self, id: &str) -> cognito::types::UserPoolType {
+        self.cognito
+            .describe_user_pool()
+            .user_pool_id(id)
+            .send()
+            .await
+            .unwrap()
+            .user_pool
+            .unwrap()
+    }
+
     /// Creates a pool with default settings and returns its id.
     pub async fn create_pool(&self, name: &str) -> String {
         self.cognito
