@@ -23,7 +23,7 @@ impl Violations {
         };
         self.0.push(format!(
             "{shown} at '{}' failed to satisfy constraint: {constraint}",
-            lower_first(member)
+            member_path(member)
         ));
     }
 
@@ -151,6 +151,15 @@ fn is_sensitive(member: &str) -> bool {
         || last.ends_with("token")
 }
 
+/// AWS names members in camelCase, segment by segment: `policies.passwordPolicy.minimumLength`.
+fn member_path(member: &str) -> String {
+    member
+        .split('.')
+        .map(lower_first)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 fn lower_first(member: &str) -> String {
     let mut chars = member.chars();
     match chars.next() {
@@ -247,5 +256,21 @@ mod tests {
             "{message}"
         );
         assert!(message.contains("Value at 'password'"), "{message}");
+    }
+
+    #[test]
+    fn nested_members_are_camel_case() {
+        let mut v = Violations::new();
+        v.length(
+            "AdminCreateUserConfig.InviteMessageTemplate.EmailSubject",
+            Some(""),
+            1,
+            140,
+        );
+        let message = v.finish().unwrap_err().to_string();
+        assert!(
+            message.contains("at 'adminCreateUserConfig.inviteMessageTemplate.emailSubject'"),
+            "{message}"
+        );
     }
 }
