@@ -1,7 +1,7 @@
 //! Groups and memberships: `pool_groups` (one row per group) and `user_groups` (one row per
 //! membership; deleting a group or a user removes its memberships by cascade).
 
-use super::{Store, StoreResult, map_err, sql};
+use super::{BeginWrite, Store, StoreResult, map_err, sql};
 use crate::db_run;
 use crate::domain::group::Group;
 
@@ -92,7 +92,7 @@ impl Store {
     /// Deletes a group and its memberships in one transaction.
     pub async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<bool> {
         db_run!(self, |db| {
-            let mut tx = db.begin().await.map_err(map_err)?;
+            let mut tx = db.begin_write().await.map_err(map_err)?;
             sqlx::query("DELETE FROM user_groups WHERE pool_id = $1 AND group_name = $2")
                 .bind(pool_id)
                 .bind(name)
@@ -145,7 +145,7 @@ impl Store {
         max_groups: i64,
     ) -> StoreResult<bool> {
         db_run!(self, |db| {
-            let mut tx = db.begin().await.map_err(map_err)?;
+            let mut tx = db.begin_write().await.map_err(map_err)?;
             let (already,): (i64,) = sqlx::query_as(
                 "SELECT COUNT(*) FROM user_groups WHERE pool_id = $1 AND group_name = $2 AND user_id = $3",
             )

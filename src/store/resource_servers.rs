@@ -2,7 +2,7 @@
 //! server or some of its scopes also removes those scopes from the pool's clients, in the same
 //! transaction, so no client keeps a scope that no longer exists.
 
-use super::{Store, StoreError, StoreResult, from_json, map_err, sql, to_json};
+use super::{BeginWrite, Store, StoreError, StoreResult, from_json, map_err, sql, to_json};
 use crate::db_run;
 use crate::domain::client::ClientSettings;
 use crate::domain::resource_server::ResourceServer;
@@ -174,7 +174,7 @@ impl Store {
     ) -> StoreResult<bool> {
         let scopes = to_json(&rs.scopes)?;
         db_run!(self, |db| {
-            let mut tx = db.begin().await.map_err(map_err)?;
+            let mut tx = db.begin_write().await.map_err(map_err)?;
             let done = sqlx::query(
                 "UPDATE resource_servers SET name = $1, scopes = $2, updated_at = $3 \
                  WHERE pool_id = $4 AND identifier = $5",
@@ -210,7 +210,7 @@ impl Store {
     ) -> StoreResult<bool> {
         let prefix = format!("{identifier}/");
         db_run!(self, |db| {
-            let mut tx = db.begin().await.map_err(map_err)?;
+            let mut tx = db.begin_write().await.map_err(map_err)?;
             let done =
                 sqlx::query("DELETE FROM resource_servers WHERE pool_id = $1 AND identifier = $2")
                     .bind(pool_id)

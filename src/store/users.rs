@@ -3,7 +3,7 @@
 //! ListUsers pages by keyset on (filter column, username_key), an index range scan on both
 //! backends.
 
-use super::{Store, StoreResult, from_json, map_err, sql, to_json};
+use super::{BeginWrite, Store, StoreResult, from_json, map_err, sql, to_json};
 use crate::db_run;
 use crate::domain::filter::{FilterPlan, SearchColumn};
 use crate::domain::user::{User, UserColumns, UserStatus};
@@ -151,7 +151,7 @@ impl Store {
             .map(|w| to_json(&w.user.attributes))
             .collect::<StoreResult<Vec<_>>>()?;
         db_run!(self, |db| {
-            let mut tx = db.begin().await.map_err(map_err)?;
+            let mut tx = db.begin_write().await.map_err(map_err)?;
             for (w, attrs) in writes.iter().zip(&attributes) {
                 let text = if w.insert { INSERT } else { UPDATE };
                 bind_user!(sqlx::query(text), w, attrs)
@@ -177,7 +177,7 @@ impl Store {
             .map(|w| to_json(&w.user.attributes))
             .collect::<StoreResult<Vec<_>>>()?;
         db_run!(self, |db| {
-            let mut tx = db.begin().await.map_err(map_err)?;
+            let mut tx = db.begin_write().await.map_err(map_err)?;
             sqlx::query("DELETE FROM users WHERE pool_id = $1 AND id = $2")
                 .bind(pool_id)
                 .bind(sub)
@@ -205,7 +205,7 @@ impl Store {
     ) -> StoreResult<()> {
         let attrs = to_json(&write.user.attributes)?;
         db_run!(self, |db| {
-            let mut tx = db.begin().await.map_err(map_err)?;
+            let mut tx = db.begin_write().await.map_err(map_err)?;
             bind_user!(sqlx::query(UPDATE), write, &attrs)
                 .execute(&mut *tx)
                 .await

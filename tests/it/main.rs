@@ -24,4 +24,5 @@ mod api_user_states;
 mod api_users;
 mod apply;
 mod cli;
+mod concurrency;
 mod user_helpers;
