@@ -69,13 +69,20 @@ macro_rules! prune_client_scopes {
 }
 
 impl Store {
-    /// Inserts a server; a duplicate identifier is a `Unique` error on `resource_servers_pkey`
+    /// Inserts a server unless the pool already has `max_per_pool` (false then); a duplicate
+    /// identifier is a `Unique` error on `resource_servers_pkey`
     /// (PostgreSQL) or the primary key columns (SQLite).
-    pub async fn insert_resource_server(&self, rs: &ResourceServer) -> StoreResult<()> {
+    pub async fn insert_resource_server(
+        &self,
+        rs: &ResourceServer,
+        max_per_pool: i64,
+    ) -> StoreResult<bool> {
         let scopes = to_json(&rs.scopes)?;
         db_run!(self, |db| {
-            sqlx::query(sql(format!(
-                "INSERT INTO resource_servers ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
+            // The limit is checked by the inserting statement itself.
+            let done = sqlx::query(sql(format!(
+                "INSERT INTO resource_servers ({COLUMNS}) SELECT $1, $2, $3, $4, $5, $6 \
+                 WHERE (SELECT COUNT(*) FROM resource_servers WHERE pool_id = $7) < $8"
             )))
             .bind(&rs.pool_id)
             .bind(&rs.identifier)
@@ -83,11 +90,13 @@ impl Store {
             .bind(&scopes)
             .bind(rs.created_at)
             .bind(rs.updated_at)
+            .bind(&rs.pool_id)
+            .bind(max_per_pool)
             .execute(db)
             .await
             .map_err(map_err)?;
-        });
-        Ok(())
+            Ok(done.rows_affected() > 0)
+        })
     }
 
     /// The server `identifier` of pool `pool_id`.
@@ -150,19 +159,6 @@ impl Store {
         rows.into_iter()
             .map(ResourceServerRow::into_server)
             .collect()
-    }
-
-    /// How many servers the pool has (the limit is checked against this).
-    pub async fn count_resource_servers(&self, pool_id: &str) -> StoreResult<i64> {
-        db_run!(self, |db| {
-            let (n,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM resource_servers WHERE pool_id = $1")
-                    .bind(pool_id)
-                    .fetch_one(db)
-                    .await
-                    .map_err(map_err)?;
-            Ok(n)
-        })
     }
 
     /// Saves name and scopes, and removes the scopes in `removed` (full scope strings) from

@@ -46,11 +46,6 @@ pub async fn create_resource_server(
     {
         return Err(already_exists(&identifier));
     }
-    if svc.store.count_resource_servers(pool_id).await? >= MAX_PER_POOL {
-        return Err(AuthError::LimitExceeded(format!(
-            "The user pool already has the maximum of {MAX_PER_POOL} resource servers."
-        )));
-    }
     let now = svc.now();
     let rs = ResourceServer {
         pool_id: pool_id.to_string(),
@@ -60,8 +55,11 @@ pub async fn create_resource_server(
         created_at: now,
         updated_at: now,
     };
-    match svc.store.insert_resource_server(&rs).await {
-        Ok(()) => Ok(rs),
+    match svc.store.insert_resource_server(&rs, MAX_PER_POOL).await {
+        Ok(true) => Ok(rs),
+        Ok(false) => Err(AuthError::LimitExceeded(format!(
+            "The user pool already has the maximum of {MAX_PER_POOL} resource servers."
+        ))),
         Err(e) if e.is_unique_on("pkey") || e.is_unique_on("identifier") => {
             Err(already_exists(&rs.identifier))
         }
