@@ -1,7 +1,39 @@
 //! App clients: one row each in `user_pool_clients`, settings as a JSON document.
 
-use super::{Store, StoreResult, from_json, map_err, sql, to_json};
+use super::{
+    BeginWrite, Store, StoreError, StoreResult, from_json, lock_pool, map_err, sql, to_json,
+};
 use crate::db_run;
+use crate::domain::resource_server::ResourceServerScope;
+
+/// Within a transaction `$tx`: fails with `Conflict` unless every custom scope
+/// (`identifier/name`) in `$wanted` belongs to a resource server of pool `$pool_id`.
+macro_rules! require_scopes {
+    ($tx:expr, $pool_id:expr, $wanted:expr) => {{
+        let wanted: Vec<&String> = $wanted.iter().filter(|s| s.contains('/')).collect();
+        if !wanted.is_empty() {
+            let servers: Vec<(String, String)> = sqlx::query_as(
+                "SELECT identifier, scopes FROM resource_servers WHERE pool_id = $1",
+            )
+            .bind($pool_id)
+            .fetch_all(&mut *$tx)
+            .await
+            .map_err(map_err)?;
+            let mut existing = std::collections::BTreeSet::new();
+            for (identifier, text) in servers {
+                let scopes: Vec<ResourceServerScope> = from_json(&text, "resource_servers.scopes")?;
+                for scope in scopes {
+                    existing.insert(format!("{identifier}/{}", scope.scope_name));
+                }
+            }
+            if let Some(gone) = wanted.iter().find(|s| !existing.contains(s.as_str())) {
+                return Err(StoreError::Conflict(format!(
+                    "the scope {gone} was removed while the app client was being saved"
+                )));
+            }
+        }
+    }};
+}
 use crate::domain::client::UserPoolClient;
 
 #[derive(sqlx::FromRow)]
@@ -35,10 +67,15 @@ const COLUMNS: &str = "id, pool_id, name, secret, settings, version, created_at,
 const INSERT_COLUMNS: &str = "id, pool_id, name, secret, settings, created_at, updated_at";
 
 impl Store {
-    /// Inserts a new client; a clash of ids is a `Unique` error.
+    /// Inserts a new client; a clash of ids is a `Unique` error. The custom scopes it names are
+    /// checked again under the pool's lock, so a resource server deleted meanwhile is a
+    /// `Conflict`, never a client holding a scope that no longer exists.
     pub async fn insert_client(&self, client: &UserPoolClient) -> StoreResult<()> {
         let settings = to_json(&client.settings)?;
         db_run!(self, |db| {
+            let mut tx = db.begin_write().await.map_err(map_err)?;
+            lock_pool!(tx, &client.pool_id);
+            require_scopes!(tx, &client.pool_id, &client.settings.allowed_oauth_scopes);
             sqlx::query(sql(format!(
                 "INSERT INTO user_pool_clients ({INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
             )))
@@ -49,9 +86,10 @@ impl Store {
             .bind(&settings)
             .bind(client.created_at)
             .bind(client.updated_at)
-            .execute(db)
+            .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+            tx.commit().await.map_err(map_err)?;
         });
         Ok(())
     }
@@ -89,10 +127,15 @@ impl Store {
         row.map(ClientRow::into_client).transpose()
     }
 
-    /// Saves name and settings (the id, pool and secret never change); false when gone.
+    /// Saves name and settings (the id, pool and secret never change) if the row is still at
+    /// `client.version` (optimistic locking); false when it is not (changed meanwhile, or gone).
+    /// Custom scopes are re-checked under the pool's lock, as in [`Store::insert_client`].
     pub async fn update_client(&self, client: &UserPoolClient) -> StoreResult<bool> {
         let settings = to_json(&client.settings)?;
         db_run!(self, |db| {
+            let mut tx = db.begin_write().await.map_err(map_err)?;
+            lock_pool!(tx, &client.pool_id);
+            require_scopes!(tx, &client.pool_id, &client.settings.allowed_oauth_scopes);
             let done = sqlx::query(
                 "UPDATE user_pool_clients SET name = $1, settings = $2, updated_at = $3, \
                  version = version + 1 WHERE pool_id = $4 AND id = $5 AND version = $6",
@@ -103,9 +146,10 @@ impl Store {
             .bind(&client.pool_id)
             .bind(&client.id)
             .bind(client.version)
-            .execute(db)
+            .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+            tx.commit().await.map_err(map_err)?;
             Ok(done.rows_affected() > 0)
         })
     }

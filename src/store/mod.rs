@@ -39,6 +39,20 @@ macro_rules! db_run {
     };
 }
 
+/// Within a write transaction `$tx`: takes the lock on pool `$pool_id`'s row (a no-op update),
+/// so transactions that must see one another's effects on the pool's clients and resource
+/// servers run one after the other on PostgreSQL too (SQLite's BEGIN IMMEDIATE already does).
+macro_rules! lock_pool {
+    ($tx:expr, $pool_id:expr) => {
+        sqlx::query("UPDATE user_pools SET version = version WHERE id = $1")
+            .bind($pool_id)
+            .execute(&mut *$tx)
+            .await
+            .map_err(map_err)?
+    };
+}
+pub(crate) use lock_pool;
+
 /// A storage failure, with unique-constraint violations singled out so services can turn them
 /// into domain errors (UsernameExists, GroupExists, …).
 #[derive(Debug, thiserror::Error)]

@@ -2,6 +2,7 @@
 //! server or some of its scopes also removes those scopes from the pool's clients, in the same
 //! transaction, so no client keeps a scope that no longer exists.
 
+use super::lock_pool;
 use super::{BeginWrite, Store, StoreError, StoreResult, from_json, map_err, sql, to_json};
 use crate::db_run;
 use crate::domain::client::ClientSettings;
@@ -171,6 +172,7 @@ impl Store {
         let scopes = to_json(&rs.scopes)?;
         db_run!(self, |db| {
             let mut tx = db.begin_write().await.map_err(map_err)?;
+            lock_pool!(tx, &rs.pool_id);
             let done = sqlx::query(
                 "UPDATE resource_servers SET name = $1, scopes = $2, updated_at = $3 \
                  WHERE pool_id = $4 AND identifier = $5",
@@ -207,6 +209,7 @@ impl Store {
         let prefix = format!("{identifier}/");
         db_run!(self, |db| {
             let mut tx = db.begin_write().await.map_err(map_err)?;
+            lock_pool!(tx, pool_id);
             let done =
                 sqlx::query("DELETE FROM resource_servers WHERE pool_id = $1 AND identifier = $2")
                     .bind(pool_id)

@@ -95,3 +95,82 @@ async fn concurrent_writes_are_safe(db: Backend) {
 }
 
 both_databases!(concurrent_writes_are_safe);
+
+/// A client saved from a view taken before a resource server was deleted must not bring the
+/// deleted scope back: the store re-checks scopes under the pool's lock.
+async fn deleted_scopes_do_not_come_back(db: Backend) {
+    use aws_sdk_cognitoidentityprovider::types::{OAuthFlowType, ResourceServerScopeType};
+    let app = spawn_app(db).await;
+    let pool = app.create_pool("p").await;
+    app.cognito
+        .create_resource_server()
+        .user_pool_id(&pool)
+        .identifier("api")
+        .name("API")
+        .scopes(
+            ResourceServerScopeType::builder()
+                .scope_name("read")
+                .scope_description("Read")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let created = app
+        .cognito
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("worker")
+        .generate_secret(true)
+        .allowed_o_auth_flows_user_pool_client(true)
+        .allowed_o_auth_flows(OAuthFlowType::ClientCredentials)
+        .allowed_o_auth_scopes("api/read")
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    let stale = app
+        .services
+        .store
+        .get_client(&pool, created.client_id().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    app.cognito
+        .delete_resource_server()
+        .user_pool_id(&pool)
+        .identifier("api")
+        .send()
+        .await
+        .unwrap();
+
+    let err = app.services.store.update_client(&stale).await.unwrap_err();
+    assert!(
+        matches!(err, tessera::store::StoreError::Conflict(_)),
+        "{err}"
+    );
+    let mut copy = stale.clone();
+    copy.id = "x".repeat(26);
+    copy.name = "copy".into();
+    let err = app.services.store.insert_client(&copy).await.unwrap_err();
+    let as_api: tessera::domain::AuthError = err.into();
+    assert_eq!(as_api.type_name(), "ConcurrentModificationException");
+    let now = app
+        .services
+        .store
+        .get_client(&pool, created.client_id().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        now.settings.allowed_oauth_scopes.is_empty(),
+        "the prune removed the scope"
+    );
+}
+
+mod scopes {
+    use super::*;
+    both_databases!(deleted_scopes_do_not_come_back);
+}
