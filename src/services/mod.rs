@@ -70,6 +70,21 @@ pub fn decode_token(token: &str) -> Result<String, AuthError> {
         .ok_or_else(|| AuthError::InvalidParameter("Invalid pagination token.".into()))
 }
 
+/// A page of items and the token for the next page.
+pub type Page<T> = (Vec<T>, Option<String>);
+
+/// Turns `limit + 1` rows fetched in key order into a page of `limit` and, when there was a
+/// further row, the token that resumes after the page's last key.
+pub fn paginate<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
+    if items.len() as i64 > limit {
+        items.truncate(limit.max(0) as usize);
+        let next = items.last().map(|i| encode_token(&key(i)));
+        (items, next)
+    } else {
+        (items, None)
+    }
+}
+
 /// Checks a `MaxResults`/`Limit` page size and returns it with Cognito's default for 0/absent.
 pub fn page_size(value: Option<i64>, member: &str, max: i64) -> Result<i64, AuthError> {
     let mut v = crate::domain::validate::Violations::new();

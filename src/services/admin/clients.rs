@@ -10,7 +10,7 @@ use crate::domain::client::{
 use crate::domain::pool::UserPool;
 use crate::domain::validate::Violations;
 use crate::services::admin::resource_servers::custom_scopes;
-use crate::services::{Services, decode_token, encode_token};
+use crate::services::{Services, decode_token, paginate};
 
 /// How a new client gets its secret: none, generated (51 characters), or chosen by the caller.
 #[derive(Debug, Clone, Default)]
@@ -169,15 +169,9 @@ pub async fn list_clients(
 ) -> Result<(Vec<UserPoolClient>, Option<String>), AuthError> {
     svc.require_pool(pool_id).await?;
     let after = next_token.map(decode_token).transpose()?;
-    let mut clients = svc
+    let clients = svc
         .store
         .list_clients(pool_id, after.as_deref(), max_results + 1)
         .await?;
-    let next = if clients.len() as i64 > max_results {
-        clients.truncate(max_results as usize);
-        clients.last().map(|c| encode_token(&c.id))
-    } else {
-        None
-    };
-    Ok((clients, next))
+    Ok(paginate(clients, max_results, |c| c.id.clone()))
 }

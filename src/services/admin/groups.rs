@@ -6,24 +6,13 @@ use super::users::load;
 use crate::domain::AuthError;
 use crate::domain::group::{self, Group, GroupInput};
 use crate::domain::user::User;
-use crate::services::{Services, decode_token, encode_token};
+use crate::services::{Services, decode_token, paginate};
 use crate::store::StoreError;
 
 /// At most this many groups per user (reference §8.2), so one query reads them all.
 const MAX_GROUPS_PER_USER: i64 = 100;
 
-/// A page of items and the token for the next page.
-pub type Page<T> = (Vec<T>, Option<String>);
-
-fn page<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
-    if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        let next = items.last().map(|i| encode_token(&key(i)));
-        (items, next)
-    } else {
-        (items, None)
-    }
-}
+pub use crate::services::Page;
 
 fn after(token: Option<&str>) -> Result<String, AuthError> {
     Ok(token.map(decode_token).transpose()?.unwrap_or_default())
@@ -113,7 +102,7 @@ pub async fn list_groups(
         .store
         .list_groups(pool_id, &after(token)?, limit + 1)
         .await?;
-    Ok(page(items, limit, |g| g.name.clone()))
+    Ok(paginate(items, limit, |g| g.name.clone()))
 }
 
 /// AdminAddUserToGroup (adding twice is fine).
@@ -171,7 +160,7 @@ pub async fn list_groups_for_user(
         .store
         .groups_of_user(&user.sub, &after(token)?, limit + 1)
         .await?;
-    Ok(page(items, limit, |g| g.name.clone()))
+    Ok(paginate(items, limit, |g| g.name.clone()))
 }
 
 /// ListUsersInGroup, in username order.
@@ -188,7 +177,7 @@ pub async fn list_users_in_group(
         .store
         .users_in_group(pool_id, group_name, &after(token)?, limit + 1)
         .await?;
-    Ok(page(items, limit, |u| pool.username_key(&u.username)))
+    Ok(paginate(items, limit, |u| pool.username_key(&u.username)))
 }
 
 /// A user's groups ordered by precedence (none last), then name: `cognito:groups` and the

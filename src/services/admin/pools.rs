@@ -5,7 +5,7 @@ use crate::crypto::random;
 use crate::domain::AuthError;
 use crate::domain::attributes::{self, SchemaAttribute};
 use crate::domain::pool::{PoolInput, PoolSettings, UserPool};
-use crate::services::{Services, decode_token, encode_token};
+use crate::services::{Services, decode_token, paginate};
 
 /// A pool with the facts DescribeUserPool reports beside its settings.
 #[derive(Debug, Clone)]
@@ -112,17 +112,11 @@ pub async fn list_pools(
     next_token: Option<&str>,
 ) -> Result<(Vec<UserPool>, Option<String>), AuthError> {
     let after = next_token.map(decode_token).transpose()?;
-    let mut pools = svc
+    let pools = svc
         .store
         .list_pools(after.as_deref(), max_results + 1)
         .await?;
-    let next = if pools.len() as i64 > max_results {
-        pools.truncate(max_results as usize);
-        pools.last().map(|p| encode_token(&p.id))
-    } else {
-        None
-    };
-    Ok((pools, next))
+    Ok(paginate(pools, max_results, |p| p.id.clone()))
 }
 
 /// AddCustomAttributes.

@@ -15,7 +15,7 @@ use crate::domain::resource_server::{
     self, MAX_PER_POOL, ResourceServer, ResourceServerInput, check_identifier,
 };
 use crate::domain::validate::Violations;
-use crate::services::{Services, decode_token, encode_token};
+use crate::services::{Services, decode_token, paginate};
 
 /// Every custom scope of the pool, as `<identifier>/<scope name>`.
 pub(crate) async fn custom_scopes(svc: &Services, pool_id: &str) -> Result<Vec<String>, AuthError> {
@@ -146,15 +146,9 @@ pub async fn list_resource_servers(
 ) -> Result<(Vec<ResourceServer>, Option<String>), AuthError> {
     svc.require_pool(pool_id).await?;
     let after = next_token.map(decode_token).transpose()?;
-    let mut servers = svc
+    let servers = svc
         .store
         .list_resource_servers(pool_id, after.as_deref(), max_results + 1)
         .await?;
-    let next = if servers.len() as i64 > max_results {
-        servers.truncate(max_results as usize);
-        servers.last().map(|s| encode_token(&s.identifier))
-    } else {
-        None
-    };
-    Ok((servers, next))
+    Ok(paginate(servers, max_results, |s| s.identifier.clone()))
 }
