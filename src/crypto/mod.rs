@@ -3,6 +3,7 @@
 
 pub mod password;
 pub mod random;
+pub mod srp;
 
 /// Compares two secrets in constant time (for equal lengths).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

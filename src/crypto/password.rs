@@ -52,6 +52,33 @@ impl PasswordHasherPool {
             .await
             .map_err(|e| HashError(e.to_string()))
     }
+
+    /// Verifies against `phc`, or, when there is no stored hash (unknown user, user without a
+    /// password), against a dummy hash so the answer takes as long; then false.
+    pub async fn verify_or_dummy(
+        &self,
+        phc: Option<&str>,
+        password: &str,
+    ) -> Result<bool, HashError> {
+        match phc {
+            Some(phc) => self.verify(password, phc).await,
+            None => {
+                let dummy = dummy_hash()?;
+                self.verify(password, &dummy).await?;
+                Ok(false)
+            }
+        }
+    }
+}
+
+/// A hash of a random password with the same parameters, made once per process.
+fn dummy_hash() -> Result<String, HashError> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(h) = DUMMY.get() {
+        return Ok(h.clone());
+    }
+    let h = hash_now(&crate::crypto::random::uuid())?;
+    Ok(DUMMY.get_or_init(|| h).clone())
 }
 
 fn hash_now(password: &str) -> Result<String, HashError> {

@@ -39,6 +39,34 @@ pub enum AuthError {
     UserPoolTagging(String),
     #[error("{0}")]
     DuplicateProvider(String),
+    #[error("{0}")]
+    UserNotConfirmed(String),
+    #[error("{0}")]
+    PasswordResetRequired(String),
+    #[error("{0}")]
+    CodeMismatch(String),
+    #[error("{0}")]
+    ExpiredCode(String),
+    #[error("{0}")]
+    TooManyFailedAttempts(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("{0}")]
+    UnsupportedOperation(String),
+    #[error("{0}")]
+    UnsupportedTokenType(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    RefreshTokenReuse(String),
+    #[error("{0}")]
+    InvalidUserPoolConfiguration(String),
+    #[error("{0}")]
+    MfaMethodNotFound(String),
+    #[error("{0}")]
+    SoftwareTokenMfaNotFound(String),
+    #[error("{0}")]
+    EnableSoftwareTokenMfa(String),
     /// A fault of ours; the text is for the logs only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -65,6 +93,20 @@ impl AuthError {
             AuthError::ConcurrentModification(_) => "ConcurrentModificationException",
             AuthError::UserPoolTagging(_) => "UserPoolTaggingException",
             AuthError::DuplicateProvider(_) => "DuplicateProviderException",
+            AuthError::UserNotConfirmed(_) => "UserNotConfirmedException",
+            AuthError::PasswordResetRequired(_) => "PasswordResetRequiredException",
+            AuthError::CodeMismatch(_) => "CodeMismatchException",
+            AuthError::ExpiredCode(_) => "ExpiredCodeException",
+            AuthError::TooManyFailedAttempts(_) => "TooManyFailedAttemptsException",
+            AuthError::TooManyRequests(_) => "TooManyRequestsException",
+            AuthError::UnsupportedOperation(_) => "UnsupportedOperationException",
+            AuthError::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
+            AuthError::Unauthorized(_) => "UnauthorizedException",
+            AuthError::RefreshTokenReuse(_) => "RefreshTokenReuseException",
+            AuthError::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
+            AuthError::MfaMethodNotFound(_) => "MFAMethodNotFoundException",
+            AuthError::SoftwareTokenMfaNotFound(_) => "SoftwareTokenMFANotFoundException",
+            AuthError::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
             AuthError::Internal(_) => "InternalErrorException",
         }
     }
@@ -77,6 +119,12 @@ impl AuthError {
     /// Shorthand for the common "User pool client X does not exist." error.
     pub fn client_not_found(client_id: &str) -> Self {
         AuthError::ResourceNotFound(format!("User pool client {client_id} does not exist."))
+    }
+
+    /// Cognito's answer to a wrong password (and, when existence errors are prevented, to an
+    /// unknown user).
+    pub fn incorrect_credentials() -> Self {
+        AuthError::NotAuthorized("Incorrect username or password.".into())
     }
 
     /// Shorthand for "User does not exist.".

@@ -54,6 +54,9 @@ pub struct User {
     pub attributes: BTreeMap<String, String>,
     pub password_hash: Option<String>,
     pub password_changed_at: Option<i64>,
+    /// SRP salt and verifier (hex) for USER_SRP_AUTH, set with every password.
+    pub srp_salt: Option<String>,
+    pub srp_verifier: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -236,6 +239,8 @@ mod tests {
                 .collect(),
             password_hash: None,
             password_changed_at: None,
+            srp_salt: None,
+            srp_verifier: None,
             created_at: 0,
             updated_at: 0,
         }

@@ -5,6 +5,9 @@
 pub mod admin;
 pub mod admin_keys;
 pub mod apply;
+pub mod client_auth;
+pub mod passwords;
+pub mod tokens;
 
 use crate::clock::{Clock, Millis};
 use crate::crypto::password::PasswordHasherPool;

@@ -18,6 +18,8 @@ struct UserRow {
     attributes: String,
     password_hash: Option<String>,
     password_changed_at: Option<i64>,
+    srp_salt: Option<String>,
+    srp_verifier: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -35,6 +37,8 @@ impl UserRow {
             enabled: self.enabled,
             password_hash: self.password_hash,
             password_changed_at: self.password_changed_at,
+            srp_salt: self.srp_salt,
+            srp_verifier: self.srp_verifier,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -42,23 +46,25 @@ impl UserRow {
 }
 
 const COLUMNS: &str = "id, pool_id, username, status, enabled, attributes, password_hash, \
-                       password_changed_at, created_at, updated_at";
+                       password_changed_at, srp_salt, srp_verifier, created_at, updated_at";
 
 /// Qualified with `u.` for joins.
 const U_COLUMNS: &str = "u.id, u.pool_id, u.username, u.status, u.enabled, u.attributes, \
-                         u.password_hash, u.password_changed_at, u.created_at, u.updated_at";
+                         u.password_hash, u.password_changed_at, u.srp_salt, u.srp_verifier, \
+                         u.created_at, u.updated_at";
 
 const INSERT: &str = "INSERT INTO users (username, username_key, status, enabled, email, \
     phone_number, name, given_name, family_name, preferred_username, email_alias, phone_alias, \
     preferred_username_alias, attributes, password_hash, password_changed_at, created_at, \
-    updated_at, pool_id, id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-    $14, $15, $16, $17, $18, $19, $20)";
+    updated_at, srp_salt, srp_verifier, pool_id, id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+    $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)";
 
 const UPDATE: &str = "UPDATE users SET username = $1, username_key = $2, status = $3, \
     enabled = $4, email = $5, phone_number = $6, name = $7, given_name = $8, family_name = $9, \
     preferred_username = $10, email_alias = $11, phone_alias = $12, \
     preferred_username_alias = $13, attributes = $14, password_hash = $15, \
-    password_changed_at = $16, created_at = $17, updated_at = $18 WHERE pool_id = $19 AND id = $20";
+    password_changed_at = $16, created_at = $17, updated_at = $18, srp_salt = $19, \
+    srp_verifier = $20 WHERE pool_id = $21 AND id = $22";
 
 /// One row to write in [`Store::save_users`].
 #[derive(Debug, Clone)]
@@ -136,6 +142,8 @@ macro_rules! bind_user {
             .bind($w.user.password_changed_at)
             .bind($w.user.created_at)
             .bind($w.user.updated_at)
+            .bind(&$w.user.srp_salt)
+            .bind(&$w.user.srp_verifier)
             .bind(&$w.user.pool_id)
             .bind(&$w.user.sub)
     };

@@ -94,6 +94,8 @@ pub async fn insert_unconfirmed(app: &TestApp, pool: &str, username: &str) {
         attributes: Default::default(),
         password_hash: None,
         password_changed_at: None,
+        srp_salt: None,
+        srp_verifier: None,
         created_at: 0,
         updated_at: 0,
     };

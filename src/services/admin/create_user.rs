@@ -12,6 +12,7 @@ use crate::domain::messages;
 use crate::domain::pool::UserPool;
 use crate::domain::user::{self, User, UserStatus};
 use crate::services::Services;
+use crate::services::passwords;
 use crate::store::users::UserWrite;
 use std::collections::BTreeMap;
 
@@ -75,23 +76,22 @@ pub async fn create_user(svc: &Services, pool_id: &str, input: NewUser) -> Resul
     user::check_required(&pool, &attrs)?;
     attrs.insert("sub".into(), sub.clone());
     let now = svc.now();
-    let hash = svc
-        .hasher
-        .hash(&password)
-        .await
-        .map_err(|e| AuthError::Internal(e.to_string()))?;
-    let user = User {
+    let mut user = User {
         sub,
         pool_id: pool.id.clone(),
         username,
         status: UserStatus::ForceChangePassword,
         enabled: true,
         attributes: attrs,
-        password_hash: Some(hash),
-        password_changed_at: Some(now),
+        password_hash: None,
+        password_changed_at: None,
+        srp_salt: None,
+        srp_verifier: None,
         created_at: now,
         updated_at: now,
     };
+    // The policy was checked above (a given password) or built in (a generated one).
+    passwords::set_password_unchecked(svc, &pool, &mut user, &password).await?;
     if input.message_action == MessageAction::Send {
         check_mediums(&user, &mediums)?;
     }
@@ -139,15 +139,8 @@ async fn resend(
         )));
     }
     check_mediums(&user, mediums)?;
-    let now = svc.now();
-    user.password_hash = Some(
-        svc.hasher
-            .hash(password)
-            .await
-            .map_err(|e| AuthError::Internal(e.to_string()))?,
-    );
-    user.password_changed_at = Some(now);
-    user.updated_at = now;
+    passwords::set_password_unchecked(svc, pool, &mut user, password).await?;
+    user.updated_at = svc.now();
     save_user(svc, pool, &user, SaveMode::Update, false).await?;
     invite(svc, pool, &user, username, password, mediums).await?;
     Ok(user)

@@ -255,15 +255,8 @@ pub async fn set_password(
     permanent: bool,
 ) -> Result<(), AuthError> {
     let (pool, mut user) = load(svc, pool_id, username).await?;
-    pool.settings.password_policy.check(password)?;
-    let hash = svc
-        .hasher
-        .hash(password)
-        .await
-        .map_err(|e| AuthError::Internal(e.to_string()))?;
+    crate::services::passwords::set_password(svc, &pool, &mut user, password).await?;
     let now = svc.now();
-    user.password_hash = Some(hash);
-    user.password_changed_at = Some(now);
     user.status = if permanent {
         UserStatus::Confirmed
     } else {
