@@ -260,4 +260,8 @@ action_table! {
     "AdminRemoveUserFromGroup" => admin_remove_user_from_group,
     "AdminListGroupsForUser" => admin_list_groups_for_user,
     "ListUsersInGroup" => list_users_in_group,
+    "InitiateAuth" => initiate_auth,
+    "AdminInitiateAuth" => admin_initiate_auth,
+    "RespondToAuthChallenge" => respond_to_auth_challenge,
+    "AdminRespondToAuthChallenge" => admin_respond_to_auth_challenge,
 }

@@ -48,6 +48,14 @@ pub fn numeric_code(digits: usize) -> String {
     pick(b"0123456789", digits)
 }
 
+/// `bytes` random bytes in standard base64 (Session strings, SRP SECRET_BLOCK).
+pub fn base64_token(bytes: usize) -> String {
+    use base64::Engine;
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill(buf.as_mut_slice());
+    base64::engine::general_purpose::STANDARD.encode(buf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

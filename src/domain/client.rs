@@ -263,6 +263,21 @@ impl UserPoolClient {
         auth_flows::allowed(&self.settings.explicit_auth_flows, flow)
     }
 
+    /// Whether this client may write `attribute` on a user's behalf: one of its
+    /// WriteAttributes, or, when it has none, any attribute but `sub` and the `*_verified`
+    /// flags (which only the pool sets, by verification, or an administrator).
+    pub fn can_write(&self, attribute: &str) -> bool {
+        let list = &self.settings.write_attributes;
+        if list.is_empty() {
+            !matches!(
+                attribute,
+                "sub" | "email_verified" | "phone_number_verified"
+            )
+        } else {
+            list.iter().any(|a| a == attribute)
+        }
+    }
+
     /// Whether `url` is exactly one of the client's callback URLs (no normalisation).
     pub fn has_callback_url(&self, url: &str) -> bool {
         self.settings.callback_urls.iter().any(|u| u == url)

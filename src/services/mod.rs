@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod admin_keys;
 pub mod apply;
+pub mod auth;
 pub mod client_auth;
 pub mod passwords;
 pub mod tokens;

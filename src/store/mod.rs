@@ -8,8 +8,10 @@ pub mod admin_keys;
 pub mod clients;
 pub mod domains;
 pub mod groups;
+pub mod lockout;
 pub mod pools;
 pub mod resource_servers;
+pub mod sessions;
 pub mod users;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

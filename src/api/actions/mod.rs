@@ -1,6 +1,7 @@
 //! One file per Cognito action: its request and response shapes and a `handle` that calls one
 //! service function. Shapes shared by several actions live in `shapes`.
 
+pub mod auth_result;
 pub mod shapes;
 
 pub mod add_custom_attributes;
@@ -43,3 +44,7 @@ pub mod update_resource_server;
 pub mod update_user_pool;
 pub mod update_user_pool_client;
 pub mod update_user_pool_domain;
+pub mod initiate_auth;
+pub mod admin_initiate_auth;
+pub mod respond_to_auth_challenge;
+pub mod admin_respond_to_auth_challenge;

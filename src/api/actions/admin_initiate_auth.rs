@@ -1,0 +1,50 @@
+//! AdminInitiateAuth: starts a sign-in from a trusted back end (ADMIN_USER_PASSWORD_AUTH,
+//! USER_SRP_AUTH, REFRESH_TOKEN_AUTH).
+
+use super::auth_result::{check, outcome};
+use crate::domain::AuthError;
+use crate::domain::validate::patterns;
+use crate::services::Services;
+use crate::services::auth::Door;
+use crate::services::auth::initiate::{AUTH_FLOWS, InitiateInput, initiate};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Request {
+    pub user_pool_id: String,
+    pub client_id: String,
+    pub auth_flow: String,
+    #[serde(default)]
+    pub auth_parameters: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub session: Option<String>,
+}
+
+pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
+    check(&req.client_id, req.session.as_deref(), |v| {
+        v.one_of("AuthFlow", Some(&req.auth_flow), AUTH_FLOWS);
+        v.length("UserPoolId", Some(&req.user_pool_id), 1, 55);
+        v.pattern(
+            "UserPoolId",
+            Some(&req.user_pool_id),
+            &patterns::USER_POOL_ID,
+            r"[\w-]+_[0-9a-zA-Z]+",
+        );
+    })?;
+    let result = initiate(
+        svc,
+        InitiateInput {
+            client_id: req.client_id,
+            door: Door::Admin {
+                pool_id: req.user_pool_id,
+            },
+            auth_flow: req.auth_flow,
+            parameters: req.auth_parameters.unwrap_or_default(),
+        },
+    )
+    .await?;
+    Ok(outcome(result))
+}

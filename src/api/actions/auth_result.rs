@@ -1,0 +1,49 @@
+//! What the four sign-in actions share: request checks and the response shape (a challenge,
+//! or `AuthenticationResult` with an empty `ChallengeParameters`, as Cognito answers).
+
+use crate::domain::AuthError;
+use crate::domain::validate::{Violations, patterns};
+use crate::services::auth::Outcome;
+use serde_json::{Map, Value, json};
+
+/// Checks ClientId (and Session when given) as Cognito's model does.
+pub fn check_common(client_id: &str, session: Option<&str>, v: &mut Violations) {
+    v.length("ClientId", Some(client_id), 1, 128);
+    v.pattern("ClientId", Some(client_id), &patterns::CLIENT_ID, r"[\w+]+");
+    v.length("Session", session, 20, 2048);
+}
+
+/// Checks the request, then `finish`es the violations.
+pub fn check(client_id: &str, session: Option<&str>, extra: impl FnOnce(&mut Violations)) -> Result<(), AuthError> {
+    let mut v = Violations::new();
+    check_common(client_id, session, &mut v);
+    extra(&mut v);
+    v.finish()
+}
+
+/// The response body of a sign-in step.
+pub fn outcome(outcome: Outcome) -> Value {
+    match outcome {
+        Outcome::Tokens(t) => {
+            let mut result = Map::new();
+            result.insert("AccessToken".into(), json!(t.access_token));
+            result.insert("ExpiresIn".into(), json!(t.expires_in));
+            result.insert("TokenType".into(), json!("Bearer"));
+            if let Some(r) = t.refresh_token {
+                result.insert("RefreshToken".into(), json!(r));
+            }
+            result.insert("IdToken".into(), json!(t.id_token));
+            json!({ "ChallengeParameters": {}, "AuthenticationResult": result })
+        }
+        Outcome::Challenge(c) => {
+            let mut out = json!({
+                "ChallengeName": c.name,
+                "ChallengeParameters": c.parameters,
+            });
+            if let (Some(s), Some(obj)) = (c.session, out.as_object_mut()) {
+                obj.insert("Session".into(), json!(s));
+            }
+            out
+        }
+    }
+}

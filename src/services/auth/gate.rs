@@ -1,0 +1,135 @@
+//! After the password: lockout bookkeeping, the checks on the user's state, and what the
+//! sign-in leads to (NEW_PASSWORD_REQUIRED, or tokens). Shared by every password flow.
+
+use super::session::{self, State};
+use super::{Challenge, Outcome};
+use crate::domain::AuthError;
+use crate::domain::client::UserPoolClient;
+use crate::domain::pool::UserPool;
+use crate::domain::user::{User, UserStatus};
+use crate::services::Services;
+use crate::services::tokens::{self, SignIn, USER_ADMIN_SCOPE};
+use std::collections::BTreeMap;
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Refuses a locked-out user ("Password attempts exceeded"), without counting the attempt.
+pub async fn check_not_locked(svc: &Services, user: &User) -> Result<(), AuthError> {
+    if let Some(f) = svc.store.sign_in_failures(&user.sub).await?
+        && f.is_locked(svc.now())
+    {
+        return Err(AuthError::NotAuthorized("Password attempts exceeded".into()));
+    }
+    Ok(())
+}
+
+/// Counts a wrong password and returns the error to answer with.
+pub async fn wrong_password(svc: &Services, user: &User) -> AuthError {
+    match svc.store.record_sign_in_failure(&user.sub, svc.now()).await {
+        Ok(f) => {
+            tracing::info!(pool_id = %user.pool_id, sub = %user.sub, failures = f.failures, "wrong password");
+            AuthError::incorrect_credentials()
+        }
+        Err(e) => e.into(),
+    }
+}
+
+/// The password was right: clear the failure count, check the user's state, and go on to the
+/// next challenge or to tokens.
+pub async fn password_proven(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    user: &User,
+) -> Result<Outcome, AuthError> {
+    svc.store.clear_sign_in_failures(&user.sub).await?;
+    if !user.enabled {
+        return Err(AuthError::NotAuthorized("User is disabled.".into()));
+    }
+    match user.status {
+        UserStatus::Unconfirmed => Err(AuthError::UserNotConfirmed("User is not confirmed.".into())),
+        UserStatus::ResetRequired => Err(AuthError::PasswordResetRequired(
+            "Password reset required for the user".into(),
+        )),
+        UserStatus::ForceChangePassword => {
+            let days = match pool.settings.password_policy.temporary_password_validity_days {
+                0 => 7,
+                d => d,
+            };
+            let set_at = user.password_changed_at.unwrap_or(user.created_at);
+            if svc.now() > set_at + days * DAY_MS {
+                return Err(AuthError::NotAuthorized(
+                    "Temporary password has expired and must be reset by an administrator."
+                        .into(),
+                ));
+            }
+            new_password_challenge(svc, pool, client, user).await
+        }
+        UserStatus::Confirmed => issue(svc, pool, client, user).await,
+        UserStatus::ExternalProvider => Err(AuthError::incorrect_credentials()),
+    }
+}
+
+/// Tokens for a completed API sign-in.
+pub async fn issue(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    user: &User,
+) -> Result<Outcome, AuthError> {
+    let result = tokens::issue(
+        svc,
+        SignIn {
+            pool,
+            client,
+            user,
+            auth_time: svc.now(),
+            scopes: vec![USER_ADMIN_SCOPE.to_string()],
+            nonce: None,
+        },
+    )
+    .await?;
+    tracing::info!(pool_id = %pool.id, client_id = %client.id, sub = %user.sub, "signed in");
+    Ok(Outcome::Tokens(result))
+}
+
+/// NEW_PASSWORD_REQUIRED: the user's current attributes (as a JSON string) and the required
+/// attributes still missing (`userAttributes.<name>`), with a session to answer in.
+async fn new_password_challenge(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    user: &User,
+) -> Result<Outcome, AuthError> {
+    let current: BTreeMap<&str, &str> = user
+        .attributes
+        .iter()
+        .filter(|(k, v)| k.as_str() != "sub" && !v.is_empty())
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let missing: Vec<String> = crate::domain::attributes::required_names(&pool.settings.schema)
+        .into_iter()
+        .filter(|name| user.attribute(name).is_none())
+        .map(|name| format!("userAttributes.{name}"))
+        .collect();
+    let to_json = |v: serde_json::Result<String>| v.map_err(|e| AuthError::Internal(e.to_string()));
+    let mut parameters = BTreeMap::new();
+    parameters.insert("USER_ID_FOR_SRP".to_string(), user.username.clone());
+    parameters.insert("userAttributes".to_string(), to_json(serde_json::to_string(&current))?);
+    parameters.insert("requiredAttributes".to_string(), to_json(serde_json::to_string(&missing))?);
+    let token = session::new_token();
+    session::save(
+        svc,
+        client,
+        &token,
+        &State::NewPasswordRequired {
+            user_sub: user.sub.clone(),
+        },
+    )
+    .await?;
+    Ok(Outcome::Challenge(Challenge {
+        name: "NEW_PASSWORD_REQUIRED".into(),
+        parameters,
+        session: Some(token),
+    }))
+}

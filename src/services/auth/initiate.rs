@@ -1,0 +1,243 @@
+//! InitiateAuth / AdminInitiateAuth: which flows each door and client allow, then the first
+//! step of each flow.
+
+use super::session::{self, State};
+use super::{Challenge, Door, Outcome, client_for, gate, lookup, required, unknown_user};
+use crate::crypto::srp;
+use crate::domain::AuthError;
+use crate::domain::client::UserPoolClient;
+use crate::domain::pool::UserPool;
+use crate::services::client_auth::check_secret_hash;
+use crate::services::{Services, passwords, tokens};
+use std::collections::BTreeMap;
+
+/// What InitiateAuth and AdminInitiateAuth ask.
+#[derive(Debug, Clone)]
+pub struct InitiateInput {
+    pub client_id: String,
+    pub door: Door,
+    pub auth_flow: String,
+    pub parameters: BTreeMap<String, String>,
+}
+
+/// Every `AuthFlowType` value.
+pub const AUTH_FLOWS: &[&str] = &[
+    "USER_SRP_AUTH",
+    "REFRESH_TOKEN_AUTH",
+    "REFRESH_TOKEN",
+    "CUSTOM_AUTH",
+    "ADMIN_NO_SRP_AUTH",
+    "USER_PASSWORD_AUTH",
+    "ADMIN_USER_PASSWORD_AUTH",
+    "USER_AUTH",
+];
+
+fn not_supported() -> AuthError {
+    AuthError::InvalidParameter("Initiate Auth method not supported.".into())
+}
+
+/// Runs the first step of a sign-in.
+pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, AuthError> {
+    let (pool, client) = client_for(svc, &input.client_id, &input.door).await?;
+    let admin = matches!(input.door, Door::Admin { .. });
+    let flow = input.auth_flow.as_str();
+    match (flow, admin) {
+        ("USER_PASSWORD_AUTH", true) | ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", false) => {
+            return Err(not_supported());
+        }
+        ("CUSTOM_AUTH", _) => {
+            return Err(AuthError::InvalidParameter(
+                "CUSTOM_AUTH is not supported: Tessera runs no Lambda triggers.".into(),
+            ));
+        }
+        ("USER_AUTH", _) => {
+            return Err(AuthError::InvalidParameter(
+                "USER_AUTH (choice-based sign-in) is not supported yet; use USER_SRP_AUTH or \
+                 USER_PASSWORD_AUTH."
+                    .into(),
+            ));
+        }
+        _ => {}
+    }
+    if !client.auth_flow_allowed(flow) {
+        return Err(AuthError::InvalidParameter(format!(
+            "{flow} flow not enabled for this client"
+        )));
+    }
+    let params = &input.parameters;
+    match flow {
+        "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+            password_flow(svc, &pool, &client, params).await
+        }
+        "USER_SRP_AUTH" => srp_first_step(svc, &pool, &client, params).await,
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh_flow(svc, &pool, &client, params).await,
+        _ => Err(not_supported()),
+    }
+}
+
+/// USERNAME + PASSWORD, checked here.
+async fn password_flow(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    params: &BTreeMap<String, String>,
+) -> Result<Outcome, AuthError> {
+    let username = required(params, "USERNAME")?;
+    let password = required(params, "PASSWORD")?;
+    let user = lookup(svc, pool, username).await?;
+    let internal = user.as_ref().map(|u| u.username.as_str()).unwrap_or(username);
+    check_secret_hash(
+        client,
+        &[username, internal],
+        params.get("SECRET_HASH").map(String::as_str),
+    )?;
+    if let Some(u) = &user {
+        gate::check_not_locked(svc, u).await?;
+    }
+    // Unknown users cost the same hash check as known ones.
+    let ok = passwords::verify_password(svc, user.as_ref(), password).await?;
+    let Some(user) = user else {
+        return Err(unknown_user(client));
+    };
+    if !ok {
+        return Err(gate::wrong_password(svc, &user).await);
+    }
+    gate::password_proven(svc, pool, client, &user).await
+}
+
+/// USER_SRP_AUTH, first step: USERNAME + SRP_A → PASSWORD_VERIFIER with SALT, SRP_B and
+/// SECRET_BLOCK. An unknown user (or one without a verifier) gets a challenge that looks the
+/// same — a salt that stays the same for the same name — and fails at the second step.
+async fn srp_first_step(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    params: &BTreeMap<String, String>,
+) -> Result<Outcome, AuthError> {
+    let username = required(params, "USERNAME")?;
+    let a = required(params, "SRP_A")?;
+    srp::check_a(a).map_err(|_| AuthError::InvalidParameter("SRP_A is invalid.".into()))?;
+    let user = lookup(svc, pool, username).await?;
+    let internal = user.as_ref().map(|u| u.username.as_str()).unwrap_or(username);
+    check_secret_hash(
+        client,
+        &[username, internal],
+        params.get("SECRET_HASH").map(String::as_str),
+    )?;
+    let user = match user {
+        Some(u) => {
+            gate::check_not_locked(svc, &u).await?;
+            Some(u)
+        }
+        None if super::hides_users(client) => None,
+        None => return Err(unknown_user(client)),
+    };
+    let pool_name = srp::pool_name(&pool.id);
+    let stored = user.as_ref().and_then(|u| match (&u.srp_salt, &u.srp_verifier) {
+        (Some(salt), Some(verifier)) => Some(srp::Verifier {
+            salt: salt.clone(),
+            verifier: verifier.clone(),
+        }),
+        _ => None,
+    });
+    let key = fake_key(pool);
+    let verifier = match stored {
+        Some(v) => v,
+        None => {
+            // Same work as a real user: a verifier for a random password, under a salt that
+            // is stable for this name.
+            let mut v = srp::make_verifier(pool_name, username, &crate::crypto::random::uuid());
+            v.salt = srp::fake_salt(&key, &pool.id, username);
+            v
+        }
+    };
+    let srp_username = match &user {
+        Some(u) => u.username.clone(),
+        None if pool.settings.username_attributes.is_empty() => username.to_string(),
+        None => fake_user_id(&key, username),
+    };
+    let ephemeral = srp::server_ephemeral(&verifier)
+        .map_err(|e| AuthError::Internal(format!("SRP: {e}")))?;
+    // SECRET_BLOCK is also the session key: clients that do not echo Session (most SRP
+    // clients) send it back as PASSWORD_CLAIM_SECRET_BLOCK.
+    let secret_block = session::new_token();
+    let state = State::PasswordVerifier {
+        user_sub: user.as_ref().filter(|u| u.srp_verifier.is_some()).map(|u| u.sub.clone()),
+        srp_username: srp_username.clone(),
+        a: a.to_string(),
+        b_secret: ephemeral.secret,
+        b_public: ephemeral.public.clone(),
+    };
+    session::save(svc, client, &secret_block, &state).await?;
+    let parameters = BTreeMap::from([
+        ("SALT".to_string(), verifier.salt),
+        ("SRP_B".to_string(), ephemeral.public),
+        ("SECRET_BLOCK".to_string(), secret_block.clone()),
+        ("USERNAME".to_string(), srp_username.clone()),
+        ("USER_ID_FOR_SRP".to_string(), srp_username),
+    ]);
+    Ok(Outcome::Challenge(Challenge {
+        name: "PASSWORD_VERIFIER".into(),
+        parameters,
+        session: Some(secret_block),
+    }))
+}
+
+/// The key that makes fake SRP answers stable per pool. It only has to be unknown to callers
+/// of the public API, which never see a pool's creation time.
+fn fake_key(pool: &UserPool) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(format!("tessera-fake-srp:{}:{}", pool.id, pool.created_at).as_bytes()).to_vec()
+}
+
+/// A UUID-shaped USER_ID_FOR_SRP for an unknown user of an email/phone-as-username pool.
+fn fake_user_id(key: &[u8], username: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(key);
+    h.update(username.as_bytes());
+    let b = h.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&b[..16]);
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+}
+
+/// REFRESH_TOKEN_AUTH: new ID and access tokens (no new refresh token through this flow).
+/// A client with a secret proves it with SECRET_HASH of the user's internal username.
+async fn refresh_flow(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    params: &BTreeMap<String, String>,
+) -> Result<Outcome, AuthError> {
+    let token = required(params, "REFRESH_TOKEN")?;
+    if client.secret.is_some() && params.get("SECRET_HASH").is_none_or(|h| h.is_empty()) {
+        check_secret_hash(client, &[], None)?;
+    }
+    let result = tokens::refresh(svc, pool, client, token, false).await?;
+    if client.secret.is_some() {
+        let username = id_token_username(&result.id_token)?;
+        check_secret_hash(
+            client,
+            &[username.as_str()],
+            params.get("SECRET_HASH").map(String::as_str),
+        )?;
+    }
+    Ok(Outcome::Tokens(result))
+}
+
+/// `cognito:username` of an ID token this server just signed.
+fn id_token_username(id_token: &str) -> Result<String, AuthError> {
+    use base64::Engine;
+    let payload = id_token
+        .split('.')
+        .nth(1)
+        .and_then(|p| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).ok())
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+    payload
+        .as_ref()
+        .and_then(|p| p.get("cognito:username"))
+        .and_then(|u| u.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| AuthError::Internal("issued ID token has no cognito:username".into()))
+}

@@ -1,0 +1,105 @@
+//! Sign-in through the JSON API (reference §3): InitiateAuth / AdminInitiateAuth start a flow,
+//! RespondToAuthChallenge / AdminRespondToAuthChallenge answer its challenges, and a flow ends
+//! in tokens. The same rules serve the public and the admin door; `Door` says which one asked.
+//!
+//! - `initiate`: flow gating per client, USER_PASSWORD_AUTH / ADMIN_USER_PASSWORD_AUTH,
+//!   USER_SRP_AUTH (first step), REFRESH_TOKEN_AUTH.
+//! - `respond`: PASSWORD_VERIFIER (SRP second step) and NEW_PASSWORD_REQUIRED.
+//! - `gate`: what happens after a proven password — lockout, status and enabled checks,
+//!   expired temporary passwords, the NEW_PASSWORD_REQUIRED challenge, or tokens.
+//! - `session`: the single-use, short-lived `Session` strings.
+
+mod gate;
+pub mod initiate;
+pub mod respond;
+pub mod session;
+
+use crate::domain::AuthError;
+use crate::domain::client::UserPoolClient;
+use crate::domain::pool::UserPool;
+use crate::domain::user::User;
+use crate::services::Services;
+use crate::services::tokens::AuthenticationResult;
+use std::collections::BTreeMap;
+
+/// Which front door started the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Door {
+    /// InitiateAuth / RespondToAuthChallenge (no signature; the client id identifies the app).
+    Public,
+    /// AdminInitiateAuth / AdminRespondToAuthChallenge (SigV4; names the pool too).
+    Admin { pool_id: String },
+}
+
+/// The end of a step: tokens, or the next challenge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Tokens(AuthenticationResult),
+    Challenge(Challenge),
+}
+
+/// A challenge for the client to answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    pub name: String,
+    pub parameters: BTreeMap<String, String>,
+    pub session: Option<String>,
+}
+
+/// Loads the client (and its pool) an auth request names; through the admin door the client
+/// must belong to the named pool.
+pub(crate) async fn client_for(
+    svc: &Services,
+    client_id: &str,
+    door: &Door,
+) -> Result<(UserPool, UserPoolClient), AuthError> {
+    if let Door::Admin { pool_id } = door {
+        svc.require_pool(pool_id).await?;
+    }
+    let (pool, client) = crate::services::client_auth::load_client(svc, client_id).await?;
+    if let Door::Admin { pool_id } = door
+        && *pool_id != pool.id
+    {
+        return Err(AuthError::client_not_found(client_id));
+    }
+    Ok((pool, client))
+}
+
+/// A user by what they typed (username, sign-in alias, or sub), or None.
+pub(crate) async fn lookup(
+    svc: &Services,
+    pool: &UserPool,
+    username: &str,
+) -> Result<Option<User>, AuthError> {
+    match crate::services::admin::users::find_user(svc, pool, username).await {
+        Ok(u) => Ok(Some(u)),
+        Err(AuthError::UserNotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the client hides which users exist (PreventUserExistenceErrors=ENABLED).
+pub(crate) fn hides_users(client: &UserPoolClient) -> bool {
+    client.settings.prevent_user_existence_errors == "ENABLED"
+}
+
+/// The error for an unknown user: UserNotFoundException, or, when the client hides which users
+/// exist, the same error a wrong password gets.
+pub(crate) fn unknown_user(client: &UserPoolClient) -> AuthError {
+    if hides_users(client) {
+        AuthError::incorrect_credentials()
+    } else {
+        AuthError::user_not_found()
+    }
+}
+
+/// A required AuthParameters / ChallengeResponses entry.
+pub(crate) fn required<'a>(
+    map: &'a BTreeMap<String, String>,
+    key: &str,
+) -> Result<&'a str, AuthError> {
+    map.get(key)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| AuthError::InvalidParameter(format!("Missing required parameter {key}")))
+}

@@ -1,0 +1,192 @@
+//! RespondToAuthChallenge / AdminRespondToAuthChallenge: PASSWORD_VERIFIER (the second SRP
+//! step) and NEW_PASSWORD_REQUIRED.
+
+use super::session::{self, State};
+use super::{Door, Outcome, client_for, gate, required};
+use crate::crypto::{constant_time_eq, srp};
+use crate::domain::AuthError;
+use crate::domain::attributes::{self, WriteKind};
+use crate::domain::client::UserPoolClient;
+use crate::domain::pool::UserPool;
+use crate::domain::user::{self, User, UserStatus};
+use crate::services::admin::users::{SaveMode, save_user};
+use crate::services::client_auth::check_secret_hash;
+use crate::services::{Services, passwords};
+use crate::store::users::UserKey;
+use std::collections::BTreeMap;
+
+/// How far a TIMESTAMP may be from the server's time.
+const TIMESTAMP_SKEW_MS: i64 = 5 * 60 * 1000;
+
+/// What RespondToAuthChallenge and AdminRespondToAuthChallenge ask.
+#[derive(Debug, Clone)]
+pub struct RespondInput {
+    pub client_id: String,
+    pub door: Door,
+    pub challenge_name: String,
+    pub session: Option<String>,
+    pub responses: BTreeMap<String, String>,
+}
+
+/// Answers a challenge.
+pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, AuthError> {
+    let (pool, client) = client_for(svc, &input.client_id, &input.door).await?;
+    match input.challenge_name.as_str() {
+        "PASSWORD_VERIFIER" => password_verifier(svc, &pool, &client, &input).await,
+        "NEW_PASSWORD_REQUIRED" => new_password(svc, &pool, &client, &input).await,
+        other => Err(AuthError::InvalidParameter(format!(
+            "The challenge {other} is not supported by Tessera yet."
+        ))),
+    }
+}
+
+async fn user_by_sub(svc: &Services, pool: &UserPool, sub: &str) -> Result<Option<User>, AuthError> {
+    Ok(svc.store.get_user_by(&pool.id, UserKey::Sub, sub).await?)
+}
+
+/// SRP, second step: the client's proof that it knows the password.
+async fn password_verifier(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    input: &RespondInput,
+) -> Result<Outcome, AuthError> {
+    let r = &input.responses;
+    let username = required(r, "USERNAME")?;
+    let secret_block = required(r, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+    let signature = required(r, "PASSWORD_CLAIM_SIGNATURE")?;
+    let timestamp = required(r, "TIMESTAMP")?;
+    // The SECRET_BLOCK is the session key; a Session, when sent, must be the same string.
+    if let Some(s) = input.session.as_deref().filter(|s| !s.is_empty())
+        && !constant_time_eq(s.as_bytes(), secret_block.as_bytes())
+    {
+        return Err(AuthError::NotAuthorized("Invalid session for the user.".into()));
+    }
+    let state = session::take(svc, client, secret_block, "PASSWORD_VERIFIER").await?;
+    let State::PasswordVerifier {
+        user_sub,
+        srp_username,
+        a,
+        b_secret,
+        b_public,
+    } = state
+    else {
+        return Err(AuthError::NotAuthorized("Invalid session for the user.".into()));
+    };
+    let user = match &user_sub {
+        Some(sub) => user_by_sub(svc, pool, sub).await?,
+        None => None,
+    };
+    let internal = user.as_ref().map(|u| u.username.as_str()).unwrap_or(username);
+    check_secret_hash(
+        client,
+        &[username, internal],
+        r.get("SECRET_HASH").map(String::as_str),
+    )?;
+    let Some(user) = user else {
+        return Err(super::unknown_user(client));
+    };
+    gate::check_not_locked(svc, &user).await?;
+    let fresh = srp::parse_timestamp(timestamp)
+        .is_some_and(|t| (t - svc.now()).abs() <= TIMESTAMP_SKEW_MS);
+    if !fresh {
+        return Err(AuthError::NotAuthorized(
+            "TIMESTAMP is missing, malformed or too far from the server's time.".into(),
+        ));
+    }
+    let (Some(salt), Some(verifier)) = (user.srp_salt.clone(), user.srp_verifier.clone()) else {
+        return Err(gate::wrong_password(svc, &user).await);
+    };
+    let verifier = srp::Verifier { salt, verifier };
+    let ephemeral = srp::ServerEphemeral {
+        secret: b_secret,
+        public: b_public,
+    };
+    let proven = username == srp_username
+        && srp::verify_claim(&srp::Claim {
+            pool_name: srp::pool_name(&pool.id),
+            username: &srp_username,
+            verifier: &verifier,
+            a: &a,
+            ephemeral: &ephemeral,
+            secret_block,
+            timestamp,
+            signature,
+        })
+        .map_err(|e| AuthError::Internal(format!("SRP: {e}")))?;
+    if !proven {
+        return Err(gate::wrong_password(svc, &user).await);
+    }
+    gate::password_proven(svc, pool, client, &user).await
+}
+
+/// NEW_PASSWORD_REQUIRED: a new password (and any missing required attributes) for a user
+/// who signed in with a temporary password. The session stays usable when the new password
+/// or the attributes are refused, so the user can try again.
+async fn new_password(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    input: &RespondInput,
+) -> Result<Outcome, AuthError> {
+    let r = &input.responses;
+    let username = required(r, "USERNAME")?;
+    let password = required(r, "NEW_PASSWORD")?;
+    let token = input
+        .session
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AuthError::InvalidParameter("Missing required parameter Session".into()))?;
+    pool.settings.password_policy.check(password)?;
+    let mut given = BTreeMap::new();
+    for (key, value) in r {
+        if let Some(name) = key.strip_prefix("userAttributes.") {
+            if !client.can_write(name) {
+                return Err(AuthError::NotAuthorized(
+                    "A client attempted to write unauthorized attribute".into(),
+                ));
+            }
+            given.insert(name.to_string(), value.clone());
+        }
+    }
+    attributes::check_values(&pool.settings.schema, &given, WriteKind::Update)?;
+    let state = session::take(svc, client, token, "NEW_PASSWORD_REQUIRED").await?;
+    let State::NewPasswordRequired { user_sub } = state else {
+        return Err(AuthError::NotAuthorized("Invalid session for the user.".into()));
+    };
+    let Some(mut user) = user_by_sub(svc, pool, &user_sub).await? else {
+        return Err(AuthError::incorrect_credentials());
+    };
+    check_secret_hash(
+        client,
+        &[username, user.username.as_str()],
+        r.get("SECRET_HASH").map(String::as_str),
+    )?;
+    if user.status != UserStatus::ForceChangePassword {
+        return Err(AuthError::NotAuthorized("Invalid session for the user.".into()));
+    }
+    let required_names = attributes::required_names(&pool.settings.schema);
+    for (name, value) in &given {
+        if let Some(existing) = user.attribute(name)
+            && required_names.contains(name)
+            && existing != value
+        {
+            return Err(AuthError::InvalidParameter(format!(
+                "Cannot modify an already provided {name}"
+            )));
+        }
+        let changed = user.attribute(name) != Some(value.as_str());
+        user.attributes.insert(name.clone(), value.clone());
+        // A changed contact is no longer verified.
+        if changed && (name == "email" || name == "phone_number") {
+            user.attributes.insert(format!("{name}_verified"), "false".into());
+        }
+    }
+    user::check_required(pool, &user.attributes)?;
+    passwords::set_password(svc, pool, &mut user, password).await?;
+    user.status = UserStatus::Confirmed;
+    user.updated_at = svc.now();
+    save_user(svc, pool, &user, SaveMode::Update, false).await?;
+    tracing::info!(pool_id = %pool.id, sub = %user.sub, "temporary password replaced");
+    gate::issue(svc, pool, client, &user).await
+}

@@ -1,0 +1,103 @@
+//! `Session` strings: 64 random bytes (base64), stored as their SHA-256 in `auth_sessions`
+//! with the flow's state, valid for the client's AuthSessionValidity (3 minutes by default),
+//! and usable once. Any node can continue a flow another node started.
+
+use crate::crypto::random;
+use crate::domain::AuthError;
+use crate::domain::client::UserPoolClient;
+use crate::services::Services;
+use crate::store::sessions::{SessionRow, Taken};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// What a flow remembers between its steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum State {
+    /// SRP after InitiateAuth: the server's ephemeral values for this attempt. `user_sub` is
+    /// None for a user that does not exist (the flow then fails at the second step).
+    PasswordVerifier {
+        user_sub: Option<String>,
+        srp_username: String,
+        a: String,
+        b_secret: String,
+        b_public: String,
+    },
+    /// A FORCE_CHANGE_PASSWORD user proved the temporary password.
+    NewPasswordRequired { user_sub: String },
+}
+
+impl State {
+    /// The challenge this state answers.
+    pub fn challenge(&self) -> &'static str {
+        match self {
+            State::PasswordVerifier { .. } => "PASSWORD_VERIFIER",
+            State::NewPasswordRequired { .. } => "NEW_PASSWORD_REQUIRED",
+        }
+    }
+}
+
+/// A fresh session string.
+pub fn new_token() -> String {
+    random::base64_token(64)
+}
+
+fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Stores `state` under `token` for the client's session validity.
+pub async fn save(
+    svc: &Services,
+    client: &UserPoolClient,
+    token: &str,
+    state: &State,
+) -> Result<(), AuthError> {
+    let now = svc.now();
+    let state_json = serde_json::to_string(state).map_err(|e| AuthError::Internal(e.to_string()))?;
+    let row = SessionRow {
+        id_hash: hash(token),
+        pool_id: client.pool_id.clone(),
+        client_id: client.id.clone(),
+        challenge: state.challenge().to_string(),
+        state: state_json,
+        created_at: now,
+        expires_at: now + client.settings.auth_session_validity * 60 * 1000,
+        used_at: None,
+    };
+    svc.store.insert_session(&row).await?;
+    Ok(())
+}
+
+fn invalid(detail: &str) -> AuthError {
+    AuthError::NotAuthorized(format!("Invalid session for the user{detail}"))
+}
+
+/// Uses the session: it must exist, be unused, unexpired, belong to `client` and answer
+/// `challenge`. It cannot be used again whatever the outcome.
+pub async fn take(
+    svc: &Services,
+    client: &UserPoolClient,
+    token: &str,
+    challenge: &str,
+) -> Result<State, AuthError> {
+    let now = svc.now();
+    let row = match svc.store.take_session(&hash(token), now).await? {
+        Taken::Fresh(row) => row,
+        Taken::Used => return Err(invalid(", session can only be used once.")),
+        Taken::Missing => return Err(invalid(".")),
+    };
+    if row.expires_at <= now {
+        return Err(invalid(", session is expired."));
+    }
+    if row.client_id != client.id {
+        return Err(invalid("."));
+    }
+    if row.challenge != challenge {
+        return Err(AuthError::InvalidParameter(format!(
+            "The session is for the {} challenge, not {challenge}.",
+            row.challenge
+        )));
+    }
+    serde_json::from_str(&row.state).map_err(|e| AuthError::Internal(e.to_string()))
+}
