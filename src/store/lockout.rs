@@ -18,11 +18,13 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        Ok(row.map(|(failures, last_failed_at, locked_until)| Failures {
-            failures,
-            last_failed_at,
-            locked_until,
-        }))
+        Ok(
+            row.map(|(failures, last_failed_at, locked_until)| Failures {
+                failures,
+                last_failed_at,
+                locked_until,
+            }),
+        )
     }
 
     /// Counts one more failure — one atomic upsert, so failures counted at the same time on

@@ -83,6 +83,10 @@ impl Store {
                 .await
                 .map_err(map_err)?
         });
-        Ok(if exists > 0 { Taken::Used } else { Taken::Missing })
+        Ok(if exists > 0 {
+            Taken::Used
+        } else {
+            Taken::Missing
+        })
     }
 }

@@ -14,7 +14,11 @@ pub fn check_common(client_id: &str, session: Option<&str>, v: &mut Violations) 
 }
 
 /// Checks the request, then `finish`es the violations.
-pub fn check(client_id: &str, session: Option<&str>, extra: impl FnOnce(&mut Violations)) -> Result<(), AuthError> {
+pub fn check(
+    client_id: &str,
+    session: Option<&str>,
+    extra: impl FnOnce(&mut Violations),
+) -> Result<(), AuthError> {
     let mut v = Violations::new();
     check_common(client_id, session, &mut v);
     extra(&mut v);

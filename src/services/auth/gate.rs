@@ -18,7 +18,9 @@ pub async fn check_not_locked(svc: &Services, user: &User) -> Result<(), AuthErr
     if let Some(f) = svc.store.sign_in_failures(&user.sub).await?
         && f.is_locked(svc.now())
     {
-        return Err(AuthError::NotAuthorized("Password attempts exceeded".into()));
+        return Err(AuthError::NotAuthorized(
+            "Password attempts exceeded".into(),
+        ));
     }
     Ok(())
 }
@@ -47,20 +49,25 @@ pub async fn password_proven(
         return Err(AuthError::NotAuthorized("User is disabled.".into()));
     }
     match user.status {
-        UserStatus::Unconfirmed => Err(AuthError::UserNotConfirmed("User is not confirmed.".into())),
+        UserStatus::Unconfirmed => {
+            Err(AuthError::UserNotConfirmed("User is not confirmed.".into()))
+        }
         UserStatus::ResetRequired => Err(AuthError::PasswordResetRequired(
             "Password reset required for the user".into(),
         )),
         UserStatus::ForceChangePassword => {
-            let days = match pool.settings.password_policy.temporary_password_validity_days {
+            let days = match pool
+                .settings
+                .password_policy
+                .temporary_password_validity_days
+            {
                 0 => 7,
                 d => d,
             };
             let set_at = user.password_changed_at.unwrap_or(user.created_at);
             if svc.now() > set_at + days * DAY_MS {
                 return Err(AuthError::NotAuthorized(
-                    "Temporary password has expired and must be reset by an administrator."
-                        .into(),
+                    "Temporary password has expired and must be reset by an administrator.".into(),
                 ));
             }
             new_password_challenge(svc, pool, client, user).await
@@ -115,8 +122,14 @@ async fn new_password_challenge(
     let to_json = |v: serde_json::Result<String>| v.map_err(|e| AuthError::Internal(e.to_string()));
     let mut parameters = BTreeMap::new();
     parameters.insert("USER_ID_FOR_SRP".to_string(), user.username.clone());
-    parameters.insert("userAttributes".to_string(), to_json(serde_json::to_string(&current))?);
-    parameters.insert("requiredAttributes".to_string(), to_json(serde_json::to_string(&missing))?);
+    parameters.insert(
+        "userAttributes".to_string(),
+        to_json(serde_json::to_string(&current))?,
+    );
+    parameters.insert(
+        "requiredAttributes".to_string(),
+        to_json(serde_json::to_string(&missing))?,
+    );
     let token = session::new_token();
     session::save(
         svc,

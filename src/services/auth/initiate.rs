@@ -42,7 +42,8 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
     let admin = matches!(input.door, Door::Admin { .. });
     let flow = input.auth_flow.as_str();
     match (flow, admin) {
-        ("USER_PASSWORD_AUTH", true) | ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", false) => {
+        ("USER_PASSWORD_AUTH", true)
+        | ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", false) => {
             return Err(not_supported());
         }
         ("CUSTOM_AUTH", _) => {
@@ -85,7 +86,10 @@ async fn password_flow(
     let username = required(params, "USERNAME")?;
     let password = required(params, "PASSWORD")?;
     let user = lookup(svc, pool, username).await?;
-    let internal = user.as_ref().map(|u| u.username.as_str()).unwrap_or(username);
+    let internal = user
+        .as_ref()
+        .map(|u| u.username.as_str())
+        .unwrap_or(username);
     check_secret_hash(
         client,
         &[username, internal],
@@ -118,7 +122,10 @@ async fn srp_first_step(
     let a = required(params, "SRP_A")?;
     srp::check_a(a).map_err(|_| AuthError::InvalidParameter("SRP_A is invalid.".into()))?;
     let user = lookup(svc, pool, username).await?;
-    let internal = user.as_ref().map(|u| u.username.as_str()).unwrap_or(username);
+    let internal = user
+        .as_ref()
+        .map(|u| u.username.as_str())
+        .unwrap_or(username);
     check_secret_hash(
         client,
         &[username, internal],
@@ -133,13 +140,15 @@ async fn srp_first_step(
         None => return Err(unknown_user(client)),
     };
     let pool_name = srp::pool_name(&pool.id);
-    let stored = user.as_ref().and_then(|u| match (&u.srp_salt, &u.srp_verifier) {
-        (Some(salt), Some(verifier)) => Some(srp::Verifier {
-            salt: salt.clone(),
-            verifier: verifier.clone(),
-        }),
-        _ => None,
-    });
+    let stored = user
+        .as_ref()
+        .and_then(|u| match (&u.srp_salt, &u.srp_verifier) {
+            (Some(salt), Some(verifier)) => Some(srp::Verifier {
+                salt: salt.clone(),
+                verifier: verifier.clone(),
+            }),
+            _ => None,
+        });
     let key = fake_key(pool);
     let verifier = match stored {
         Some(v) => v,
@@ -156,13 +165,16 @@ async fn srp_first_step(
         None if pool.settings.username_attributes.is_empty() => username.to_string(),
         None => fake_user_id(&key, username),
     };
-    let ephemeral = srp::server_ephemeral(&verifier)
-        .map_err(|e| AuthError::Internal(format!("SRP: {e}")))?;
+    let ephemeral =
+        srp::server_ephemeral(&verifier).map_err(|e| AuthError::Internal(format!("SRP: {e}")))?;
     // SECRET_BLOCK is also the session key: clients that do not echo Session (most SRP
     // clients) send it back as PASSWORD_CLAIM_SECRET_BLOCK.
     let secret_block = session::new_token();
     let state = State::PasswordVerifier {
-        user_sub: user.as_ref().filter(|u| u.srp_verifier.is_some()).map(|u| u.sub.clone()),
+        user_sub: user
+            .as_ref()
+            .filter(|u| u.srp_verifier.is_some())
+            .map(|u| u.sub.clone()),
         srp_username: srp_username.clone(),
         a: a.to_string(),
         b_secret: ephemeral.secret,
@@ -199,7 +211,9 @@ fn fake_user_id(key: &[u8], username: &str) -> String {
     let b = h.finalize();
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&b[..16]);
-    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// REFRESH_TOKEN_AUTH: new ID and access tokens (no new refresh token through this flow).
@@ -232,7 +246,11 @@ fn id_token_username(id_token: &str) -> Result<String, AuthError> {
     let payload = id_token
         .split('.')
         .nth(1)
-        .and_then(|p| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).ok())
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
     payload
         .as_ref()

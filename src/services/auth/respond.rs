@@ -40,7 +40,11 @@ pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, Aut
     }
 }
 
-async fn user_by_sub(svc: &Services, pool: &UserPool, sub: &str) -> Result<Option<User>, AuthError> {
+async fn user_by_sub(
+    svc: &Services,
+    pool: &UserPool,
+    sub: &str,
+) -> Result<Option<User>, AuthError> {
     Ok(svc.store.get_user_by(&pool.id, UserKey::Sub, sub).await?)
 }
 
@@ -60,7 +64,9 @@ async fn password_verifier(
     if let Some(s) = input.session.as_deref().filter(|s| !s.is_empty())
         && !constant_time_eq(s.as_bytes(), secret_block.as_bytes())
     {
-        return Err(AuthError::NotAuthorized("Invalid session for the user.".into()));
+        return Err(AuthError::NotAuthorized(
+            "Invalid session for the user.".into(),
+        ));
     }
     let state = session::take(svc, client, secret_block, "PASSWORD_VERIFIER").await?;
     let State::PasswordVerifier {
@@ -71,13 +77,18 @@ async fn password_verifier(
         b_public,
     } = state
     else {
-        return Err(AuthError::NotAuthorized("Invalid session for the user.".into()));
+        return Err(AuthError::NotAuthorized(
+            "Invalid session for the user.".into(),
+        ));
     };
     let user = match &user_sub {
         Some(sub) => user_by_sub(svc, pool, sub).await?,
         None => None,
     };
-    let internal = user.as_ref().map(|u| u.username.as_str()).unwrap_or(username);
+    let internal = user
+        .as_ref()
+        .map(|u| u.username.as_str())
+        .unwrap_or(username);
     check_secret_hash(
         client,
         &[username, internal],
@@ -87,8 +98,8 @@ async fn password_verifier(
         return Err(super::unknown_user(client));
     };
     gate::check_not_locked(svc, &user).await?;
-    let fresh = srp::parse_timestamp(timestamp)
-        .is_some_and(|t| (t - svc.now()).abs() <= TIMESTAMP_SKEW_MS);
+    let fresh =
+        srp::parse_timestamp(timestamp).is_some_and(|t| (t - svc.now()).abs() <= TIMESTAMP_SKEW_MS);
     if !fresh {
         return Err(AuthError::NotAuthorized(
             "TIMESTAMP is missing, malformed or too far from the server's time.".into(),
@@ -152,7 +163,9 @@ async fn new_password(
     attributes::check_values(&pool.settings.schema, &given, WriteKind::Update)?;
     let state = session::take(svc, client, token, "NEW_PASSWORD_REQUIRED").await?;
     let State::NewPasswordRequired { user_sub } = state else {
-        return Err(AuthError::NotAuthorized("Invalid session for the user.".into()));
+        return Err(AuthError::NotAuthorized(
+            "Invalid session for the user.".into(),
+        ));
     };
     let Some(mut user) = user_by_sub(svc, pool, &user_sub).await? else {
         return Err(AuthError::incorrect_credentials());
@@ -163,7 +176,9 @@ async fn new_password(
         r.get("SECRET_HASH").map(String::as_str),
     )?;
     if user.status != UserStatus::ForceChangePassword {
-        return Err(AuthError::NotAuthorized("Invalid session for the user.".into()));
+        return Err(AuthError::NotAuthorized(
+            "Invalid session for the user.".into(),
+        ));
     }
     let required_names = attributes::required_names(&pool.settings.schema);
     for (name, value) in &given {
@@ -179,7 +194,8 @@ async fn new_password(
         user.attributes.insert(name.clone(), value.clone());
         // A changed contact is no longer verified.
         if changed && (name == "email" || name == "phone_number") {
-            user.attributes.insert(format!("{name}_verified"), "false".into());
+            user.attributes
+                .insert(format!("{name}_verified"), "false".into());
         }
     }
     user::check_required(pool, &user.attributes)?;

@@ -54,7 +54,8 @@ pub async fn save(
     state: &State,
 ) -> Result<(), AuthError> {
     let now = svc.now();
-    let state_json = serde_json::to_string(state).map_err(|e| AuthError::Internal(e.to_string()))?;
+    let state_json =
+        serde_json::to_string(state).map_err(|e| AuthError::Internal(e.to_string()))?;
     let row = SessionRow {
         id_hash: hash(token),
         pool_id: client.pool_id.clone(),
