@@ -43,6 +43,8 @@ pub struct FileSettings {
     pub admin_keys: Option<Secret>,
     pub log_format: Option<String>,
     pub hash_concurrency: Option<usize>,
+    pub rate_limit_per_ip: Option<u32>,
+    pub trust_forwarded_for: Option<bool>,
 }
 
 /// The resolved settings the server runs with.
@@ -72,6 +74,13 @@ pub struct Settings {
     pub log_format: String,
     /// `TESSERA_HASH_CONCURRENCY`: password hashes computed at once, default: CPU count.
     pub hash_concurrency: usize,
+    /// `TESSERA_RATE_LIMIT_PER_IP`: calls per minute one client IP may make to each group of
+    /// unauthenticated actions (sign-up, sign-in, recovery, confirmation), default 300;
+    /// 0 turns the limit off.
+    pub rate_limit_per_ip: u32,
+    /// `TESSERA_TRUST_FORWARDED_FOR`: take the client IP from the last `X-Forwarded-For`
+    /// entry (set it only behind a proxy that appends it), default false.
+    pub trust_forwarded_for: bool,
 }
 
 /// A problem with the configuration, reported before the server starts.
@@ -86,6 +95,14 @@ pub enum ConfigError {
     Parse { path: String, message: String },
     #[error("invalid setting {name}: {message}")]
     Invalid { name: &'static str, message: String },
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Some(true),
+        "false" | "0" | "no" => Some(false),
+        _ => None,
+    }
 }
 
 impl Settings {
@@ -164,6 +181,20 @@ impl Settings {
             }),
         }
         .max(1);
+        let rate_limit_per_ip = match env("TESSERA_RATE_LIMIT_PER_IP") {
+            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                name: "TESSERA_RATE_LIMIT_PER_IP",
+                message: "must be a number (0 turns the limit off)".into(),
+            })?,
+            None => file.rate_limit_per_ip.unwrap_or(300),
+        };
+        let trust_forwarded_for = match env("TESSERA_TRUST_FORWARDED_FOR") {
+            Some(v) => parse_bool(&v).ok_or(ConfigError::Invalid {
+                name: "TESSERA_TRUST_FORWARDED_FOR",
+                message: "must be true or false".into(),
+            })?,
+            None => file.trust_forwarded_for.unwrap_or(false),
+        };
         Ok(Settings {
             listen,
             public_url,
@@ -183,6 +214,8 @@ impl Settings {
                 .or(file.log_format)
                 .unwrap_or_else(|| "text".into()),
             hash_concurrency,
+            rate_limit_per_ip,
+            trust_forwarded_for,
         })
     }
 

@@ -91,6 +91,8 @@ impl Application {
             services: services.clone(),
             admin_keys: keys,
             signing_clock: Clock::System,
+            rate_limit_per_ip: settings.rate_limit_per_ip,
+            trust_forwarded_for: settings.trust_forwarded_for,
         });
         let services_data = web::Data::new(services.clone());
         let server = HttpServer::new(move || {

@@ -71,3 +71,4 @@ CREATE TABLE rate_limits (
     window_start BIGINT NOT NULL,
     hits BIGINT NOT NULL
 );
+CREATE INDEX rate_limits_window_idx ON rate_limits (window_start);

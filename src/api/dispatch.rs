@@ -24,6 +24,10 @@ pub struct ApiState {
     /// clock: signatures are made by real clients with real time, even when tests move the
     /// services' clock forward.
     pub signing_clock: crate::clock::Clock,
+    /// Calls per minute per client IP and action group (0: off).
+    pub rate_limit_per_ip: u32,
+    /// Whether the client IP is the last `X-Forwarded-For` entry.
+    pub trust_forwarded_for: bool,
 }
 
 /// Mounts `POST /` (and the CORS pre-flight browsers send before calling it).
@@ -141,12 +145,46 @@ async fn run(
     }
     wire::check_json(body)?;
     let svc = &state.services;
+    if let Some(group) = rate_group(action) {
+        let bucket = format!("ip:{}:{group}", client_ip(req, state.trust_forwarded_for));
+        crate::services::rate_limit::check(svc, &bucket, state.rate_limit_per_ip, 60_000).await?;
+    }
     route(action, svc, body).await.unwrap_or_else(|| {
         Err(ApiError::new(
             "UnknownOperationException",
             format!("Tessera does not support the operation {action}."),
         ))
     })
+}
+
+/// The group a public, unauthenticated action is rate-limited in (per client IP). Actions that
+/// carry an access token or a SigV4 signature are not limited here.
+fn rate_group(action: &str) -> Option<&'static str> {
+    match action {
+        "InitiateAuth" | "RespondToAuthChallenge" => Some("auth"),
+        "SignUp" | "ConfirmSignUp" | "ResendConfirmationCode" => Some("sign_up"),
+        "ForgotPassword" | "ConfirmForgotPassword" => Some("recovery"),
+        "GetTokensFromRefreshToken" | "RevokeToken" => Some("token"),
+        _ => None,
+    }
+}
+
+/// The caller's IP: the TCP peer, or the last `X-Forwarded-For` entry behind a trusted proxy.
+fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for
+        && let Some(last) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    {
+        return last.to_string();
+    }
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 async fn authenticate(req: &HttpRequest, body: &[u8], state: &ApiState) -> Result<(), ApiError> {

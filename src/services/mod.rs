@@ -8,6 +8,7 @@ pub mod apply;
 pub mod auth;
 pub mod client_auth;
 pub mod passwords;
+pub mod rate_limit;
 pub mod tokens;
 
 use crate::clock::{Clock, Millis};

@@ -10,6 +10,7 @@ pub mod domains;
 pub mod groups;
 pub mod lockout;
 pub mod pools;
+pub mod rate_limits;
 pub mod resource_servers;
 pub mod sessions;
 pub mod users;

@@ -16,6 +16,7 @@ mod api_groups;
 mod api_list_users;
 mod api_pools;
 mod api_protocol;
+mod api_rate_limits;
 mod api_resource_servers;
 mod api_sign_in;
 mod api_sigv4;
