@@ -95,6 +95,21 @@ async fn password_verifier(
         r.get("SECRET_HASH").map(String::as_str),
     )?;
     let Some(user) = user else {
+        // As much work as checking a real claim, then the answer a wrong password gets.
+        let dummy = super::initiate::dummy_verifier(srp::pool_name(&pool.id));
+        let _ = srp::verify_claim(&srp::Claim {
+            pool_name: srp::pool_name(&pool.id),
+            username: &srp_username,
+            verifier: &dummy,
+            a: &a,
+            ephemeral: &srp::ServerEphemeral {
+                secret: b_secret,
+                public: b_public,
+            },
+            secret_block,
+            timestamp,
+            signature,
+        });
         return Err(super::unknown_user(client));
     };
     gate::check_not_locked(svc, &user).await?;
