@@ -72,7 +72,16 @@ pub async fn password_proven(
             }
             new_password_challenge(svc, pool, client, user).await
         }
-        UserStatus::Confirmed => issue(svc, pool, client, user).await,
+        UserStatus::Confirmed => {
+            // MFA challenges come with the MFA work; until then a pool that requires MFA
+            // refuses sign-in rather than issuing tokens without it.
+            if pool.settings.mfa_configuration == "ON" {
+                return Err(AuthError::InvalidUserPoolConfiguration(
+                    "This pool requires MFA, which Tessera does not serve yet.".into(),
+                ));
+            }
+            issue(svc, pool, client, user).await
+        }
         UserStatus::ExternalProvider => Err(AuthError::incorrect_credentials()),
     }
 }
