@@ -260,4 +260,8 @@ action_table! {
     "AdminRemoveUserFromGroup" => admin_remove_user_from_group,
     "AdminListGroupsForUser" => admin_list_groups_for_user,
     "ListUsersInGroup" => list_users_in_group,
+    "GetTokensFromRefreshToken" => get_tokens_from_refresh_token,
+    "RevokeToken" => revoke_token,
+    "GlobalSignOut" => global_sign_out,
+    "AdminUserGlobalSignOut" => admin_user_global_sign_out,
 }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod admin_keys;
 pub mod apply;
 pub mod client_auth;
+pub mod keys;
 pub mod passwords;
 pub mod tokens;
 
@@ -29,6 +30,8 @@ pub struct Services {
     pub public_url: String,
     /// Parent domain of pool prefix domains (`TESSERA_AUTH_DOMAIN`).
     pub auth_domain: Option<String>,
+    /// Parsed signing keys and rendered JWKS / discovery documents (see `keys`).
+    pub keys: std::sync::Arc<keys::KeyCache>,
 }
 
 impl Services {

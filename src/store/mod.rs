@@ -10,6 +10,8 @@ pub mod domains;
 pub mod groups;
 pub mod pools;
 pub mod resource_servers;
+pub mod signing_keys;
+pub mod tokens;
 pub mod users;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
