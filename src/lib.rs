@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod delivery;
 pub mod domain;
 pub mod http;
+pub mod oauth;
 pub mod services;
 pub mod startup;
 pub mod store;

@@ -1,5 +1,5 @@
 //! The `tessera` command: `serve` (the default), `migrate`, `apply FILE.yaml`,
-//! `admin-key create|list|revoke`.
+//! `admin-key create|list|revoke`, `keys rotate [--pool ID]`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -36,6 +36,22 @@ enum Command {
     AdminKey {
         #[command(subcommand)]
         action: AdminKeyCommand,
+    },
+    /// Manage the pools' token signing keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// New ID and access token keys sign from now on; the old ones stay in the JWKS until the
+    /// tokens they signed have expired.
+    Rotate {
+        /// Only this pool (every pool when omitted).
+        #[arg(long)]
+        pool: Option<String>,
     },
 }
 
@@ -123,6 +139,28 @@ async fn run_command(command: Command, settings: Settings) -> anyhow::Result<()>
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             for change in changes {
                 println!("{change}");
+            }
+        }
+        Command::Keys {
+            action: KeysCommand::Rotate { pool },
+        } => {
+            let delivery = startup::delivery_from_settings(&settings)?;
+            let services = startup::services(&settings, store.clone(), Clock::System, delivery);
+            let rotations = match pool {
+                Some(pool_id) => vec![tessera::services::keys::rotate(&services, &pool_id).await],
+                None => match tessera::services::keys::rotate_all(&services).await {
+                    Ok(all) => all.into_iter().map(Ok).collect(),
+                    Err(e) => vec![Err(e)],
+                },
+            };
+            for rotation in rotations {
+                let r = rotation.map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!(
+                    "{}\tnew keys {}\told keys published until {}",
+                    r.pool_id,
+                    r.new_kids.join(" "),
+                    r.publish_until / 1000
+                );
             }
         }
         Command::AdminKey { action } => match action {

@@ -61,6 +61,7 @@ pub fn services(settings: &Settings, store: Store, clock: Clock, delivery: Deliv
         region: settings.region.clone(),
         public_url: settings.public_url.clone(),
         auth_domain: settings.auth_domain.clone(),
+        keys: Default::default(),
     }
 }
 
@@ -103,6 +104,7 @@ impl Application {
                 .app_data(services_data.clone())
                 .configure(http::health::configure)
                 .configure(api::configure)
+                .configure(crate::oauth::configure)
         })
         .listen(listener)?
         .shutdown_timeout(10)

@@ -302,4 +302,8 @@ action_table! {
     "AdminInitiateAuth" => admin_initiate_auth,
     "RespondToAuthChallenge" => respond_to_auth_challenge,
     "AdminRespondToAuthChallenge" => admin_respond_to_auth_challenge,
+    "GetTokensFromRefreshToken" => get_tokens_from_refresh_token,
+    "RevokeToken" => revoke_token,
+    "GlobalSignOut" => global_sign_out,
+    "AdminUserGlobalSignOut" => admin_user_global_sign_out,
 }

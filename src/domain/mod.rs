@@ -17,6 +17,7 @@ pub mod pool_messages;
 pub mod redirect_url;
 pub mod resource_server;
 pub mod stack;
+pub mod token_claims;
 pub mod token_validity;
 pub mod user;
 pub mod validate;

@@ -7,6 +7,7 @@ pub mod admin_keys;
 pub mod apply;
 pub mod auth;
 pub mod client_auth;
+pub mod keys;
 pub mod passwords;
 pub mod rate_limit;
 pub mod tokens;
@@ -31,6 +32,8 @@ pub struct Services {
     pub public_url: String,
     /// Parent domain of pool prefix domains (`TESSERA_AUTH_DOMAIN`).
     pub auth_domain: Option<String>,
+    /// Parsed signing keys and rendered JWKS / discovery documents (see `keys`).
+    pub keys: std::sync::Arc<keys::KeyCache>,
 }
 
 impl Services {

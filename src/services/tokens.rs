@@ -1,15 +1,26 @@
 //! Token issuing and checking (DESIGN §2 Tokens, reference §4): RS256 ID and access tokens
-//! signed with the pool's two keys, opaque refresh tokens stored hashed, one `token_origins`
-//! row per sign-in (its `origin_jti`), refresh, revocation and global sign-out.
+//! signed with the pool's two keys (see `keys`), opaque refresh tokens stored hashed, one
+//! `token_origins` row per sign-in (its `origin_jti`), refresh, revocation and global sign-out.
 //!
-//! INTERFACE STUB: the bodies are being written (issue 3); signatures are the contract.
+//! Revocation is enforced where Tessera itself checks tokens ([`authenticate`], refresh), as
+//! Cognito does: a revoked token still verifies cryptographically for third parties.
 
 use crate::clock::Millis;
+use crate::crypto::jwt::{UnverifiedToken, looks_like_jwt};
+use crate::crypto::{constant_time_eq, random};
 use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
 use crate::domain::pool::UserPool;
+use crate::domain::token_claims::{self, TokenFacts};
+use crate::domain::token_validity::unit_seconds;
 use crate::domain::user::User;
 use crate::services::Services;
+use crate::services::admin::groups::groups_for_claims;
+use crate::services::keys;
+use crate::store::tokens::TokenOrigin;
+use base64::Engine;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 /// The scope every token issued through the JSON API carries; the self-service actions
 /// (GetUser, ChangePassword, …) require it.
@@ -52,37 +63,295 @@ pub struct AccessContext {
     pub auth_time: i64,
 }
 
+/// Token lifetimes of a client, in seconds.
+struct Lifetimes {
+    id: i64,
+    access: i64,
+    refresh: i64,
+}
+
+fn lifetimes(client: &UserPoolClient) -> Lifetimes {
+    let s = &client.settings;
+    let u = &s.token_validity_units;
+    Lifetimes {
+        id: s.id_token_validity * unit_seconds(&u.id_token),
+        access: s.access_token_validity * unit_seconds(&u.access_token),
+        refresh: s.refresh_token_validity * unit_seconds(&u.refresh_token),
+    }
+}
+
+/// A new opaque refresh token: 48 random bytes, base64url (`[A-Za-z0-9-_]`, 64 characters).
+fn new_refresh_token() -> String {
+    let bytes: [u8; 48] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// How a refresh token is stored: its SHA-256, hex.
+fn refresh_token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Signs the ID and access tokens of one issue.
+#[allow(clippy::too_many_arguments)]
+async fn sign_pair(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    user: &User,
+    origin_jti: &str,
+    auth_time_ms: Millis,
+    scopes: &[String],
+    nonce: Option<&str>,
+) -> Result<(String, String, i64), AuthError> {
+    let signing = keys::signing_keys(svc, &pool.id).await?;
+    let groups = groups_for_claims(svc, user).await?;
+    let life = lifetimes(client);
+    let now = svc.now() / 1000;
+    let issuer = keys::issuer(svc, &pool.id);
+    let event_id = random::uuid();
+    let facts = TokenFacts {
+        issuer: &issuer,
+        client_id: &client.id,
+        user,
+        groups: &groups,
+        auth_time: auth_time_ms / 1000,
+        issued_at: now,
+        origin_jti,
+        event_id: &event_id,
+    };
+    let id_claims = token_claims::id_token(
+        &facts,
+        &client.settings.read_attributes,
+        now + life.id,
+        &random::uuid(),
+        nonce,
+    );
+    let access_claims =
+        token_claims::access_token(&facts, scopes, now + life.access, &random::uuid());
+    let sign_err = |e: crate::crypto::jwt::JwtError| AuthError::Internal(e.to_string());
+    let id_token = signing.id.sign(&id_claims).map_err(sign_err)?;
+    let access_token = signing.access.sign(&access_claims).map_err(sign_err)?;
+    Ok((id_token, access_token, life.access))
+}
+
 /// Issues ID, access and refresh tokens for a sign-in (one new `origin_jti`).
-pub async fn issue(
-    _svc: &Services,
-    _sign_in: SignIn<'_>,
-) -> Result<AuthenticationResult, AuthError> {
-    Err(AuthError::Internal("tokens::issue not implemented".into()))
+pub async fn issue(svc: &Services, sign_in: SignIn<'_>) -> Result<AuthenticationResult, AuthError> {
+    let now = svc.now();
+    let origin = TokenOrigin {
+        origin_jti: random::uuid(),
+        pool_id: sign_in.pool.id.clone(),
+        client_id: sign_in.client.id.clone(),
+        user_id: sign_in.user.sub.clone(),
+        auth_time: sign_in.auth_time,
+        scopes: sign_in.scopes.join(" "),
+        created_at: now,
+        expires_at: now + lifetimes(sign_in.client).refresh * 1000,
+        revoked_at: None,
+    };
+    let (id_token, access_token, expires_in) = sign_pair(
+        svc,
+        sign_in.pool,
+        sign_in.client,
+        sign_in.user,
+        &origin.origin_jti,
+        sign_in.auth_time,
+        &sign_in.scopes,
+        sign_in.nonce.as_deref(),
+    )
+    .await?;
+    let refresh_token = new_refresh_token();
+    svc.store
+        .insert_token_origin(&origin, &refresh_token_hash(&refresh_token))
+        .await?;
+    Ok(AuthenticationResult {
+        access_token,
+        id_token,
+        refresh_token: Some(refresh_token),
+        expires_in,
+    })
+}
+
+fn invalid_refresh_token() -> AuthError {
+    AuthError::NotAuthorized("Invalid Refresh Token".into())
+}
+
+fn rotates(client: &UserPoolClient) -> Option<i64> {
+    client
+        .settings
+        .refresh_token_rotation
+        .as_ref()
+        .filter(|r| r.feature == "ENABLED")
+        .map(|r| r.retry_grace_period_seconds.unwrap_or(0))
 }
 
 /// REFRESH_TOKEN_AUTH / GetTokensFromRefreshToken: new ID and access tokens for a valid,
 /// unrevoked refresh token of this client; a new refresh token only when the client rotates
 /// (`rotate` says whether the caller's action allows rotation). The user must still exist and
 /// be enabled.
+///
+/// With rotation, a replaced refresh token keeps working for the client's
+/// `RetryGracePeriodSeconds`; used after that it is a replay, and the whole family is revoked
+/// (RefreshTokenReuseException). The family's expiry is fixed at sign-in (no sliding window).
 pub async fn refresh(
-    _svc: &Services,
-    _pool: &UserPool,
-    _client: &UserPoolClient,
-    _refresh_token: &str,
-    _rotate: bool,
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    refresh_token: &str,
+    rotate: bool,
 ) -> Result<AuthenticationResult, AuthError> {
-    Err(AuthError::NotAuthorized("Invalid Refresh Token".into()))
+    let now = svc.now();
+    let hash = refresh_token_hash(refresh_token);
+    let record = svc
+        .store
+        .find_refresh_token(&hash)
+        .await?
+        .ok_or_else(invalid_refresh_token)?;
+    let origin = record.origin;
+    let same_client = constant_time_eq(origin.client_id.as_bytes(), client.id.as_bytes());
+    if !same_client || origin.pool_id != pool.id {
+        return Err(invalid_refresh_token());
+    }
+    if origin.revoked_at.is_some() {
+        return Err(AuthError::NotAuthorized(
+            "Refresh Token has been revoked".into(),
+        ));
+    }
+    if now >= origin.expires_at {
+        return Err(AuthError::NotAuthorized("Refresh Token has expired".into()));
+    }
+    let rotation = rotates(client);
+    if let Some(superseded_at) = record.superseded_at {
+        let grace_ms = rotation.unwrap_or(0) * 1000;
+        if now > superseded_at + grace_ms {
+            svc.store
+                .revoke_token_origin(&origin.origin_jti, now)
+                .await?;
+            tracing::warn!(pool_id = %pool.id, client_id = %client.id, "replaced refresh token reused; its sign-in is revoked");
+            return Err(AuthError::RefreshTokenReuse(
+                "Refresh Token has been reused; the sign-in is revoked.".into(),
+            ));
+        }
+    }
+    let user = svc
+        .store
+        .get_user_by(&pool.id, crate::store::users::UserKey::Sub, &origin.user_id)
+        .await?
+        .ok_or_else(invalid_refresh_token)?;
+    if !user.enabled {
+        return Err(AuthError::NotAuthorized("User is disabled.".into()));
+    }
+    let scopes: Vec<String> = origin
+        .scopes
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let (id_token, access_token, expires_in) = sign_pair(
+        svc,
+        pool,
+        client,
+        &user,
+        &origin.origin_jti,
+        origin.auth_time,
+        &scopes,
+        None,
+    )
+    .await?;
+    let new_refresh = if rotate && rotation.is_some() {
+        let token = new_refresh_token();
+        svc.store
+            .rotate_refresh_token(&hash, &refresh_token_hash(&token), &origin.origin_jti, now)
+            .await?;
+        Some(token)
+    } else {
+        None
+    };
+    Ok(AuthenticationResult {
+        access_token,
+        id_token,
+        refresh_token: new_refresh,
+        expires_in,
+    })
+}
+
+/// The access-token claims [`authenticate`] reads.
+#[derive(Deserialize)]
+struct AccessClaims {
+    iss: String,
+    token_use: String,
+    exp: i64,
+    origin_jti: String,
+    client_id: String,
+    #[serde(default)]
+    scope: String,
+    auth_time: i64,
+    sub: String,
+}
+
+fn invalid_access_token() -> AuthError {
+    AuthError::NotAuthorized("Invalid Access Token".into())
 }
 
 /// Checks an access token: signature with the pool's key, `token_use=access`, not expired,
 /// issuer, origin not revoked, user still present. Failures are NotAuthorizedException with
 /// Cognito's messages ("Invalid Access Token", "Access Token has expired", "Access Token has
 /// been revoked").
-pub async fn authenticate(
-    _svc: &Services,
-    _access_token: &str,
-) -> Result<AccessContext, AuthError> {
-    Err(AuthError::NotAuthorized("Invalid Access Token".into()))
+///
+/// The key is found by `kid` among Tessera's keys and must belong to the pool named by `iss`;
+/// only RS256 is accepted. A token of a deleted user is "Access Token has been revoked" (the
+/// user's sign-ins went with it); of a disabled user, "User is disabled.". After the signature
+/// (no query once the kid is cached) it costs one query by primary keys joining the sign-in,
+/// the user and the pool.
+pub async fn authenticate(svc: &Services, access_token: &str) -> Result<AccessContext, AuthError> {
+    let token = UnverifiedToken::parse(access_token).map_err(|_| invalid_access_token())?;
+    if token.header.alg != "RS256" {
+        return Err(invalid_access_token());
+    }
+    let kid = token
+        .header
+        .kid
+        .as_deref()
+        .ok_or_else(invalid_access_token)?;
+    let key = keys::trusted_key(svc, kid)
+        .await?
+        .ok_or_else(invalid_access_token)?;
+    key.key.verify(&token).map_err(|_| invalid_access_token())?;
+    let claims: AccessClaims = token.claims().map_err(|_| invalid_access_token())?;
+    if claims.token_use != "access" || claims.iss != keys::issuer(svc, &key.pool_id) {
+        return Err(invalid_access_token());
+    }
+    if svc.now() / 1000 >= claims.exp {
+        return Err(AuthError::NotAuthorized("Access Token has expired".into()));
+    }
+    let revoked = || AuthError::NotAuthorized("Access Token has been revoked".into());
+    let record = svc
+        .store
+        .access_record(&claims.origin_jti)
+        .await?
+        .ok_or_else(revoked)?;
+    if record.origin_pool_id != key.pool_id
+        || record.client_id != claims.client_id
+        || record.user.sub != claims.sub
+    {
+        return Err(invalid_access_token());
+    }
+    if record.revoked_at.is_some() {
+        return Err(revoked());
+    }
+    if !record.user.enabled {
+        return Err(AuthError::NotAuthorized("User is disabled.".into()));
+    }
+    Ok(AccessContext {
+        pool: record.pool,
+        user: record.user,
+        client_id: claims.client_id,
+        origin_jti: claims.origin_jti,
+        scopes: claims
+            .scope
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
+        auth_time: claims.auth_time,
+    })
 }
 
 /// As [`authenticate`], and the token must carry [`USER_ADMIN_SCOPE`] (the self-service
@@ -101,17 +370,46 @@ pub async fn authenticate_user(
 }
 
 /// RevokeToken: revokes a refresh token of this client and every token of its sign-in.
-pub async fn revoke(
-    _svc: &Services,
-    _client: &UserPoolClient,
-    _token: &str,
-) -> Result<(), AuthError> {
-    Err(AuthError::Internal("tokens::revoke not implemented".into()))
+///
+/// The client must allow revocation (UnsupportedOperationException); only refresh tokens are
+/// revocable (an ID or access token is UnsupportedTokenTypeException); a token of another
+/// client is UnauthorizedException (RFC 7009 §2.1); an unknown token is accepted silently
+/// (RFC 7009 §2.2). The caller has authenticated the client (ClientSecret).
+pub async fn revoke(svc: &Services, client: &UserPoolClient, token: &str) -> Result<(), AuthError> {
+    if !client.settings.enable_token_revocation {
+        return Err(AuthError::UnsupportedOperation(
+            "Token revocation is not enabled for this client.".into(),
+        ));
+    }
+    if looks_like_jwt(token) {
+        return Err(AuthError::UnsupportedTokenType(
+            "Only refresh tokens can be revoked.".into(),
+        ));
+    }
+    let Some(record) = svc
+        .store
+        .find_refresh_token(&refresh_token_hash(token))
+        .await?
+    else {
+        return Ok(());
+    };
+    if !constant_time_eq(record.origin.client_id.as_bytes(), client.id.as_bytes()) {
+        return Err(AuthError::Unauthorized(
+            "The token was not issued to this client.".into(),
+        ));
+    }
+    svc.store
+        .revoke_token_origin(&record.origin.origin_jti, svc.now())
+        .await?;
+    Ok(())
 }
 
 /// GlobalSignOut / AdminUserGlobalSignOut: revokes every sign-in of the user.
-pub async fn global_sign_out(_svc: &Services, _user: &User) -> Result<(), AuthError> {
-    Err(AuthError::Internal(
-        "tokens::global_sign_out not implemented".into(),
-    ))
+pub async fn global_sign_out(svc: &Services, user: &User) -> Result<(), AuthError> {
+    let revoked = svc
+        .store
+        .revoke_user_token_origins(&user.sub, svc.now())
+        .await?;
+    tracing::info!(pool_id = %user.pool_id, revoked, "global sign-out");
+    Ok(())
 }

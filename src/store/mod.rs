@@ -13,6 +13,8 @@ pub mod pools;
 pub mod rate_limits;
 pub mod resource_servers;
 pub mod sessions;
+pub mod signing_keys;
+pub mod tokens;
 pub mod users;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

@@ -9,7 +9,7 @@ use crate::domain::filter::{FilterPlan, SearchColumn};
 use crate::domain::user::{User, UserColumns, UserStatus};
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(super) struct UserRow {
     id: String,
     pool_id: String,
     username: String,
@@ -25,7 +25,7 @@ struct UserRow {
 }
 
 impl UserRow {
-    fn into_user(self) -> StoreResult<User> {
+    pub(super) fn into_user(self) -> StoreResult<User> {
         Ok(User {
             status: UserStatus::parse(&self.status).ok_or_else(|| {
                 super::StoreError::Corrupt(format!("users.status: {}", self.status))
@@ -49,7 +49,7 @@ const COLUMNS: &str = "id, pool_id, username, status, enabled, attributes, passw
                        password_changed_at, srp_salt, srp_verifier, created_at, updated_at";
 
 /// Qualified with `u.` for joins.
-const U_COLUMNS: &str = "u.id, u.pool_id, u.username, u.status, u.enabled, u.attributes, \
+pub(super) const U_COLUMNS: &str = "u.id, u.pool_id, u.username, u.status, u.enabled, u.attributes, \
                          u.password_hash, u.password_changed_at, u.srp_salt, u.srp_verifier, \
                          u.created_at, u.updated_at";
 

@@ -1,10 +1,11 @@
 //! What the four sign-in actions share: request checks and the response shape (a challenge,
 //! or `AuthenticationResult` with an empty `ChallengeParameters`, as Cognito answers).
 
+use super::get_tokens_from_refresh_token::authentication_result;
 use crate::domain::AuthError;
 use crate::domain::validate::{Violations, patterns};
 use crate::services::auth::Outcome;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// Checks ClientId (and Session when given) as Cognito's model does.
 pub fn check_common(client_id: &str, session: Option<&str>, v: &mut Violations) {
@@ -28,17 +29,10 @@ pub fn check(
 /// The response body of a sign-in step.
 pub fn outcome(outcome: Outcome) -> Value {
     match outcome {
-        Outcome::Tokens(t) => {
-            let mut result = Map::new();
-            result.insert("AccessToken".into(), json!(t.access_token));
-            result.insert("ExpiresIn".into(), json!(t.expires_in));
-            result.insert("TokenType".into(), json!("Bearer"));
-            if let Some(r) = t.refresh_token {
-                result.insert("RefreshToken".into(), json!(r));
-            }
-            result.insert("IdToken".into(), json!(t.id_token));
-            json!({ "ChallengeParameters": {}, "AuthenticationResult": result })
-        }
+        Outcome::Tokens(t) => json!({
+            "ChallengeParameters": {},
+            "AuthenticationResult": authentication_result(&t),
+        }),
         Outcome::Challenge(c) => {
             let mut out = json!({
                 "ChallengeName": c.name,

@@ -1,0 +1,47 @@
+//! The OAuth 2.0 / OpenID Connect door. Each pool is an issuer, `{PUBLIC_URL}/{poolId}`
+//! (DESIGN §2 "Addresses"); this door serves its `/.well-known/` documents. Like the other
+//! doors it only parses, calls a service and renders: the documents come from
+//! `services::keys`, which keeps them in memory.
+
+pub mod discovery;
+pub mod jwks;
+
+use crate::domain::AuthError;
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web;
+use std::sync::Arc;
+
+/// Mounts the `/.well-known/` routes of every pool.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/{pool_id}/.well-known/jwks.json", web::get().to(jwks::get))
+        .route(
+            "/{pool_id}/.well-known/openid-configuration",
+            web::get().to(discovery::get),
+        );
+}
+
+/// A JSON document from memory, cacheable by clients for `max_age` seconds.
+fn document(body: Arc<str>, max_age: u32) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .body(body.to_string())
+}
+
+/// An error as a JSON body `{"error": …}`: 404 for an unknown pool, 500 (logged, generic) for
+/// our own faults.
+fn error(e: AuthError) -> HttpResponse {
+    match e {
+        AuthError::ResourceNotFound(message) => {
+            HttpResponse::NotFound().json(serde_json::json!({ "error": message }))
+        }
+        AuthError::Internal(cause) => {
+            tracing::error!(%cause, "internal error");
+            HttpResponse::InternalServerError()
+                .json(serde_json::json!({ "error": "An internal error occurred." }))
+        }
+        other => HttpResponse::BadRequest().json(serde_json::json!({ "error": other.to_string() })),
+    }
+}

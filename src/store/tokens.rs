@@ -1,0 +1,223 @@
+//! Token families and refresh tokens. A `token_origins` row is one sign-in: every token issued
+//! for it carries its `origin_jti`, and revoking the row ends them all. `refresh_tokens` holds
+//! SHA-256 hashes of the opaque refresh tokens of a family (several with rotation; a replaced
+//! one is marked `superseded_at`).
+
+use super::users::{U_COLUMNS, UserRow};
+use super::{BeginWrite, Store, StoreResult, from_json, map_err};
+use crate::db_run;
+use crate::domain::pool::UserPool;
+use crate::domain::user::User;
+
+/// One sign-in (token family).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TokenOrigin {
+    pub origin_jti: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    /// Epoch ms of the authentication (`auth_time`).
+    pub auth_time: i64,
+    /// Space-separated scopes of the access tokens.
+    pub scopes: String,
+    pub created_at: i64,
+    /// When the family's refresh tokens expire (fixed at sign-in).
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+const ORIGIN_COLUMNS: &str = "o.origin_jti, o.pool_id, o.client_id, o.user_id, o.auth_time, \
+                              o.scopes, o.created_at, o.expires_at, o.revoked_at";
+
+/// A refresh token found by its hash, with its family.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RefreshTokenRecord {
+    #[sqlx(flatten)]
+    pub origin: TokenOrigin,
+    pub token_created_at: i64,
+    pub superseded_at: Option<i64>,
+}
+
+/// What checking an access token needs, read in one query: the family's state, the user and
+/// the pool.
+#[derive(Debug, Clone)]
+pub struct AccessRecord {
+    pub client_id: String,
+    pub origin_pool_id: String,
+    pub revoked_at: Option<i64>,
+    pub user: User,
+    pub pool: UserPool,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccessRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    origin_client_id: String,
+    origin_pool_id: String,
+    origin_revoked_at: Option<i64>,
+    pool_name: String,
+    pool_settings: String,
+    pool_version: i64,
+    pool_created_at: i64,
+    pool_updated_at: i64,
+}
+
+const INSERT_REFRESH: &str = "INSERT INTO refresh_tokens (token_hash, origin_jti, created_at, \
+                              superseded_at) VALUES ($1, $2, $3, NULL)";
+
+impl Store {
+    /// Stores a new family with its first refresh token.
+    pub async fn insert_token_origin(
+        &self,
+        origin: &TokenOrigin,
+        refresh_hash: &str,
+    ) -> StoreResult<()> {
+        db_run!(self, |pool| {
+            let mut tx = pool.begin_write().await.map_err(map_err)?;
+            sqlx::query(
+                "INSERT INTO token_origins (origin_jti, pool_id, client_id, user_id, auth_time, \
+                 scopes, created_at, expires_at, revoked_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&origin.origin_jti)
+            .bind(&origin.pool_id)
+            .bind(&origin.client_id)
+            .bind(&origin.user_id)
+            .bind(origin.auth_time)
+            .bind(&origin.scopes)
+            .bind(origin.created_at)
+            .bind(origin.expires_at)
+            .bind(origin.revoked_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            sqlx::query(INSERT_REFRESH)
+                .bind(refresh_hash)
+                .bind(&origin.origin_jti)
+                .bind(origin.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            tx.commit().await.map_err(map_err)?;
+        });
+        Ok(())
+    }
+
+    /// The refresh token with this hash and its family.
+    pub async fn find_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<RefreshTokenRecord>> {
+        db_run!(self, |pool| {
+            sqlx::query_as::<_, RefreshTokenRecord>(sqlx::AssertSqlSafe(format!(
+                "SELECT {ORIGIN_COLUMNS}, r.created_at AS token_created_at, r.superseded_at \
+                 FROM refresh_tokens r JOIN token_origins o ON o.origin_jti = r.origin_jti \
+                 WHERE r.token_hash = $1"
+            )))
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await
+            .map_err(map_err)
+        })
+    }
+
+    /// Rotation: marks the old token superseded (first time only) and adds the new one.
+    pub async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        origin_jti: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        db_run!(self, |pool| {
+            let mut tx = pool.begin_write().await.map_err(map_err)?;
+            sqlx::query(
+                "UPDATE refresh_tokens SET superseded_at = $1 \
+                 WHERE token_hash = $2 AND superseded_at IS NULL",
+            )
+            .bind(now)
+            .bind(old_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            sqlx::query(INSERT_REFRESH)
+                .bind(new_hash)
+                .bind(origin_jti)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            tx.commit().await.map_err(map_err)?;
+        });
+        Ok(())
+    }
+
+    /// Revokes one family (idempotent: an earlier revocation time is kept).
+    pub async fn revoke_token_origin(&self, origin_jti: &str, now: i64) -> StoreResult<()> {
+        db_run!(self, |pool| {
+            sqlx::query(
+                "UPDATE token_origins SET revoked_at = $1 \
+                 WHERE origin_jti = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(origin_jti)
+            .execute(pool)
+            .await
+            .map_err(map_err)?;
+        });
+        Ok(())
+    }
+
+    /// Revokes every family of a user; returns how many were still live.
+    pub async fn revoke_user_token_origins(&self, user_id: &str, now: i64) -> StoreResult<u64> {
+        db_run!(self, |pool| {
+            let done = sqlx::query(
+                "UPDATE token_origins SET revoked_at = $1 \
+                 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map_err(map_err)?;
+            Ok(done.rows_affected())
+        })
+    }
+
+    /// The family, user and pool behind an access token's `origin_jti`, in one indexed query
+    /// (primary keys of `token_origins`, `users` and `user_pools`). None when the family is
+    /// unknown or its user was deleted (the family went with it).
+    pub async fn access_record(&self, origin_jti: &str) -> StoreResult<Option<AccessRecord>> {
+        let row = db_run!(self, |pool| {
+            sqlx::query_as::<_, AccessRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {U_COLUMNS}, o.client_id AS origin_client_id, \
+                 o.pool_id AS origin_pool_id, o.revoked_at AS origin_revoked_at, \
+                 p.name AS pool_name, p.settings AS pool_settings, p.version AS pool_version, \
+                 p.created_at AS pool_created_at, p.updated_at AS pool_updated_at \
+                 FROM token_origins o JOIN users u ON u.id = o.user_id \
+                 JOIN user_pools p ON p.id = o.pool_id WHERE o.origin_jti = $1"
+            )))
+            .bind(origin_jti)
+            .fetch_optional(pool)
+            .await
+            .map_err(map_err)?
+        });
+        let Some(row) = row else { return Ok(None) };
+        let pool = UserPool {
+            id: row.origin_pool_id.clone(),
+            name: row.pool_name,
+            settings: from_json(&row.pool_settings, "user_pools.settings")?,
+            version: row.pool_version,
+            created_at: row.pool_created_at,
+            updated_at: row.pool_updated_at,
+        };
+        Ok(Some(AccessRecord {
+            client_id: row.origin_client_id,
+            origin_pool_id: row.origin_pool_id,
+            revoked_at: row.origin_revoked_at,
+            user: row.user.into_user()?,
+            pool,
+        }))
+    }
+}
