@@ -168,8 +168,8 @@ pub fn verify_claim(claim: &Claim<'_>) -> Result<bool, SrpError> {
     if u == U256::ZERO {
         return Err(SrpError::InvalidA);
     }
-    // S = (A · v^u)^b mod N
-    let s = residue(&a).mul(&v.pow(&u)).pow(&b).retrieve();
+    // S = (A · v^u)^b mod N; u is public, so v^u may take variable time.
+    let s = residue(&a).mul(&v.pow_vartime(&u)).pow(&b).retrieve();
     let key = derive_key(&u, &s);
     let expected = signature(
         &key,

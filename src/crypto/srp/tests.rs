@@ -272,3 +272,29 @@ fn print_vector_inputs() {
         e.public
     );
 }
+
+/// Cost of the three server steps:
+/// `CARGO_PROFILE_DEV_OPT_LEVEL=2 cargo test --lib srp::tests::cost -- --ignored --nocapture`.
+#[test]
+#[ignore = "measures; run by hand"]
+fn cost() {
+    let rounds = 20u32;
+    let time = |f: &mut dyn FnMut()| {
+        let start = std::time::Instant::now();
+        for _ in 0..rounds {
+            f();
+        }
+        start.elapsed().as_secs_f64() * 1000.0 / f64::from(rounds)
+    };
+    let v = make_verifier(POOL, USER, PASSWORD);
+    let e = server_ephemeral(&v).unwrap();
+    let client = TestClient::random();
+    let a = client.a_hex();
+    let sig = client.sign(&v.salt, &e.public, PASSWORD);
+    let make = time(&mut || drop(make_verifier(POOL, USER, PASSWORD)));
+    let ephemeral = time(&mut || drop(server_ephemeral(&v).unwrap()));
+    let verify = time(&mut || assert!(verify_claim(&claim(&v, &a, &e, &sig)).unwrap()));
+    println!(
+        "make_verifier {make:.2} ms, server_ephemeral {ephemeral:.2} ms, verify_claim {verify:.2} ms"
+    );
+}
