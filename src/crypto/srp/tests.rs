@@ -225,6 +225,7 @@ fn vector_inputs() -> (Verifier, ServerEphemeral) {
 
 /// SRP_A and PASSWORD_CLAIM_SIGNATURE computed by amazon-cognito-identity-js 6.3.21 (Node 20,
 /// `tests/clients/srp_vector.mjs`) from the inputs above and the B this server derives from them.
+/// pycognito 2024.5.1's `AWSSRP.get_password_authentication_key` gives the same signature.
 const VECTOR_ACIJ_A: &str = concat!(
     "2b523ef571f41b623c33a4fde1d34e05af3be724cbdeb2ef7b1fd18f15a089f80099d8ac859e76b6a56e9fb565708bce",
     "45f6d14af295f139156f003f11d800288a2f04fa2e9dff8b41442e5fd75501784514725199dc68ad933b1caff094a589",
