@@ -5,6 +5,8 @@
 #
 #   bash tests/run.sh                 # everything
 #   bash tests/run.sh api_pools       # only tests whose name contains "api_pools"
+#   bash tests/run.sh clients         # only the real-client suites (tests/clients/), both databases
+#   bash tests/run.sh boto3 | issue3  # only tests/clients/boto3_admin.py | issue3_flow.py
 #
 # Use an existing server instead: TESSERA_TEST_POSTGRES_URL=postgres://user:pass@host/db
 set -euo pipefail
@@ -63,16 +65,58 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# The boto3 client suite (tests/clients/*.py) against the real binary, once per database.
-run_python_clients() {
-  local venv=target/test-venv
-  if ! "$venv/bin/python" -c 'import boto3' 2>/dev/null; then
-    python3 -m venv "$venv" || fail "could not create a Python virtual environment"
-    "$venv/bin/pip" install -q 'boto3>=1.34' || fail "could not install boto3"
+# Tools the client suites need: python3 (+ venv), node and npm. Missing ones are installed with
+# apt-get when that is possible, else the run fails.
+ensure_tool() {
+  local tool=$1 package=$2
+  command -v "$tool" >/dev/null 2>&1 && return
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "tests/run.sh: installing $package" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $package >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $package >/dev/null; } \
+      || fail "$tool is missing and could not be installed ($package)"
   fi
+  command -v "$tool" >/dev/null 2>&1 || fail "$tool is missing (the client suites need it; install $package)"
+}
+
+# The Python clients (tests/clients/requirements.txt) in target/test-venv, and the Node clients
+# (tests/clients/package-lock.json) in target/node-clients; each reinstalled when its pins change.
+install_client_dependencies() {
+  ensure_tool python3 "python3 python3-venv"
+  ensure_tool node nodejs
+  ensure_tool npm npm
+  local venv=target/test-venv stamp
+  # A venv copied from another checkout points at that checkout's python: make a new one.
+  if [ "$("$venv/bin/python" -c 'import sys; print(sys.prefix)' 2>/dev/null)" != "$PWD/$venv" ]; then
+    rm -rf "$venv"
+    python3 -m venv "$venv" || fail "could not create a Python virtual environment"
+  fi
+  stamp=$(sha256sum tests/clients/requirements.txt | cut -c1-64)
+  if [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$stamp" ]; then
+    "$venv/bin/python" -m pip install -q -r tests/clients/requirements.txt \
+      || fail "could not install tests/clients/requirements.txt"
+    echo "$stamp" >"$venv/.requirements.sha256"
+  fi
+  local node_dir=target/node-clients
+  stamp=$(cat tests/clients/package.json tests/clients/package-lock.json | sha256sum | cut -c1-64)
+  if [ "$(cat "$node_dir/.lock.sha256" 2>/dev/null)" != "$stamp" ] || [ ! -d "$node_dir/node_modules" ]; then
+    rm -rf "$node_dir"
+    mkdir -p "$node_dir"
+    cp tests/clients/package.json tests/clients/package-lock.json "$node_dir/"
+    (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+      || fail "npm ci failed for tests/clients/package-lock.json"
+    echo "$stamp" >"$node_dir/.lock.sha256"
+  fi
+}
+
+# The client suites (tests/clients/*.py, given by name) against the real binary, once per
+# database, each database on a fresh server.
+run_python_clients() {
+  install_client_dependencies
+  local venv=target/test-venv
   # The binary `cargo test` built (same features as the test build, so nothing recompiles).
   [ -x target/debug/tessera ] || fail "target/debug/tessera is missing; build it with cargo test --no-run"
-  local status=0 backend dir port url pid db
+  local status=0 backend dir port url pid db script
   for backend in sqlite postgres; do
     dir=$(mktemp -d)
     port=$(free_port)
@@ -90,23 +134,30 @@ run_python_clients() {
       curl -sf "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break
       sleep 0.1
     done
-    echo "tests/run.sh: boto3 suite on $backend" >&2
-    TESSERA_URL="http://127.0.0.1:$port" TESSERA_DATA_DIR="$dir" \
-      "$venv/bin/python" tests/clients/boto3_admin.py || { status=1; tail -n 30 "$dir/server.log" >&2; }
+    for script in "$@"; do
+      echo "tests/run.sh: $script on $backend" >&2
+      TESSERA_URL="http://127.0.0.1:$port" TESSERA_DATA_DIR="$dir" TESSERA_NODE_DIR="$PWD/target/node-clients" \
+        "$venv/bin/python" "tests/clients/$script" || { status=1; tail -n 30 "$dir/server.log" >&2; }
+    done
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
     rm -rf "$dir"
   done
   return $status
 }
 
+CLIENT_SUITES=(boto3_admin.py issue3_flow.py)
+
 ensure_postgres
 
 if [ $# -eq 0 ]; then
   cargo test --locked
-  run_python_clients
-elif [ "$*" = boto3 ]; then
+  run_python_clients "${CLIENT_SUITES[@]}"
+elif [ "$*" = clients ]; then
   cargo test --locked --no-run
-  run_python_clients
+  run_python_clients "${CLIENT_SUITES[@]}"
+elif [ "$*" = boto3 ] || [ "$*" = issue3 ]; then
+  cargo test --locked --no-run
+  run_python_clients "$([ "$*" = boto3 ] && echo boto3_admin.py || echo issue3_flow.py)"
 else
   cargo test --locked -- "$@"
 fi
