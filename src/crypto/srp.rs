@@ -8,6 +8,7 @@
 //! Modular arithmetic is crypto-bigint's constant-time Montgomery form over `U3072`.
 //! No I/O; the caller keeps `b` in its session and checks the timestamp's freshness.
 
+pub mod client;
 mod timestamp;
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ mod api_protocol;
 mod api_rate_limits;
 mod api_resource_servers;
 mod api_sign_in;
+mod api_sign_in_srp;
 mod api_sigv4;
 mod api_user_changes;
 mod api_user_delivery;

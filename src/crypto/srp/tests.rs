@@ -4,7 +4,7 @@
 //! only against this port of it.
 
 use super::*;
-use crypto_bigint::{U1024, U2048};
+use crypto_bigint::U1024;
 
 const POOL: &str = "AbC123xyz";
 const USER: &str = "6f1c2d3e-0000-4000-8000-1234567890ab";
@@ -12,44 +12,41 @@ const PASSWORD: &str = "Correct-Horse-9";
 const BLOCK: &str = "c2VjcmV0LWJsb2NrLW9wYXF1ZS10by10aGUtY2xpZW50";
 const TIMESTAMP: &str = "Tue Mar 3 09:05:07 UTC 2026";
 
-/// What acij's client does after InitiateAuth: A from a, then the signature from B and SALT.
-struct TestClient {
-    a: U1024,
-    big_a: U3072,
-}
+/// What acij's client does after InitiateAuth, with this file's fixed names.
+struct TestClient(client::Client);
 
 impl TestClient {
     fn with_secret(a: U1024) -> Self {
-        let big_a = generator().pow(&a).retrieve();
-        Self { a, big_a }
+        Self(client::Client::with_secret(a))
     }
 
     fn random() -> Self {
-        let mut bytes = [0u8; U1024::BYTES];
-        rand::rng().fill_bytes(&mut bytes);
-        Self::with_secret(U1024::from_be_slice(&bytes))
+        Self(client::Client::random())
     }
 
     fn a_hex(&self) -> String {
-        minimal_hex(&self.big_a)
+        self.0.a_hex()
     }
 
-    /// acij `getPasswordAuthenticationKey` + `CognitoUser.js` signature, base64.
     fn sign(&self, salt: &str, big_b: &str, password: &str) -> String {
-        let b = to_uint(&parse_hex(big_b).unwrap_or_default()).unwrap_or(U3072::ZERO);
-        let u = scrambler(&self.big_a, &b);
-        let x = compute_x(&salt_bytes(salt), POOL, USER, password);
-        // S = (B − k·g^x)^(a + u·x) mod N
-        let base = residue(&b).sub(&multiplier().mul(&generator().pow(&x)));
-        let exponent = u
-            .resize::<{ U2048::LIMBS }>()
-            .wrapping_mul(&x)
-            .wrapping_add(&self.a.resize());
-        let s = base.pow(&exponent).retrieve();
-        let key = derive_key(&u, &s);
-        let block = BASE64.decode(BLOCK).unwrap_or_default();
-        BASE64.encode(signature(&key, POOL, USER, &block, TIMESTAMP))
+        self.0.sign(&client::Proof {
+            pool_name: POOL,
+            username: USER,
+            password,
+            salt,
+            b: big_b,
+            secret_block: BLOCK,
+            timestamp: TIMESTAMP,
+        })
     }
+}
+
+#[test]
+fn client_timestamp_is_acijs_format_and_parses_back() {
+    // 2026-03-03 09:05:07 UTC was a Tuesday.
+    let ms = 1_772_528_707_000;
+    assert_eq!(client::timestamp(ms), TIMESTAMP);
+    assert_eq!(parse_timestamp(TIMESTAMP), Some(ms));
 }
 
 fn claim<'a>(v: &'a Verifier, a: &'a str, e: &'a ServerEphemeral, sig: &'a str) -> Claim<'a> {
