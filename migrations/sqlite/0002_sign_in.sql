@@ -71,3 +71,7 @@ CREATE TABLE rate_limits (
     window_start BIGINT NOT NULL,
     hits BIGINT NOT NULL
 );
+
+-- A verification code for a changed email / phone number that must be verified before it
+-- replaces the old one (UserAttributeUpdateSettings) carries the new value here until then.
+ALTER TABLE user_codes ADD COLUMN pending_value TEXT;
