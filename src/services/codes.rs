@@ -180,6 +180,17 @@ pub async fn new_code(svc: &Services) -> Result<(String, String), AuthError> {
     Ok((code, hash))
 }
 
+/// Whether the caller waits for the message to be handed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sending {
+    /// Wait; a failure is CodeDeliveryFailureException and the code is withdrawn.
+    Wait,
+    /// Hand over in the background (clients that hide whether a user exists: an unknown
+    /// user's answer cannot wait for a mail server, so a real one does not either). A failure
+    /// is logged.
+    Background,
+}
+
 /// Issues a code for `purpose` (replacing the user's previous one) and sends it to `to`.
 /// `pending_value` is the new attribute value the code will verify, when the old one stays
 /// until then. Nothing is left behind when delivery fails (CodeDeliveryFailureException).
@@ -207,6 +218,38 @@ pub async fn issue(
         svc.store.delete_code(&user.sub, purpose.as_str()).await?;
         return Err(e);
     }
+    Ok(to.details())
+}
+
+/// As [`issue`], sending as `sending` says.
+pub async fn issue_with(
+    svc: &Services,
+    pool: &UserPool,
+    user: &User,
+    purpose: Purpose,
+    to: &Destination,
+    sending: Sending,
+) -> Result<CodeDeliveryDetails, AuthError> {
+    if sending == Sending::Wait {
+        return issue(svc, pool, user, purpose, to, None).await;
+    }
+    let (code, hash) = new_code(svc).await?;
+    let now = svc.now();
+    svc.store
+        .put_code(
+            &user.sub,
+            purpose.as_str(),
+            &hash,
+            now + purpose.validity_ms(),
+            now,
+            None,
+        )
+        .await?;
+    let (svc, pool, user, to_owned) = (svc.clone(), pool.clone(), user.clone(), to.clone());
+    tokio::spawn(async move {
+        // `send` logs a failure; the code stays (it was never shown to anyone).
+        let _ = send(&svc, &pool, &user, purpose, &to_owned, &code).await;
+    });
     Ok(to.details())
 }
 
@@ -358,6 +401,30 @@ impl Limited {
     pub fn per_hour(self) -> i64 {
         self.bucket().1
     }
+}
+
+/// The limit of [`limit`] for a username that matches no user (PreventUserExistenceErrors):
+/// the same count and the same database write, so an unknown name is refused, and answers,
+/// just like a real one. Keyed by a hash of the name, so no typed name is stored.
+pub async fn limit_unknown(
+    svc: &Services,
+    pool: &UserPool,
+    username: &str,
+    action: Limited,
+) -> Result<(), AuthError> {
+    use sha2::{Digest, Sha256};
+    let (name, per_hour) = action.bucket();
+    let key = hex::encode(Sha256::digest(pool.username_key(username).as_bytes()));
+    let bucket = format!("unknown:{}:{key}:{name}", pool.id);
+    let hits = svc.store.count_hit(&bucket, svc.now(), HOUR_MS).await?;
+    if hits > per_hour {
+        return Err(attempt_limit());
+    }
+    // Stands in for the write a real user's request makes to its code row.
+    svc.store
+        .count_hit(&format!("{bucket}:code"), svc.now(), HOUR_MS)
+        .await?;
+    Ok(())
 }
 
 /// Counts a call of `action` by `user`; over the hourly limit: LimitExceededException

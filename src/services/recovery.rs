@@ -8,7 +8,7 @@ use crate::domain::AuthError;
 use crate::domain::mask::CodeDeliveryDetails;
 use crate::domain::user::UserStatus;
 use crate::services::admin::users::{SaveMode, save_user};
-use crate::services::codes::{self, Limited, Purpose};
+use crate::services::codes::{self, Limited, Purpose, Sending};
 use crate::services::sign_up::{
     UserRef, prevents_existence_errors, resolve, unknown_user, user_disabled,
 };
@@ -28,6 +28,7 @@ pub async fn forgot_password(svc: &Services, r: UserRef) -> Result<CodeDeliveryD
         Some(_) if !hide => return Err(user_disabled()),
         None if !hide => return Err(unknown_user()),
         _ => {
+            codes::limit_unknown(svc, &pool, &r.username, Limited::ForgotPassword).await?;
             codes::new_code(svc).await?;
             let mediums = codes::recovery_mediums(&pool);
             return Ok(codes::simulated_details(&pool, &r.username, &mediums));
@@ -44,7 +45,13 @@ pub async fn forgot_password(svc: &Services, r: UserRef) -> Result<CodeDeliveryD
             "Contact administrator to reset password.".into(),
         ));
     };
-    let details = codes::issue(svc, &pool, &user, Purpose::ResetPassword, &to, None).await?;
+    let sending = if hide {
+        Sending::Background
+    } else {
+        Sending::Wait
+    };
+    let details =
+        codes::issue_with(svc, &pool, &user, Purpose::ResetPassword, &to, sending).await?;
     tracing::info!(pool_id = %pool.id, sub = %user.sub, "password reset code sent");
     Ok(details)
 }
@@ -65,6 +72,7 @@ pub async fn confirm_forgot_password(
         None if !hide => return Err(unknown_user()),
         _ => {
             pool.settings.password_policy.check(password)?;
+            codes::limit_unknown(svc, &pool, &r.username, Limited::ConfirmForgotPassword).await?;
             codes::check_nothing(svc, code).await?;
             return Err(codes::code_mismatch());
         }

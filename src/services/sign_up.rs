@@ -12,7 +12,7 @@ use crate::domain::pool::UserPool;
 use crate::domain::user::{self, User, UserStatus};
 use crate::services::admin::users::{SaveMode, find_user, save_user};
 use crate::services::client_auth::{check_secret_hash, load_client};
-use crate::services::codes::{self, Limited, Purpose};
+use crate::services::codes::{self, Limited, Purpose, Sending};
 use crate::services::{Services, passwords};
 use std::collections::BTreeMap;
 
@@ -186,6 +186,7 @@ pub async fn confirm_sign_up(
         Some(_) if !hide => return Err(user_disabled()),
         None if !hide => return Err(unknown_user()),
         _ => {
+            codes::limit_unknown(svc, &pool, &r.username, Limited::ConfirmSignUp).await?;
             codes::check_nothing(svc, code).await?;
             return Err(codes::code_mismatch());
         }
@@ -223,6 +224,7 @@ pub async fn resend_confirmation_code(
         None if !hide => return Err(unknown_user()),
         _ => {
             // The work of issuing a code, then the answer a real user would get.
+            codes::limit_unknown(svc, &pool, &r.username, Limited::ResendConfirmationCode).await?;
             codes::new_code(svc).await?;
             let mediums = codes::sign_up_mediums(&pool);
             return Ok(codes::simulated_details(&pool, &r.username, &mediums));
@@ -239,5 +241,10 @@ pub async fn resend_confirmation_code(
             "Auto verification not turned on.".into(),
         ));
     };
-    codes::issue(svc, &pool, &user, Purpose::ConfirmSignUp, &to, None).await
+    let sending = if hide {
+        Sending::Background
+    } else {
+        Sending::Wait
+    };
+    codes::issue_with(svc, &pool, &user, Purpose::ConfirmSignUp, &to, sending).await
 }

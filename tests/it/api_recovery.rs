@@ -19,6 +19,20 @@ async fn password_works(app: &TestApp, pool: &str, username: &str, password: &st
         .unwrap()
 }
 
+/// A CONFIRMED user with the given attributes.
+async fn confirmed_with(app: &TestApp, pool: &str, username: &str, attrs: &[(&str, &str)]) {
+    create_user(app, pool, username, attrs).await;
+    app.cognito
+        .admin_set_user_password()
+        .user_pool_id(pool)
+        .username(username)
+        .password(PASSWORD)
+        .permanent(true)
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn forgot_then_confirm(db: Backend) {
     let app = spawn_app(db).await;
     let pool = app.create_pool("p").await;
@@ -97,7 +111,7 @@ async fn channel_follows_recovery_setting(db: Backend) {
     // No AccountRecoverySetting: SMS first (legacy).
     let legacy = app.create_pool("legacy").await;
     let (c, _) = client(&app, &legacy, false, false).await;
-    create_user(&app, &legacy, "both", &both).await;
+    confirmed_with(&app, &legacy, "both", &both).await;
     let d = app
         .cognito
         .forgot_password()
@@ -135,7 +149,7 @@ async fn channel_follows_recovery_setting(db: Backend) {
     })
     .await;
     let (c, _) = client(&app, &email_first, false, false).await;
-    create_user(&app, &email_first, "both", &both).await;
+    confirmed_with(&app, &email_first, "both", &both).await;
     let d = app
         .cognito
         .forgot_password()
@@ -163,7 +177,7 @@ async fn channel_follows_recovery_setting(db: Backend) {
     })
     .await;
     let (c, _) = client(&app, &admin_only, false, false).await;
-    create_user(&app, &admin_only, "both", &both).await;
+    confirmed_with(&app, &admin_only, "both", &both).await;
     let r = app
         .cognito
         .forgot_password()
