@@ -72,3 +72,7 @@ CREATE TABLE rate_limits (
     hits BIGINT NOT NULL
 );
 CREATE INDEX rate_limits_window_idx ON rate_limits (window_start);
+
+-- A verification code for a changed email / phone number that must be verified before it
+-- replaces the old one (UserAttributeUpdateSettings) carries the new value here until then.
+ALTER TABLE user_codes ADD COLUMN pending_value TEXT;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod filter;
 pub mod group;
 pub mod lockout;
+pub mod mask;
 pub mod messages;
 pub mod password_policy;
 pub mod pool;

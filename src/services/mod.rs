@@ -2,6 +2,7 @@
 //! validated input, and returns a domain outcome or an [`AuthError`]. No actix, no sqlx here:
 //! the front doors call these and render the result in their own dialect.
 
+pub mod account;
 pub mod admin;
 pub mod admin_keys;
 pub mod apply;
@@ -10,6 +11,9 @@ pub mod client_auth;
 pub mod keys;
 pub mod passwords;
 pub mod rate_limit;
+pub mod codes;
+pub mod recovery;
+pub mod sign_up;
 pub mod tokens;
 
 use crate::clock::{Clock, Millis};

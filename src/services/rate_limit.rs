@@ -1,5 +1,5 @@
 //! Rate limits kept in the database, so that every node behind a load balancer counts the same
-//! hits: a fixed window per bucket (per client IP and action group for the public actions,
+//! hits: a window per bucket, opened by its first hit (per client IP and action group for the public actions,
 //! per user and action for code requests). Over the limit: TooManyRequestsException
 //! "Rate exceeded", as Cognito answers.
 
@@ -17,12 +17,7 @@ pub async fn check(
     if limit == 0 {
         return Ok(());
     }
-    let now = svc.now();
-    let window_start = now - now.rem_euclid(window_ms.max(1));
-    let hits = svc
-        .store
-        .hit_rate_limit(bucket, window_start, now - 24 * 60 * 60 * 1000)
-        .await?;
+    let hits = svc.store.count_hit(bucket, svc.now(), window_ms).await?;
     if hits > i64::from(limit) {
         return Err(AuthError::TooManyRequests("Rate exceeded".into()));
     }

@@ -6,6 +6,7 @@
 
 pub mod admin_keys;
 pub mod clients;
+pub mod codes;
 pub mod domains;
 pub mod groups;
 pub mod lockout;

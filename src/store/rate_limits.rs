@@ -1,31 +1,32 @@
-//! Fixed-window counters (`rate_limits`) shared by every node: one atomic upsert per hit
-//! returns the count in the current window.
+//! Hit counters (`rate_limits`) shared by every node: one atomic upsert per hit returns the
+//! count in the bucket's current window. A window opens with its first hit and lasts
+//! `window_ms`; the next hit after that opens a new one.
 
 use super::{Store, StoreResult, map_err};
 use crate::db_run;
 
+/// Buckets untouched this long are swept.
+const STALE_MS: i64 = 24 * 60 * 60 * 1000;
+
 impl Store {
-    /// Counts a hit on `bucket` in the window starting at `window_start` (a new window resets
-    /// the count) and returns the hits so far in that window, this one included. Opening a
-    /// new window also sweeps buckets whose window ended long ago (`stale_before`).
-    pub async fn hit_rate_limit(
-        &self,
-        bucket: &str,
-        window_start: i64,
-        stale_before: i64,
-    ) -> StoreResult<i64> {
+    /// Counts a hit on `bucket` at `now` and returns the hits in its window, this one
+    /// included. Opening a window also sweeps buckets idle for a day, so probing many names
+    /// or addresses does not grow the table without end.
+    pub async fn count_hit(&self, bucket: &str, now: i64, window_ms: i64) -> StoreResult<i64> {
+        let expired_before = now - window_ms;
         let hits = db_run!(self, |db| {
             sqlx::query_scalar::<_, i64>(
                 "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1) \
                  ON CONFLICT (bucket) DO UPDATE SET \
-                 hits = CASE WHEN rate_limits.window_start < $2 THEN 1 \
-                 ELSE rate_limits.hits + 1 END, \
-                 window_start = CASE WHEN rate_limits.window_start < $2 THEN $2 \
-                 ELSE rate_limits.window_start END \
+                 hits = CASE WHEN rate_limits.window_start <= $3 THEN 1 \
+                        ELSE rate_limits.hits + 1 END, \
+                 window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 \
+                        ELSE rate_limits.window_start END \
                  RETURNING hits",
             )
             .bind(bucket)
-            .bind(window_start)
+            .bind(now)
+            .bind(expired_before)
             .fetch_one(db)
             .await
             .map_err(map_err)?
@@ -33,7 +34,7 @@ impl Store {
         if hits == 1 {
             db_run!(self, |db| {
                 sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
-                    .bind(stale_before)
+                    .bind(now - STALE_MS)
                     .execute(db)
                     .await
                     .map_err(map_err)?;

@@ -4,10 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
+mod account_helpers;
 mod helpers;
 mod sms_sink;
 mod smtp_sink;
 
+mod api_account;
 mod api_client_lists;
 mod api_client_rules;
 mod api_clients;
@@ -20,6 +22,8 @@ mod api_rate_limits;
 mod api_resource_servers;
 mod api_sign_in;
 mod api_sign_in_srp;
+mod api_recovery;
+mod api_sign_up;
 mod api_sigv4;
 mod api_user_changes;
 mod api_user_delivery;

@@ -1,0 +1,29 @@
+//! ConfirmSignUp: the confirmation code makes the user CONFIRMED.
+
+use super::self_service::{code, user_ref};
+use crate::domain::AuthError;
+use crate::domain::validate::Violations;
+use crate::services::Services;
+use crate::services::sign_up;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Request {
+    pub client_id: String,
+    pub secret_hash: Option<String>,
+    pub username: String,
+    pub confirmation_code: String,
+    #[serde(default)]
+    pub force_alias_creation: bool,
+}
+
+pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
+    let mut v = Violations::new();
+    let r = user_ref(&mut v, req.client_id, req.username, req.secret_hash);
+    code(&mut v, "ConfirmationCode", &req.confirmation_code);
+    v.finish()?;
+    sign_up::confirm_sign_up(svc, r, &req.confirmation_code, req.force_alias_creation).await?;
+    Ok(json!({}))
+}

@@ -1,0 +1,90 @@
+//! Self-service password recovery (reference §5.6, §5.7, §8.3): ForgotPassword sends a reset
+//! code (valid one hour) to the first verified contact in the pool's AccountRecoverySetting;
+//! ConfirmForgotPassword sets the new password with it. Unknown and disabled users are
+//! answered per the client's PreventUserExistenceErrors, after the same hashing work a real
+//! user's request does.
+
+use crate::domain::AuthError;
+use crate::domain::mask::CodeDeliveryDetails;
+use crate::domain::user::UserStatus;
+use crate::services::admin::users::{SaveMode, save_user};
+use crate::services::codes::{self, Limited, Purpose, Sending};
+use crate::services::sign_up::{
+    UserRef, prevents_existence_errors, resolve, unknown_user, user_disabled,
+};
+use crate::services::{Services, passwords};
+
+/// ForgotPassword.
+pub async fn forgot_password(svc: &Services, r: UserRef) -> Result<CodeDeliveryDetails, AuthError> {
+    let (pool, client, found) = resolve(svc, &r).await?;
+    if codes::admin_only_recovery(&pool) {
+        return Err(AuthError::NotAuthorized(
+            "Contact administrator to reset password.".into(),
+        ));
+    }
+    let hide = prevents_existence_errors(&client);
+    let user = match found {
+        Some(u) if u.enabled => u,
+        Some(_) if !hide => return Err(user_disabled()),
+        None if !hide => return Err(unknown_user()),
+        _ => {
+            codes::limit_unknown(svc, &pool, &r.username, Limited::ForgotPassword).await?;
+            codes::new_code(svc).await?;
+            let mediums = codes::recovery_mediums(&pool);
+            return Ok(codes::simulated_details(&pool, &r.username, &mediums));
+        }
+    };
+    if user.status == UserStatus::ForceChangePassword {
+        return Err(AuthError::NotAuthorized(
+            "User password cannot be reset in the current state.".into(),
+        ));
+    }
+    codes::limit(svc, &user, Limited::ForgotPassword).await?;
+    let Some(to) = codes::recovery_destination(&pool, &user)? else {
+        return Err(AuthError::NotAuthorized(
+            "Contact administrator to reset password.".into(),
+        ));
+    };
+    let sending = if hide {
+        Sending::Background
+    } else {
+        Sending::Wait
+    };
+    let details =
+        codes::issue_with(svc, &pool, &user, Purpose::ResetPassword, &to, sending).await?;
+    tracing::info!(pool_id = %pool.id, sub = %user.sub, "password reset code sent");
+    Ok(details)
+}
+
+/// ConfirmForgotPassword: the right code sets `password` (the pool's policy applies) and the
+/// user becomes CONFIRMED (from RESET_REQUIRED or UNCONFIRMED); the code is used up.
+pub async fn confirm_forgot_password(
+    svc: &Services,
+    r: UserRef,
+    code: &str,
+    password: &str,
+) -> Result<(), AuthError> {
+    let (pool, client, found) = resolve(svc, &r).await?;
+    let hide = prevents_existence_errors(&client);
+    let mut user = match found {
+        Some(u) if u.enabled => u,
+        Some(_) if !hide => return Err(user_disabled()),
+        None if !hide => return Err(unknown_user()),
+        _ => {
+            pool.settings.password_policy.check(password)?;
+            codes::limit_unknown(svc, &pool, &r.username, Limited::ConfirmForgotPassword).await?;
+            codes::check_nothing(svc, code).await?;
+            return Err(codes::code_mismatch());
+        }
+    };
+    pool.settings.password_policy.check(password)?;
+    codes::limit(svc, &user, Limited::ConfirmForgotPassword).await?;
+    let matched = codes::check(svc, &user, Purpose::ResetPassword, code).await?;
+    passwords::set_password_unchecked(svc, &pool, &mut user, password).await?;
+    user.status = UserStatus::Confirmed;
+    user.updated_at = svc.now();
+    save_user(svc, &pool, &user, SaveMode::Update, false).await?;
+    codes::consume(svc, &user, Purpose::ResetPassword, &matched).await?;
+    tracing::info!(pool_id = %pool.id, sub = %user.sub, "password reset with code");
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! Self sign-up (reference §5.5, §5.6): SignUp creates an UNCONFIRMED user and sends a
+//! confirmation code per AutoVerifiedAttributes; ConfirmSignUp confirms with it (and verifies
+//! the attribute the code went to); ResendConfirmationCode sends a new one. Unknown users are
+//! answered per the client's PreventUserExistenceErrors (§5.7).
+
+use crate::crypto::random;
+use crate::domain::AuthError;
+use crate::domain::attributes::{self, WriteKind};
+use crate::domain::client::UserPoolClient;
+use crate::domain::mask::CodeDeliveryDetails;
+use crate::domain::pool::UserPool;
+use crate::domain::user::{self, User, UserStatus};
+use crate::services::admin::users::{SaveMode, find_user, save_user};
+use crate::services::client_auth::{check_secret_hash, load_client};
+use crate::services::codes::{self, Limited, Purpose, Sending};
+use crate::services::{Services, passwords};
+use std::collections::BTreeMap;
+
+/// SignUp's input, validated on the wire.
+#[derive(Debug, Clone)]
+pub struct SignUp {
+    pub client_id: String,
+    pub secret_hash: Option<String>,
+    pub username: String,
+    pub password: String,
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// What SignUp reports.
+#[derive(Debug, Clone)]
+pub struct SignUpOutcome {
+    pub user_sub: String,
+    pub confirmed: bool,
+    /// Absent when the pool verifies nothing automatically.
+    pub delivery: Option<CodeDeliveryDetails>,
+}
+
+/// A public action naming a user by what the caller typed.
+#[derive(Debug, Clone)]
+pub struct UserRef {
+    pub client_id: String,
+    pub secret_hash: Option<String>,
+    pub username: String,
+}
+
+/// True when the client answers unknown users as if they existed.
+pub fn prevents_existence_errors(client: &UserPoolClient) -> bool {
+    client.settings.prevent_user_existence_errors == "ENABLED"
+}
+
+/// Cognito's LEGACY answer to an unknown user on the ClientId-based actions.
+pub fn unknown_user() -> AuthError {
+    AuthError::UserNotFound("Username/client id combination not found.".into())
+}
+
+pub fn user_disabled() -> AuthError {
+    AuthError::NotAuthorized("User is disabled.".into())
+}
+
+/// The client and pool of a public user action, the user if one matches `username` (username,
+/// sign-in alias or sub), after the SECRET_HASH check (what was typed, or the internal
+/// username, as Cognito accepts either).
+pub async fn resolve(
+    svc: &Services,
+    r: &UserRef,
+) -> Result<(UserPool, UserPoolClient, Option<User>), AuthError> {
+    let (pool, client) = load_client(svc, &r.client_id).await?;
+    let user = match find_user(svc, &pool, &r.username).await {
+        Ok(u) => Some(u),
+        Err(AuthError::UserNotFound(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let mut names = vec![r.username.as_str()];
+    if let Some(u) = &user {
+        names.push(u.username.as_str());
+    }
+    check_secret_hash(&client, &names, r.secret_hash.as_deref())?;
+    Ok((pool, client, user))
+}
+
+/// Refuses attributes the client may not write (WriteAttributes; by default every attribute
+/// but the `*_verified` flags).
+pub fn check_writable(
+    client: &UserPoolClient,
+    values: &BTreeMap<String, String>,
+) -> Result<(), AuthError> {
+    let allowed = &client.settings.write_attributes;
+    for name in values.keys() {
+        let ok = if allowed.is_empty() {
+            !name.ends_with("_verified")
+        } else {
+            allowed.iter().any(|a| a == name)
+        };
+        if !ok {
+            return Err(AuthError::NotAuthorized(
+                "A client attempted to write unauthorized attribute".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// SignUp.
+pub async fn sign_up(svc: &Services, input: SignUp) -> Result<SignUpOutcome, AuthError> {
+    let (pool, client) = load_client(svc, &input.client_id).await?;
+    check_secret_hash(&client, &[&input.username], input.secret_hash.as_deref())?;
+    if pool
+        .settings
+        .admin_create_user_config
+        .allow_admin_create_user_only
+    {
+        return Err(AuthError::NotAuthorized(
+            "SignUp is not permitted for this user pool".into(),
+        ));
+    }
+    let mut attrs = input.attributes;
+    check_writable(&client, &attrs)?;
+    attributes::check_values(&pool.settings.schema, &attrs, WriteKind::Create)?;
+    let sub = random::uuid();
+    let username = if pool.settings.username_attributes.is_empty() {
+        user::check_plain_username(&pool, &input.username)?;
+        input.username.clone()
+    } else {
+        let attribute = user::username_attribute_for(&pool, &input.username)?;
+        attrs.insert(attribute.to_string(), input.username.clone());
+        sub.clone()
+    };
+    user::check_required(&pool, &attrs)?;
+    attrs.insert("sub".into(), sub.clone());
+    let now = svc.now();
+    let mut user = User {
+        sub: sub.clone(),
+        pool_id: pool.id.clone(),
+        username,
+        status: UserStatus::Unconfirmed,
+        enabled: true,
+        attributes: attrs,
+        password_hash: None,
+        password_changed_at: None,
+        srp_salt: None,
+        srp_verifier: None,
+        created_at: now,
+        updated_at: now,
+    };
+    passwords::set_password(svc, &pool, &mut user, &input.password).await?;
+    save_user(svc, &pool, &user, SaveMode::Insert, false)
+        .await
+        .map_err(|e| match e {
+            AuthError::UsernameExists(m) if m == "User account already exists" => {
+                AuthError::UsernameExists("User already exists".into())
+            }
+            other => other,
+        })?;
+    tracing::info!(pool_id = %pool.id, sub = %user.sub, "user signed up");
+    let delivery = match codes::sign_up_destination(&pool, &user) {
+        None => None,
+        Some(to) => {
+            match codes::issue(svc, &pool, &user, Purpose::ConfirmSignUp, &to, None).await {
+                Ok(details) => Some(details),
+                Err(e) => {
+                    // No half-made account: the user goes (its code with it).
+                    svc.store.undo_user_insert(&pool.id, &user.sub, &[]).await?;
+                    return Err(e);
+                }
+            }
+        }
+    };
+    Ok(SignUpOutcome {
+        user_sub: sub,
+        confirmed: false,
+        delivery,
+    })
+}
+
+/// ConfirmSignUp: the right code confirms the user and verifies the attribute it was sent to.
+pub async fn confirm_sign_up(
+    svc: &Services,
+    r: UserRef,
+    code: &str,
+    force_alias_creation: bool,
+) -> Result<(), AuthError> {
+    let (pool, client, found) = resolve(svc, &r).await?;
+    let hide = prevents_existence_errors(&client);
+    let mut user = match found {
+        Some(u) if u.enabled => u,
+        Some(_) if !hide => return Err(user_disabled()),
+        None if !hide => return Err(unknown_user()),
+        _ => {
+            codes::limit_unknown(svc, &pool, &r.username, Limited::ConfirmSignUp).await?;
+            codes::check_nothing(svc, code).await?;
+            return Err(codes::code_mismatch());
+        }
+    };
+    codes::limit(svc, &user, Limited::ConfirmSignUp).await?;
+    if user.status != UserStatus::Unconfirmed {
+        return Err(AuthError::NotAuthorized(format!(
+            "User cannot be confirmed. Current status is {}",
+            user.status.as_str()
+        )));
+    }
+    let matched = codes::check(svc, &user, Purpose::ConfirmSignUp, code).await?;
+    if let Some(to) = codes::sign_up_destination(&pool, &user) {
+        let flag = format!("{}_verified", to.medium.attribute());
+        user.attributes.insert(flag, "true".into());
+    }
+    user.status = UserStatus::Confirmed;
+    user.updated_at = svc.now();
+    save_user(svc, &pool, &user, SaveMode::Update, force_alias_creation).await?;
+    codes::consume(svc, &user, Purpose::ConfirmSignUp, &matched).await?;
+    tracing::info!(pool_id = %pool.id, sub = %user.sub, "sign-up confirmed");
+    Ok(())
+}
+
+/// ResendConfirmationCode: a new code replaces the old one.
+pub async fn resend_confirmation_code(
+    svc: &Services,
+    r: UserRef,
+) -> Result<CodeDeliveryDetails, AuthError> {
+    let (pool, client, found) = resolve(svc, &r).await?;
+    let hide = prevents_existence_errors(&client);
+    let user = match found {
+        Some(u) if u.enabled => u,
+        Some(_) if !hide => return Err(user_disabled()),
+        None if !hide => return Err(unknown_user()),
+        _ => {
+            // The work of issuing a code, then the answer a real user would get.
+            codes::limit_unknown(svc, &pool, &r.username, Limited::ResendConfirmationCode).await?;
+            codes::new_code(svc).await?;
+            let mediums = codes::sign_up_mediums(&pool);
+            return Ok(codes::simulated_details(&pool, &r.username, &mediums));
+        }
+    };
+    if user.status != UserStatus::Unconfirmed {
+        return Err(AuthError::InvalidParameter(
+            "User is already confirmed.".into(),
+        ));
+    }
+    codes::limit(svc, &user, Limited::ResendConfirmationCode).await?;
+    let Some(to) = codes::sign_up_destination(&pool, &user) else {
+        return Err(AuthError::InvalidParameter(
+            "Auto verification not turned on.".into(),
+        ));
+    };
+    let sending = if hide {
+        Sending::Background
+    } else {
+        Sending::Wait
+    };
+    codes::issue_with(svc, &pool, &user, Purpose::ConfirmSignUp, &to, sending).await
+}
