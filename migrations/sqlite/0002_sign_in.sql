@@ -76,3 +76,11 @@ CREATE INDEX rate_limits_window_idx ON rate_limits (window_start);
 -- A verification code for a changed email / phone number that must be verified before it
 -- replaces the old one (UserAttributeUpdateSettings) carries the new value here until then.
 ALTER TABLE user_codes ADD COLUMN pending_value TEXT;
+
+-- A random secret per pool, made on first need. It keys the simulated answers given for
+-- users that do not exist (fake SRP salts, simulated delivery destinations), so they are
+-- stable for a name yet cannot be computed by anyone else.
+CREATE TABLE pool_secrets (
+    pool_id TEXT PRIMARY KEY REFERENCES user_pools (id) ON DELETE CASCADE,
+    secret TEXT NOT NULL
+);

@@ -445,11 +445,12 @@ pub async fn limit(svc: &Services, user: &User, action: Limited) -> Result<(), A
 /// `mediums` (in preference order), and a destination that is the masked username when the
 /// username is itself the email / phone a real user's code would go to, else a plausible fake
 /// that is the same on every repetition.
-pub fn simulated_details(
+pub async fn simulated_details(
+    svc: &Services,
     pool: &UserPool,
     username: &str,
     mediums: &[DeliveryMedium],
-) -> CodeDeliveryDetails {
+) -> Result<CodeDeliveryDetails, AuthError> {
     use crate::domain::attributes::{is_e164, is_email};
     use crate::domain::mask::simulated_destination;
     use sha2::{Digest, Sha256};
@@ -464,22 +465,20 @@ pub fn simulated_details(
             DeliveryMedium::Sms => identifies("phone_number") && is_e164(username),
         };
         if own {
-            return CodeDeliveryDetails::new(*medium, username);
+            return Ok(CodeDeliveryDetails::new(*medium, username));
         }
     }
     let medium = mediums.first().copied().unwrap_or(DeliveryMedium::Email);
-    // Keyed by what only the server knows of the pool, so the fake cannot be recomputed
-    // from the username alone.
+    // Keyed by the pool's secret, so the fake cannot be recomputed from the username alone.
     let seed = Sha256::new()
-        .chain_update(pool.id.as_bytes())
-        .chain_update(pool.created_at.to_be_bytes())
+        .chain_update(crate::services::pool_secret::key(svc, pool).await?)
         .chain_update(pool.username_key(username).as_bytes())
         .finalize();
-    CodeDeliveryDetails {
+    Ok(CodeDeliveryDetails {
         destination: simulated_destination(medium, &seed),
         medium,
         attribute_name: medium.attribute().to_string(),
-    }
+    })
 }
 
 /// The mediums of the pool's recovery order (ForgotPassword).

@@ -31,7 +31,7 @@ pub async fn forgot_password(svc: &Services, r: UserRef) -> Result<CodeDeliveryD
             codes::limit_unknown(svc, &pool, &r.username, Limited::ForgotPassword).await?;
             codes::new_code(svc).await?;
             let mediums = codes::recovery_mediums(&pool);
-            return Ok(codes::simulated_details(&pool, &r.username, &mediums));
+            return codes::simulated_details(svc, &pool, &r.username, &mediums).await;
         }
     };
     if user.status == UserStatus::ForceChangePassword {

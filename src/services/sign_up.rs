@@ -84,18 +84,10 @@ pub fn check_writable(
     client: &UserPoolClient,
     values: &BTreeMap<String, String>,
 ) -> Result<(), AuthError> {
-    let allowed = &client.settings.write_attributes;
-    for name in values.keys() {
-        let ok = if allowed.is_empty() {
-            !name.ends_with("_verified")
-        } else {
-            allowed.iter().any(|a| a == name)
-        };
-        if !ok {
-            return Err(AuthError::NotAuthorized(
-                "A client attempted to write unauthorized attribute".into(),
-            ));
-        }
+    if values.keys().any(|name| !client.can_write(name)) {
+        return Err(AuthError::NotAuthorized(
+            "A client attempted to write unauthorized attribute".into(),
+        ));
     }
     Ok(())
 }
@@ -227,7 +219,7 @@ pub async fn resend_confirmation_code(
             codes::limit_unknown(svc, &pool, &r.username, Limited::ResendConfirmationCode).await?;
             codes::new_code(svc).await?;
             let mediums = codes::sign_up_mediums(&pool);
-            return Ok(codes::simulated_details(&pool, &r.username, &mediums));
+            return codes::simulated_details(svc, &pool, &r.username, &mediums).await;
         }
     };
     if user.status != UserStatus::Unconfirmed {

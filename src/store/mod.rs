@@ -10,6 +10,7 @@ pub mod codes;
 pub mod domains;
 pub mod groups;
 pub mod lockout;
+pub mod pool_secrets;
 pub mod pools;
 pub mod rate_limits;
 pub mod resource_servers;

@@ -185,7 +185,10 @@ async fn srp_hides_unknown_users(backend: Backend) {
     assert_eq!(first.params["SALT"], again.params["SALT"]);
     // 16 bytes in padded hex, as real salts: "00" in front when the first nibble is ≥ 8.
     for salt in [&first.params["SALT"], &real.params["SALT"]] {
-        assert!(salt.len() == 32 || (salt.len() == 34 && salt.starts_with("00")), "{salt}");
+        assert!(
+            salt.len() == 32 || (salt.len() == 34 && salt.starts_with("00")),
+            "{salt}"
+        );
     }
     assert_ne!(first.params["SRP_B"], again.params["SRP_B"]);
     assert_eq!(first.params["USER_ID_FOR_SRP"], "nobody");

@@ -149,7 +149,7 @@ async fn srp_first_step(
             }),
             _ => None,
         });
-    let key = fake_key(pool);
+    let key = crate::services::pool_secret::key(svc, pool).await?;
     let verifier = match stored {
         Some(v) => v,
         None => srp::Verifier {
@@ -203,13 +203,6 @@ pub(crate) fn dummy_verifier(pool_name: &str) -> srp::Verifier {
             srp::make_verifier(pool_name, "tessera-dummy", &crate::crypto::random::uuid())
         })
         .clone()
-}
-
-/// The key that makes fake SRP answers stable per pool. It only has to be unknown to callers
-/// of the public API, which never see a pool's creation time.
-fn fake_key(pool: &UserPool) -> Vec<u8> {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(format!("tessera-fake-srp:{}:{}", pool.id, pool.created_at).as_bytes()).to_vec()
 }
 
 /// A UUID-shaped USER_ID_FOR_SRP for an unknown user of an email/phone-as-username pool.
