@@ -264,15 +264,13 @@ impl UserPoolClient {
     }
 
     /// Whether this client may write `attribute` on a user's behalf: one of its
-    /// WriteAttributes, or, when it has none, any attribute but `sub` and the `*_verified`
-    /// flags (which only the pool sets, by verification, or an administrator).
+    /// WriteAttributes, or, when it has none, any attribute but the `*_verified` flags (which
+    /// only verification or an administrator sets). Immutable attributes such as `sub` are
+    /// refused by the schema check, as InvalidParameterException.
     pub fn can_write(&self, attribute: &str) -> bool {
         let list = &self.settings.write_attributes;
         if list.is_empty() {
-            !matches!(
-                attribute,
-                "sub" | "email_verified" | "phone_number_verified"
-            )
+            !attribute.ends_with("_verified")
         } else {
             list.iter().any(|a| a == attribute)
         }
