@@ -150,6 +150,49 @@ impl User {
     }
 }
 
+/// A new user of `pool` (no password yet): the attributes checked against the schema, the
+/// username rules of the pool's mode applied — in a UsernameAttributes pool the typed email or
+/// phone goes into its attribute and the internal username is the `sub` — and the required
+/// attributes present.
+pub fn new_user(
+    pool: &UserPool,
+    sub: String,
+    typed_username: &str,
+    mut attributes: BTreeMap<String, String>,
+    status: UserStatus,
+    now: i64,
+) -> Result<User, AuthError> {
+    super::attributes::check_values(
+        &pool.settings.schema,
+        &attributes,
+        super::attributes::WriteKind::Create,
+    )?;
+    let username = if pool.settings.username_attributes.is_empty() {
+        check_plain_username(pool, typed_username)?;
+        typed_username.to_string()
+    } else {
+        let attribute = username_attribute_for(pool, typed_username)?;
+        attributes.insert(attribute.to_string(), typed_username.to_string());
+        sub.clone()
+    };
+    check_required(pool, &attributes)?;
+    attributes.insert("sub".into(), sub.clone());
+    Ok(User {
+        sub,
+        pool_id: pool.id.clone(),
+        username,
+        status,
+        enabled: true,
+        attributes,
+        password_hash: None,
+        password_changed_at: None,
+        srp_salt: None,
+        srp_verifier: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
 /// Checks that every required attribute of the schema has a non-empty value.
 pub fn check_required(
     pool: &UserPool,

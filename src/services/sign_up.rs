@@ -5,7 +5,6 @@
 
 use crate::crypto::random;
 use crate::domain::AuthError;
-use crate::domain::attributes::{self, WriteKind};
 use crate::domain::client::UserPoolClient;
 use crate::domain::mask::CodeDeliveryDetails;
 use crate::domain::pool::UserPool;
@@ -105,35 +104,15 @@ pub async fn sign_up(svc: &Services, input: SignUp) -> Result<SignUpOutcome, Aut
             "SignUp is not permitted for this user pool".into(),
         ));
     }
-    let mut attrs = input.attributes;
-    check_writable(&client, &attrs)?;
-    attributes::check_values(&pool.settings.schema, &attrs, WriteKind::Create)?;
-    let sub = random::uuid();
-    let username = if pool.settings.username_attributes.is_empty() {
-        user::check_plain_username(&pool, &input.username)?;
-        input.username.clone()
-    } else {
-        let attribute = user::username_attribute_for(&pool, &input.username)?;
-        attrs.insert(attribute.to_string(), input.username.clone());
-        sub.clone()
-    };
-    user::check_required(&pool, &attrs)?;
-    attrs.insert("sub".into(), sub.clone());
-    let now = svc.now();
-    let mut user = User {
-        sub: sub.clone(),
-        pool_id: pool.id.clone(),
-        username,
-        status: UserStatus::Unconfirmed,
-        enabled: true,
-        attributes: attrs,
-        password_hash: None,
-        password_changed_at: None,
-        srp_salt: None,
-        srp_verifier: None,
-        created_at: now,
-        updated_at: now,
-    };
+    check_writable(&client, &input.attributes)?;
+    let mut user = user::new_user(
+        &pool,
+        random::uuid(),
+        &input.username,
+        input.attributes,
+        UserStatus::Unconfirmed,
+        svc.now(),
+    )?;
     passwords::set_password(svc, &pool, &mut user, &input.password).await?;
     save_user(svc, &pool, &user, SaveMode::Insert, false)
         .await
@@ -158,7 +137,7 @@ pub async fn sign_up(svc: &Services, input: SignUp) -> Result<SignUpOutcome, Aut
         }
     };
     Ok(SignUpOutcome {
-        user_sub: sub,
+        user_sub: user.sub.clone(),
         confirmed: false,
         delivery,
     })

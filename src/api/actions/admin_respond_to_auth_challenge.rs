@@ -2,8 +2,8 @@
 
 use super::auth_result::{check, outcome};
 use super::respond_to_auth_challenge::CHALLENGE_NAMES;
+use super::shapes::check_pool_id;
 use crate::domain::AuthError;
-use crate::domain::validate::patterns;
 use crate::services::Services;
 use crate::services::auth::Door;
 use crate::services::auth::respond::{RespondInput, respond};
@@ -26,13 +26,7 @@ pub struct Request {
 pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
     check(&req.client_id, req.session.as_deref(), |v| {
         v.one_of("ChallengeName", Some(&req.challenge_name), CHALLENGE_NAMES);
-        v.length("UserPoolId", Some(&req.user_pool_id), 1, 55);
-        v.pattern(
-            "UserPoolId",
-            Some(&req.user_pool_id),
-            &patterns::USER_POOL_ID,
-            r"[\w-]+_[0-9a-zA-Z]+",
-        );
+        check_pool_id(v, &req.user_pool_id);
     })?;
     let result = respond(
         svc,

@@ -210,10 +210,9 @@ pub fn attribute_map(list: Vec<AttributeInput>) -> std::collections::BTreeMap<St
         .collect()
 }
 
-/// Checks the `UserPoolId` and `Username` members most user actions carry.
-pub fn check_user_ref(pool_id: &str, username: &str) -> Result<(), crate::domain::AuthError> {
-    use crate::domain::validate::{Violations, patterns};
-    let mut v = Violations::new();
+/// Checks a `UserPoolId` member against Cognito's model.
+pub fn check_pool_id(v: &mut crate::domain::validate::Violations, pool_id: &str) {
+    use crate::domain::validate::patterns;
     v.length("UserPoolId", Some(pool_id), 1, 55);
     v.pattern(
         "UserPoolId",
@@ -221,6 +220,13 @@ pub fn check_user_ref(pool_id: &str, username: &str) -> Result<(), crate::domain
         &patterns::USER_POOL_ID,
         r"[\w-]+_[0-9a-zA-Z]+",
     );
+}
+
+/// Checks the `UserPoolId` and `Username` members most user actions carry.
+pub fn check_user_ref(pool_id: &str, username: &str) -> Result<(), crate::domain::AuthError> {
+    use crate::domain::validate::{Violations, patterns};
+    let mut v = Violations::new();
+    check_pool_id(&mut v, pool_id);
     v.length("Username", Some(username), 1, 128);
     v.pattern(
         "Username",

@@ -7,7 +7,6 @@ use super::users::{SaveMode, find_user, save_user};
 use crate::crypto::random;
 use crate::delivery::{Email, Sms};
 use crate::domain::AuthError;
-use crate::domain::attributes::{self, WriteKind};
 use crate::domain::messages;
 use crate::domain::pool::UserPool;
 use crate::domain::user::{self, User, UserStatus};
@@ -62,34 +61,14 @@ pub async fn create_user(svc: &Services, pool_id: &str, input: NewUser) -> Resul
     if input.message_action == MessageAction::Resend {
         return resend(svc, &pool, &input.username, &password, &mediums).await;
     }
-    let mut attrs = input.attributes;
-    attributes::check_values(&pool.settings.schema, &attrs, WriteKind::Create)?;
-    let sub = random::uuid();
-    let username = if pool.settings.username_attributes.is_empty() {
-        user::check_plain_username(&pool, &input.username)?;
-        input.username.clone()
-    } else {
-        let attribute = user::username_attribute_for(&pool, &input.username)?;
-        attrs.insert(attribute.to_string(), input.username.clone());
-        sub.clone()
-    };
-    user::check_required(&pool, &attrs)?;
-    attrs.insert("sub".into(), sub.clone());
-    let now = svc.now();
-    let mut user = User {
-        sub,
-        pool_id: pool.id.clone(),
-        username,
-        status: UserStatus::ForceChangePassword,
-        enabled: true,
-        attributes: attrs,
-        password_hash: None,
-        password_changed_at: None,
-        srp_salt: None,
-        srp_verifier: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let mut user = user::new_user(
+        &pool,
+        random::uuid(),
+        &input.username,
+        input.attributes,
+        UserStatus::ForceChangePassword,
+        svc.now(),
+    )?;
     // The policy was checked above (a given password) or built in (a generated one).
     passwords::set_password_unchecked(svc, &pool, &mut user, &password).await?;
     if input.message_action == MessageAction::Send {

@@ -76,15 +76,15 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
     }
 }
 
-/// USERNAME + PASSWORD, checked here.
-async fn password_flow(
+/// The user named by USERNAME (None if unknown), after the client proved its secret: a
+/// SECRET_HASH of what the caller typed or of the internal username.
+async fn lookup_proving_client(
     svc: &Services,
     pool: &UserPool,
     client: &UserPoolClient,
     params: &BTreeMap<String, String>,
-) -> Result<Outcome, AuthError> {
-    let username = required(params, "USERNAME")?;
-    let password = required(params, "PASSWORD")?;
+    username: &str,
+) -> Result<Option<crate::domain::user::User>, AuthError> {
     let user = lookup(svc, pool, username).await?;
     let internal = user
         .as_ref()
@@ -95,6 +95,19 @@ async fn password_flow(
         &[username, internal],
         params.get("SECRET_HASH").map(String::as_str),
     )?;
+    Ok(user)
+}
+
+/// USERNAME + PASSWORD, checked here.
+async fn password_flow(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    params: &BTreeMap<String, String>,
+) -> Result<Outcome, AuthError> {
+    let username = required(params, "USERNAME")?;
+    let password = required(params, "PASSWORD")?;
+    let user = lookup_proving_client(svc, pool, client, params, username).await?;
     if let Some(u) = &user {
         gate::check_not_locked(svc, u).await?;
     }
@@ -121,16 +134,7 @@ async fn srp_first_step(
     let username = required(params, "USERNAME")?;
     let a = required(params, "SRP_A")?;
     srp::check_a(a).map_err(|_| AuthError::InvalidParameter("SRP_A is invalid.".into()))?;
-    let user = lookup(svc, pool, username).await?;
-    let internal = user
-        .as_ref()
-        .map(|u| u.username.as_str())
-        .unwrap_or(username);
-    check_secret_hash(
-        client,
-        &[username, internal],
-        params.get("SECRET_HASH").map(String::as_str),
-    )?;
+    let user = lookup_proving_client(svc, pool, client, params, username).await?;
     let user = match user {
         Some(u) => {
             gate::check_not_locked(svc, &u).await?;
