@@ -23,6 +23,7 @@ both_databases!(
     required_attributes_in_new_password_challenge,
     secret_hash_is_required_for_secret_clients,
     refresh_token_auth_returns_new_tokens,
+    parallel_guesses_do_not_get_past_the_lock,
 );
 
 async fn password_sign_in_returns_tokens(backend: Backend) {
@@ -556,4 +557,40 @@ async fn refresh_token_auth_returns_new_tokens(backend: Backend) {
         assert_aws_error!(r, "NotAuthorizedException"),
         "Invalid Refresh Token"
     );
+}
+
+/// Guesses sent in parallel all pass the lock check made before hashing; the ones that finish
+/// after the 5th failure must still be refused by the lock (uncounted), and a right password
+/// among them too. Before the fix every one of them was answered as a counted wrong password.
+async fn parallel_guesses_do_not_get_past_the_lock(backend: Backend) {
+    let app = std::sync::Arc::new(spawn_app(backend).await);
+    let (_pool, client) = pool_client_user(&app, false).await;
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (app, client) = (app.clone(), client.clone());
+        tasks.push(tokio::spawn(async move {
+            password_auth(&app, &client, "alice", "Wrong-Horse-9")
+                .await
+                .map(|_| ())
+                .map_err(|e| crate::helpers::error_message(&e))
+        }));
+    }
+    let mut incorrect = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Err(m) if m == "Incorrect username or password." => incorrect += 1,
+            Err(m) => assert_eq!(m, "Password attempts exceeded"),
+            Ok(()) => panic!("a wrong password signed in"),
+        }
+    }
+    assert!(incorrect >= 5, "{incorrect}");
+    assert!(
+        incorrect < 16,
+        "every parallel guess was checked and counted"
+    );
+    let msg = assert_aws_error!(
+        password_auth(&app, &client, "alice", PASSWORD).await,
+        "NotAuthorizedException"
+    );
+    assert_eq!(msg, "Password attempts exceeded");
 }
