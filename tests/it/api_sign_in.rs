@@ -24,6 +24,7 @@ both_databases!(
     secret_hash_is_required_for_secret_clients,
     refresh_token_auth_returns_new_tokens,
     parallel_guesses_do_not_get_past_the_lock,
+    user_disabled_during_new_password_challenge,
 );
 
 async fn password_sign_in_returns_tokens(backend: Backend) {
@@ -593,4 +594,44 @@ async fn parallel_guesses_do_not_get_past_the_lock(backend: Backend) {
         "NotAuthorizedException"
     );
     assert_eq!(msg, "Password attempts exceeded");
+}
+
+/// A user disabled after proving the temporary password gets no tokens from the
+/// NEW_PASSWORD_REQUIRED answer (and keeps the temporary password).
+async fn user_disabled_during_new_password_challenge(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (pool, client) = pool_client_user(&app, false).await;
+    admin_created(&app, &pool, "bob", "Temp-Pass-123").await;
+    let out = password_auth(&app, &client, "bob", "Temp-Pass-123")
+        .await
+        .unwrap();
+    assert_eq!(
+        out.challenge_name(),
+        Some(&ChallengeNameType::NewPasswordRequired)
+    );
+    app.cognito
+        .admin_disable_user()
+        .user_pool_id(&pool)
+        .username("bob")
+        .send()
+        .await
+        .unwrap();
+    let r = app
+        .cognito
+        .respond_to_auth_challenge()
+        .client_id(&client)
+        .challenge_name(ChallengeNameType::NewPasswordRequired)
+        .session(out.session().unwrap())
+        .challenge_responses("USERNAME", "bob")
+        .challenge_responses("NEW_PASSWORD", "Brand-New-Pass-1")
+        .send()
+        .await;
+    assert_eq!(
+        assert_aws_error!(r, "NotAuthorizedException"),
+        "User is disabled."
+    );
+    assert_eq!(
+        status_of(&app, &pool, "bob").await.0,
+        UserStatusType::ForceChangePassword
+    );
 }

@@ -197,6 +197,10 @@ async fn new_password(
             "Invalid session for the user.".into(),
         ));
     }
+    // Disabled since the temporary password was proven: no new password, no tokens.
+    if !user.enabled {
+        return Err(AuthError::NotAuthorized("User is disabled.".into()));
+    }
     let required_names = attributes::required_names(&pool.settings.schema);
     for (name, value) in &given {
         if let Some(existing) = user.attribute(name)
