@@ -224,4 +224,54 @@ both_databases!(
     refresh_keeps_the_sign_in,
     rotation_grace_period_and_reuse,
     refresh_is_refused_when_it_must_be,
+    parallel_rotation_without_grace_is_a_replay,
 );
+
+/// Without a grace period, two parallel rotations of one refresh token must not both get a
+/// successor (a stolen token raced against its owner would fork the sign-in unseen): one wins,
+/// the other is a replay and revokes the sign-in, as a later reuse does.
+async fn parallel_rotation_without_grace_is_a_replay(db: Backend) {
+    let app = std::sync::Arc::new(spawn_app(db).await);
+    let fx = fixture(&app).await;
+    let client = client_with(
+        &app,
+        &fx.pool_id,
+        |c| {
+            c.refresh_token_rotation = Some(RefreshTokenRotation {
+                feature: "ENABLED".into(),
+                retry_grace_period_seconds: Some(0),
+            })
+        },
+        false,
+    )
+    .await;
+    let first = sign_in(&app, &fx.pool_id, &client, &fx.username).await;
+    let old = first.refresh_token.unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (app, client_id, old) = (app.clone(), client.id.clone(), old.clone());
+        tasks.push(tokio::spawn(async move {
+            app.cognito
+                .get_tokens_from_refresh_token()
+                .client_id(client_id)
+                .refresh_token(old)
+                .send()
+                .await
+                .map(|o| o.authentication_result.unwrap().refresh_token.unwrap())
+                .map_err(|e| crate::helpers::error_code(&e))
+        }));
+    }
+    let mut successors = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(token) => successors.push(token),
+            Err(code) => assert_eq!(code, "RefreshTokenReuseException"),
+        }
+    }
+    assert!(successors.len() <= 1, "{} successors", successors.len());
+    // The replays revoked the whole sign-in, the winner's new token too.
+    for token in &successors {
+        let message = not_authorized(refresh_with(&app, &fx.pool_id, &client, token, true).await);
+        assert_eq!(message, "Refresh Token has been revoked");
+    }
+}
