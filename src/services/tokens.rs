@@ -282,6 +282,35 @@ pub async fn refresh(
     })
 }
 
+/// The internal username of the user a refresh token of this client was issued to, if it is
+/// one (REFRESH_TOKEN_AUTH's SECRET_HASH is computed over it).
+pub async fn refresh_token_username(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    refresh_token: &str,
+) -> Result<Option<String>, AuthError> {
+    let Some(record) = svc
+        .store
+        .find_refresh_token(&refresh_token_hash(refresh_token))
+        .await?
+    else {
+        return Ok(None);
+    };
+    if record.origin.client_id != client.id || record.origin.pool_id != pool.id {
+        return Ok(None);
+    }
+    Ok(svc
+        .store
+        .get_user_by(
+            &pool.id,
+            crate::store::users::UserKey::Sub,
+            &record.origin.user_id,
+        )
+        .await?
+        .map(|u| u.username))
+}
+
 /// A replaced refresh token was used again: its whole sign-in is revoked.
 async fn reused(
     svc: &Services,
