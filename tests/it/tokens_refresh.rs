@@ -266,7 +266,12 @@ async fn parallel_rotation_without_grace_is_a_replay(db: Backend) {
     for t in tasks {
         match t.await.unwrap() {
             Ok(token) => successors.push(token),
-            Err(code) => assert_eq!(code, "RefreshTokenReuseException"),
+            // The replay, or (arriving after a replay revoked the sign-in) "Refresh Token
+            // has been revoked".
+            Err(code) => assert!(
+                code == "RefreshTokenReuseException" || code == "NotAuthorizedException",
+                "{code}"
+            ),
         }
     }
     assert!(successors.len() <= 1, "{} successors", successors.len());
