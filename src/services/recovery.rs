@@ -80,11 +80,15 @@ pub async fn confirm_forgot_password(
     pool.settings.password_policy.check(password)?;
     codes::limit(svc, &user, Limited::ConfirmForgotPassword).await?;
     let matched = codes::check(svc, &user, Purpose::ResetPassword, code).await?;
+    // Used up before the password is set: of parallel requests with the same code, only the
+    // one that deletes it sets a password.
+    if !codes::consume(svc, &user, Purpose::ResetPassword, &matched).await? {
+        return Err(codes::expired_code());
+    }
     passwords::set_password_unchecked(svc, &pool, &mut user, password).await?;
     user.status = UserStatus::Confirmed;
     user.updated_at = svc.now();
     save_user(svc, &pool, &user, SaveMode::Update, false).await?;
-    codes::consume(svc, &user, Purpose::ResetPassword, &matched).await?;
     tracing::info!(pool_id = %pool.id, sub = %user.sub, "password reset with code");
     Ok(())
 }

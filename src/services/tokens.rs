@@ -222,14 +222,9 @@ pub async fn refresh(
     let rotation = rotates(client);
     if let Some(superseded_at) = record.superseded_at {
         let grace_ms = rotation.unwrap_or(0) * 1000;
-        if now > superseded_at + grace_ms {
-            svc.store
-                .revoke_token_origin(&origin.origin_jti, now)
-                .await?;
-            tracing::warn!(pool_id = %pool.id, client_id = %client.id, "replaced refresh token reused; its sign-in is revoked");
-            return Err(AuthError::RefreshTokenReuse(
-                "Refresh Token has been reused; the sign-in is revoked.".into(),
-            ));
+        // No grace period: any use after the replacement is a replay, even in the same ms.
+        if grace_ms == 0 || now > superseded_at + grace_ms {
+            return Err(reused(svc, pool, client, &origin.origin_jti, now).await);
         }
     }
     let user = svc
@@ -256,14 +251,28 @@ pub async fn refresh(
         None,
     )
     .await?;
-    let new_refresh = if rotate && rotation.is_some() {
-        let token = new_refresh_token();
-        svc.store
-            .rotate_refresh_token(&hash, &refresh_token_hash(&token), &origin.origin_jti, now)
-            .await?;
-        Some(token)
-    } else {
-        None
+    let new_refresh = match rotation {
+        Some(grace_seconds) if rotate => {
+            let token = new_refresh_token();
+            // Without a grace period, a token that a parallel request has just rotated is a
+            // replay like any later use: only one of them gets a successor.
+            let only_if_current = grace_seconds == 0;
+            let rotated = svc
+                .store
+                .rotate_refresh_token(
+                    &hash,
+                    &refresh_token_hash(&token),
+                    &origin.origin_jti,
+                    now,
+                    only_if_current,
+                )
+                .await?;
+            if !rotated {
+                return Err(reused(svc, pool, client, &origin.origin_jti, now).await);
+            }
+            Some(token)
+        }
+        _ => None,
     };
     Ok(AuthenticationResult {
         access_token,
@@ -271,6 +280,50 @@ pub async fn refresh(
         refresh_token: new_refresh,
         expires_in,
     })
+}
+
+/// The internal username of the user a refresh token of this client was issued to, if it is
+/// one (REFRESH_TOKEN_AUTH's SECRET_HASH is computed over it).
+pub async fn refresh_token_username(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    refresh_token: &str,
+) -> Result<Option<String>, AuthError> {
+    let Some(record) = svc
+        .store
+        .find_refresh_token(&refresh_token_hash(refresh_token))
+        .await?
+    else {
+        return Ok(None);
+    };
+    if record.origin.client_id != client.id || record.origin.pool_id != pool.id {
+        return Ok(None);
+    }
+    Ok(svc
+        .store
+        .get_user_by(
+            &pool.id,
+            crate::store::users::UserKey::Sub,
+            &record.origin.user_id,
+        )
+        .await?
+        .map(|u| u.username))
+}
+
+/// A replaced refresh token was used again: its whole sign-in is revoked.
+async fn reused(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    origin_jti: &str,
+    now: Millis,
+) -> AuthError {
+    if let Err(e) = svc.store.revoke_token_origin(origin_jti, now).await {
+        return e.into();
+    }
+    tracing::warn!(pool_id = %pool.id, client_id = %client.id, "replaced refresh token reused; its sign-in is revoked");
+    AuthError::RefreshTokenReuse("Refresh Token has been reused; the sign-in is revoked.".into())
 }
 
 /// The access-token claims [`authenticate`] reads.

@@ -28,23 +28,34 @@ impl Store {
     }
 
     /// Counts one more failure — one atomic upsert, so failures counted at the same time on
-    /// several nodes all count — then extends the lock the new count calls for.
-    pub async fn record_sign_in_failure(&self, user_id: &str, now: i64) -> StoreResult<Failures> {
-        let (failures, locked_until) = db_run!(self, |db| {
+    /// several nodes all count — then extends the lock the new count calls for. A failure while
+    /// the user is locked (at `now`) is not counted and gives None: it was refused by the lock,
+    /// whatever the password (the lock may have been set by a parallel request after this one
+    /// passed its first check).
+    pub async fn record_sign_in_failure(
+        &self,
+        user_id: &str,
+        now: i64,
+    ) -> StoreResult<Option<Failures>> {
+        let counted = db_run!(self, |db| {
             sqlx::query_as::<_, (i64, i64)>(
                 "INSERT INTO sign_in_failures (user_id, failures, last_failed_at, locked_until) \
                  VALUES ($1, 1, $2, 0) ON CONFLICT (user_id) DO UPDATE SET failures = CASE \
                  WHEN sign_in_failures.last_failed_at < $3 THEN 1 \
                  ELSE sign_in_failures.failures + 1 END, last_failed_at = $2 \
+                 WHERE sign_in_failures.locked_until <= $2 \
                  RETURNING failures, locked_until",
             )
             .bind(user_id)
             .bind(now)
             .bind(now - RESET_AFTER_MS)
-            .fetch_one(db)
+            .fetch_optional(db)
             .await
             .map_err(map_err)?
         });
+        let Some((failures, locked_until)) = counted else {
+            return Ok(None);
+        };
         let until = lock_until(failures, now).max(locked_until);
         if until > locked_until {
             db_run!(self, |db| {
@@ -59,11 +70,11 @@ impl Store {
                 .map_err(map_err)?;
             });
         }
-        Ok(Failures {
+        Ok(Some(Failures {
             failures,
             last_failed_at: now,
             locked_until: until,
-        })
+        }))
     }
 
     /// Forgets the user's failures (after a successful sign-in).

@@ -122,17 +122,20 @@ impl Store {
         })
     }
 
-    /// Rotation: marks the old token superseded (first time only) and adds the new one.
+    /// Rotation: marks the old token superseded (first time only) and adds the new one. With
+    /// `only_if_current`, nothing is written and false is returned when the old token was
+    /// superseded already (a parallel rotation of the same token got there first).
     pub async fn rotate_refresh_token(
         &self,
         old_hash: &str,
         new_hash: &str,
         origin_jti: &str,
         now: i64,
-    ) -> StoreResult<()> {
+        only_if_current: bool,
+    ) -> StoreResult<bool> {
         db_run!(self, |pool| {
             let mut tx = pool.begin_write().await.map_err(map_err)?;
-            sqlx::query(
+            let superseded = sqlx::query(
                 "UPDATE refresh_tokens SET superseded_at = $1 \
                  WHERE token_hash = $2 AND superseded_at IS NULL",
             )
@@ -140,7 +143,12 @@ impl Store {
             .bind(old_hash)
             .execute(&mut *tx)
             .await
-            .map_err(map_err)?;
+            .map_err(map_err)?
+            .rows_affected();
+            if only_if_current && superseded == 0 {
+                tx.rollback().await.map_err(map_err)?;
+                return Ok(false);
+            }
             sqlx::query(INSERT_REFRESH)
                 .bind(new_hash)
                 .bind(origin_jti)
@@ -150,7 +158,7 @@ impl Store {
                 .map_err(map_err)?;
             tx.commit().await.map_err(map_err)?;
         });
-        Ok(())
+        Ok(true)
     }
 
     /// Revokes one family (idempotent: an earlier revocation time is kept).

@@ -23,6 +23,8 @@ both_databases!(
     required_attributes_in_new_password_challenge,
     secret_hash_is_required_for_secret_clients,
     refresh_token_auth_returns_new_tokens,
+    parallel_guesses_do_not_get_past_the_lock,
+    user_disabled_during_new_password_challenge,
 );
 
 async fn password_sign_in_returns_tokens(backend: Backend) {
@@ -555,5 +557,81 @@ async fn refresh_token_auth_returns_new_tokens(backend: Backend) {
     assert_eq!(
         assert_aws_error!(r, "NotAuthorizedException"),
         "Invalid Refresh Token"
+    );
+}
+
+/// Guesses sent in parallel all pass the lock check made before hashing; the ones that finish
+/// after the 5th failure must still be refused by the lock (uncounted), and a right password
+/// among them too. Before the fix every one of them was answered as a counted wrong password.
+async fn parallel_guesses_do_not_get_past_the_lock(backend: Backend) {
+    let app = std::sync::Arc::new(spawn_app(backend).await);
+    let (_pool, client) = pool_client_user(&app, false).await;
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (app, client) = (app.clone(), client.clone());
+        tasks.push(tokio::spawn(async move {
+            password_auth(&app, &client, "alice", "Wrong-Horse-9")
+                .await
+                .map(|_| ())
+                .map_err(|e| crate::helpers::error_message(&e))
+        }));
+    }
+    let mut incorrect = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Err(m) if m == "Incorrect username or password." => incorrect += 1,
+            Err(m) => assert_eq!(m, "Password attempts exceeded"),
+            Ok(()) => panic!("a wrong password signed in"),
+        }
+    }
+    assert!(incorrect >= 5, "{incorrect}");
+    assert!(
+        incorrect < 16,
+        "every parallel guess was checked and counted"
+    );
+    let msg = assert_aws_error!(
+        password_auth(&app, &client, "alice", PASSWORD).await,
+        "NotAuthorizedException"
+    );
+    assert_eq!(msg, "Password attempts exceeded");
+}
+
+/// A user disabled after proving the temporary password gets no tokens from the
+/// NEW_PASSWORD_REQUIRED answer (and keeps the temporary password).
+async fn user_disabled_during_new_password_challenge(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (pool, client) = pool_client_user(&app, false).await;
+    admin_created(&app, &pool, "bob", "Temp-Pass-123").await;
+    let out = password_auth(&app, &client, "bob", "Temp-Pass-123")
+        .await
+        .unwrap();
+    assert_eq!(
+        out.challenge_name(),
+        Some(&ChallengeNameType::NewPasswordRequired)
+    );
+    app.cognito
+        .admin_disable_user()
+        .user_pool_id(&pool)
+        .username("bob")
+        .send()
+        .await
+        .unwrap();
+    let r = app
+        .cognito
+        .respond_to_auth_challenge()
+        .client_id(&client)
+        .challenge_name(ChallengeNameType::NewPasswordRequired)
+        .session(out.session().unwrap())
+        .challenge_responses("USERNAME", "bob")
+        .challenge_responses("NEW_PASSWORD", "Brand-New-Pass-1")
+        .send()
+        .await;
+    assert_eq!(
+        assert_aws_error!(r, "NotAuthorizedException"),
+        "User is disabled."
+    );
+    assert_eq!(
+        status_of(&app, &pool, "bob").await.0,
+        UserStatusType::ForceChangePassword
     );
 }

@@ -21,6 +21,7 @@ both_databases!(
     srp_hides_unknown_users,
     srp_secret_block_is_single_use_and_timestamp_fresh,
     srp_leads_to_new_password_required,
+    srp_stale_timestamp_does_not_tell_users_apart,
 );
 
 struct Started {
@@ -287,4 +288,22 @@ async fn srp_leads_to_new_password_required(backend: Backend) {
         .authentication_result
         .is_some()
     );
+}
+
+/// With PreventUserExistenceErrors, a stale TIMESTAMP gets the same answer for an unknown user
+/// as for a real one (it used to be "Incorrect username or password." for unknown users only).
+async fn srp_stale_timestamp_does_not_tell_users_apart(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (pool, _) = pool_client_user(&app, false).await;
+    let (hiding, _) = client_with(&app, &pool, &["ALLOW_USER_SRP_AUTH"], false, true).await;
+    let old = client::timestamp(app.services.now() - 10 * 60 * 1000);
+    let mut answers = Vec::new();
+    for name in ["alice", "nobody"] {
+        let s = start(&app, &hiding, name).await;
+        answers.push(assert_aws_error!(
+            answer(&app, &hiding, &pool, &s, PASSWORD, &old).await,
+            "NotAuthorizedException"
+        ));
+    }
+    assert_eq!(answers[0], answers[1]);
 }

@@ -224,4 +224,120 @@ both_databases!(
     refresh_keeps_the_sign_in,
     rotation_grace_period_and_reuse,
     refresh_is_refused_when_it_must_be,
+    parallel_rotation_without_grace_is_a_replay,
+    refresh_token_auth_checks_the_secret_hash_first,
 );
+
+/// Without a grace period, two parallel rotations of one refresh token must not both get a
+/// successor (a stolen token raced against its owner would fork the sign-in unseen): one wins,
+/// the other is a replay and revokes the sign-in, as a later reuse does.
+async fn parallel_rotation_without_grace_is_a_replay(db: Backend) {
+    let app = std::sync::Arc::new(spawn_app(db).await);
+    let fx = fixture(&app).await;
+    let client = client_with(
+        &app,
+        &fx.pool_id,
+        |c| {
+            c.refresh_token_rotation = Some(RefreshTokenRotation {
+                feature: "ENABLED".into(),
+                retry_grace_period_seconds: Some(0),
+            })
+        },
+        false,
+    )
+    .await;
+    let first = sign_in(&app, &fx.pool_id, &client, &fx.username).await;
+    let old = first.refresh_token.unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (app, client_id, old) = (app.clone(), client.id.clone(), old.clone());
+        tasks.push(tokio::spawn(async move {
+            app.cognito
+                .get_tokens_from_refresh_token()
+                .client_id(client_id)
+                .refresh_token(old)
+                .send()
+                .await
+                .map(|o| o.authentication_result.unwrap().refresh_token.unwrap())
+                .map_err(|e| crate::helpers::error_code(&e))
+        }));
+    }
+    let mut successors = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(token) => successors.push(token),
+            // The replay, or (arriving after a replay revoked the sign-in) "Refresh Token
+            // has been revoked".
+            Err(code) => assert!(
+                code == "RefreshTokenReuseException" || code == "NotAuthorizedException",
+                "{code}"
+            ),
+        }
+    }
+    assert!(successors.len() <= 1, "{} successors", successors.len());
+    // The replays revoked the whole sign-in, the winner's new token too.
+    for token in &successors {
+        let message = not_authorized(refresh_with(&app, &fx.pool_id, &client, token, true).await);
+        assert_eq!(message, "Refresh Token has been revoked");
+    }
+}
+
+/// REFRESH_TOKEN_AUTH on a client with a secret checks SECRET_HASH (over the internal
+/// username) before using the token: a replaced token sent with a wrong hash must not revoke
+/// the sign-in as a replay (it used to, the hash being checked after the refresh).
+async fn refresh_token_auth_checks_the_secret_hash_first(db: Backend) {
+    use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
+    let app = spawn_app(db).await;
+    let fx = fixture(&app).await;
+    let client = client_with(
+        &app,
+        &fx.pool_id,
+        |c| {
+            c.refresh_token_rotation = Some(RefreshTokenRotation {
+                feature: "ENABLED".into(),
+                retry_grace_period_seconds: Some(0),
+            })
+        },
+        true,
+    )
+    .await;
+    let secret = client.secret.clone().unwrap();
+    let first = sign_in(&app, &fx.pool_id, &client, &fx.username).await;
+    let old = first.refresh_token.unwrap();
+    let new = app
+        .cognito
+        .get_tokens_from_refresh_token()
+        .client_id(&client.id)
+        .client_secret(&secret)
+        .refresh_token(&old)
+        .send()
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap()
+        .refresh_token
+        .unwrap();
+    advance(&app, 1);
+    let refresh_auth = |token: String, hash: String| {
+        app.cognito
+            .initiate_auth()
+            .client_id(&client.id)
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", token)
+            .auth_parameters("SECRET_HASH", hash)
+            .send()
+    };
+    let wrong = tessera::services::client_auth::secret_hash(&secret, "someone", &client.id);
+    let message = assert_aws_error!(
+        refresh_auth(old.clone(), wrong).await,
+        "NotAuthorizedException"
+    );
+    assert_eq!(
+        message,
+        format!("Unable to verify secret hash for client {}", client.id)
+    );
+    // The sign-in is intact: the current token refreshes with the right hash.
+    let right = tessera::services::client_auth::secret_hash(&secret, &fx.username, &client.id);
+    let out = refresh_auth(new, right).await.unwrap();
+    assert!(out.authentication_result.is_some());
+}

@@ -13,37 +13,45 @@ use std::collections::BTreeMap;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
+fn attempts_exceeded() -> AuthError {
+    AuthError::NotAuthorized("Password attempts exceeded".into())
+}
+
 /// Refuses a locked-out user ("Password attempts exceeded"), without counting the attempt.
 pub async fn check_not_locked(svc: &Services, user: &User) -> Result<(), AuthError> {
     if let Some(f) = svc.store.sign_in_failures(&user.sub).await?
         && f.is_locked(svc.now())
     {
-        return Err(AuthError::NotAuthorized(
-            "Password attempts exceeded".into(),
-        ));
+        return Err(attempts_exceeded());
     }
     Ok(())
 }
 
-/// Counts a wrong password and returns the error to answer with.
+/// Counts a wrong password and returns the error to answer with. A user locked meanwhile (by
+/// parallel attempts that failed while this one was being hashed) gets "Password attempts
+/// exceeded", uncounted.
 pub async fn wrong_password(svc: &Services, user: &User) -> AuthError {
     match svc.store.record_sign_in_failure(&user.sub, svc.now()).await {
-        Ok(f) => {
+        Ok(Some(f)) => {
             tracing::info!(pool_id = %user.pool_id, sub = %user.sub, failures = f.failures, "wrong password");
             AuthError::incorrect_credentials()
         }
+        Ok(None) => attempts_exceeded(),
         Err(e) => e.into(),
     }
 }
 
 /// The password was right: clear the failure count, check the user's state, and go on to the
-/// next challenge or to tokens.
+/// next challenge or to tokens. The lock is checked again first: parallel guesses all pass the
+/// check made before hashing, and one of them being right must not get through a lock the
+/// others' failures set meanwhile.
 pub async fn password_proven(
     svc: &Services,
     pool: &UserPool,
     client: &UserPoolClient,
     user: &User,
 ) -> Result<Outcome, AuthError> {
+    check_not_locked(svc, user).await?;
     svc.store.clear_sign_in_failures(&user.sub).await?;
     if !user.enabled {
         return Err(AuthError::NotAuthorized("User is disabled.".into()));

@@ -224,7 +224,8 @@ fn fake_user_id(key: &[u8], username: &str) -> String {
 }
 
 /// REFRESH_TOKEN_AUTH: new ID and access tokens (no new refresh token through this flow).
-/// A client with a secret proves it with SECRET_HASH of the user's internal username.
+/// A client with a secret proves it with SECRET_HASH of the user's internal username, checked
+/// before the refresh token is used (using it can revoke its sign-in as a replay).
 async fn refresh_flow(
     svc: &Services,
     pool: &UserPool,
@@ -232,37 +233,16 @@ async fn refresh_flow(
     params: &BTreeMap<String, String>,
 ) -> Result<Outcome, AuthError> {
     let token = required(params, "REFRESH_TOKEN")?;
-    if client.secret.is_some() && params.get("SECRET_HASH").is_none_or(|h| h.is_empty()) {
-        check_secret_hash(client, &[], None)?;
+    if client.secret.is_some() {
+        let given = params.get("SECRET_HASH").map(String::as_str);
+        if given.is_none_or(str::is_empty) {
+            check_secret_hash(client, &[], None)?;
+        }
+        // A token that is unknown or not this client's has no owner; the refresh refuses it.
+        if let Some(owner) = tokens::refresh_token_username(svc, pool, client, token).await? {
+            check_secret_hash(client, &[owner.as_str()], given)?;
+        }
     }
     let result = tokens::refresh(svc, pool, client, token, false).await?;
-    if client.secret.is_some() {
-        let username = id_token_username(&result.id_token)?;
-        check_secret_hash(
-            client,
-            &[username.as_str()],
-            params.get("SECRET_HASH").map(String::as_str),
-        )?;
-    }
     Ok(Outcome::Tokens(result))
-}
-
-/// `cognito:username` of an ID token this server just signed.
-fn id_token_username(id_token: &str) -> Result<String, AuthError> {
-    use base64::Engine;
-    let payload = id_token
-        .split('.')
-        .nth(1)
-        .and_then(|p| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(p)
-                .ok()
-        })
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
-    payload
-        .as_ref()
-        .and_then(|p| p.get("cognito:username"))
-        .and_then(|u| u.as_str())
-        .map(str::to_string)
-        .ok_or_else(|| AuthError::Internal("issued ID token has no cognito:username".into()))
 }

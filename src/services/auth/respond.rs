@@ -94,6 +94,15 @@ async fn password_verifier(
         &[username, internal],
         r.get("SECRET_HASH").map(String::as_str),
     )?;
+    // Checked before the user's existence matters, so that a stale TIMESTAMP gets the same
+    // answer for unknown users as for real ones (PreventUserExistenceErrors).
+    let fresh =
+        srp::parse_timestamp(timestamp).is_some_and(|t| (t - svc.now()).abs() <= TIMESTAMP_SKEW_MS);
+    if !fresh {
+        return Err(AuthError::NotAuthorized(
+            "TIMESTAMP is missing, malformed or too far from the server's time.".into(),
+        ));
+    }
     let Some(user) = user else {
         // As much work as checking a real claim, then the answer a wrong password gets.
         let dummy = super::initiate::dummy_verifier(srp::pool_name(&pool.id));
@@ -113,13 +122,6 @@ async fn password_verifier(
         return Err(super::unknown_user(client));
     };
     gate::check_not_locked(svc, &user).await?;
-    let fresh =
-        srp::parse_timestamp(timestamp).is_some_and(|t| (t - svc.now()).abs() <= TIMESTAMP_SKEW_MS);
-    if !fresh {
-        return Err(AuthError::NotAuthorized(
-            "TIMESTAMP is missing, malformed or too far from the server's time.".into(),
-        ));
-    }
     let (Some(salt), Some(verifier)) = (user.srp_salt.clone(), user.srp_verifier.clone()) else {
         return Err(gate::wrong_password(svc, &user).await);
     };
@@ -194,6 +196,10 @@ async fn new_password(
         return Err(AuthError::NotAuthorized(
             "Invalid session for the user.".into(),
         ));
+    }
+    // Disabled since the temporary password was proven: no new password, no tokens.
+    if !user.enabled {
+        return Err(AuthError::NotAuthorized("User is disabled.".into()));
     }
     let required_names = attributes::required_names(&pool.settings.schema);
     for (name, value) in &given {
