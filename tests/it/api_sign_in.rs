@@ -19,6 +19,7 @@ both_databases!(
     user_states_are_refused,
     new_password_required_completes_sign_in,
     new_password_session_expires,
+    new_password_session_belongs_to_its_user,
     temporary_password_expires,
     required_attributes_in_new_password_challenge,
     secret_hash_is_required_for_secret_clients,
@@ -629,6 +630,39 @@ async fn user_disabled_during_new_password_challenge(backend: Backend) {
     assert_eq!(
         assert_aws_error!(r, "NotAuthorizedException"),
         "User is disabled."
+    );
+    assert_eq!(
+        status_of(&app, &pool, "bob").await.0,
+        UserStatusType::ForceChangePassword
+    );
+}
+
+async fn new_password_session_belongs_to_its_user(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (pool, client) = pool_client_user(&app, false).await;
+    admin_created(&app, &pool, "bob", "Temp-Pass-123").await;
+    let out = password_auth(&app, &client, "bob", "Temp-Pass-123")
+        .await
+        .unwrap();
+    // Bob's session cannot set a password naming another user.
+    let r = app
+        .cognito
+        .respond_to_auth_challenge()
+        .client_id(&client)
+        .challenge_name(ChallengeNameType::NewPasswordRequired)
+        .session(out.session().unwrap())
+        .challenge_responses("USERNAME", "alice")
+        .challenge_responses("NEW_PASSWORD", "Brand-New-Pass-1")
+        .send()
+        .await;
+    assert_eq!(
+        assert_aws_error!(r, "NotAuthorizedException"),
+        "Invalid session for the user."
+    );
+    assert!(
+        password_auth(&app, &client, "alice", PASSWORD)
+            .await
+            .is_ok()
     );
     assert_eq!(
         status_of(&app, &pool, "bob").await.0,

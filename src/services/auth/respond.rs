@@ -187,6 +187,14 @@ async fn new_password(
     let Some(mut user) = user_by_sub(svc, pool, &user_sub).await? else {
         return Err(AuthError::incorrect_credentials());
     };
+    // USERNAME must name the session's user (its username, or an alias / sub of it).
+    if username != user.username
+        && super::lookup(svc, pool, username).await?.map(|u| u.sub) != Some(user.sub.clone())
+    {
+        return Err(AuthError::NotAuthorized(
+            "Invalid session for the user.".into(),
+        ));
+    }
     check_secret_hash(
         client,
         &[username, user.username.as_str()],
