@@ -193,6 +193,27 @@ async fn refresh_is_refused_when_it_must_be(db: Backend) {
         .await
         .unwrap();
 
+    // A client whose ExplicitAuthFlows leave out refresh cannot refresh.
+    let no_refresh = client_with(
+        &app,
+        &fx.pool_id,
+        |i| i.explicit_auth_flows = Some(vec!["ALLOW_USER_SRP_AUTH".into()]),
+        false,
+    )
+    .await;
+    let no_refresh_result = sign_in(&app, &fx.pool_id, &no_refresh, &fx.username).await;
+    let e = app
+        .cognito
+        .get_tokens_from_refresh_token()
+        .client_id(&no_refresh.id)
+        .refresh_token(no_refresh_result.refresh_token.as_deref().unwrap())
+        .send()
+        .await;
+    assert_eq!(
+        assert_aws_error!(e, "InvalidParameterException"),
+        "REFRESH_TOKEN_AUTH flow not enabled for this client"
+    );
+
     app.cognito
         .admin_disable_user()
         .user_pool_id(&fx.pool_id)

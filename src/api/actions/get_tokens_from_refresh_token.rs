@@ -50,6 +50,11 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
     let _ = req.client_metadata;
     let (pool, client) = client_auth::load_client(svc, &client_id).await?;
     client_auth::check_client_secret(&client, req.client_secret.as_deref())?;
+    if !client.auth_flow_allowed("REFRESH_TOKEN_AUTH") {
+        return Err(AuthError::InvalidParameter(
+            "REFRESH_TOKEN_AUTH flow not enabled for this client".into(),
+        ));
+    }
     let result = tokens::refresh(svc, &pool, &client, &refresh_token, true).await?;
     Ok(json!({ "AuthenticationResult": authentication_result(&result) }))
 }
