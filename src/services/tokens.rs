@@ -235,6 +235,12 @@ pub async fn refresh(
     if !user.enabled {
         return Err(AuthError::NotAuthorized("User is disabled.".into()));
     }
+    // An administrator reset the password: the user must set a new one before going on.
+    if user.status == crate::domain::user::UserStatus::ResetRequired {
+        return Err(AuthError::PasswordResetRequired(
+            "Password reset required for the user".into(),
+        ));
+    }
     let scopes: Vec<String> = origin
         .scopes
         .split_whitespace()

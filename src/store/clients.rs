@@ -157,12 +157,26 @@ impl Store {
     /// Deletes a client; false when it did not exist in that pool.
     pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
         db_run!(self, |db| {
+            let mut tx = db.begin_write().await.map_err(map_err)?;
             let done = sqlx::query("DELETE FROM user_pool_clients WHERE pool_id = $1 AND id = $2")
                 .bind(pool_id)
                 .bind(client_id)
-                .execute(db)
+                .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
+            // The client's sign-ins end with it: its refresh tokens (by cascade), its access
+            // tokens (their origin is gone) and its pending challenges.
+            for table in ["token_origins", "auth_sessions"] {
+                sqlx::query(sql(format!(
+                    "DELETE FROM {table} WHERE pool_id = $1 AND client_id = $2"
+                )))
+                .bind(pool_id)
+                .bind(client_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            }
+            tx.commit().await.map_err(map_err)?;
             Ok(done.rows_affected() > 0)
         })
     }

@@ -20,6 +20,7 @@ both_databases!(
     new_password_required_completes_sign_in,
     new_password_session_expires,
     new_password_session_belongs_to_its_user,
+    reset_or_deleted_client_ends_refresh,
     temporary_password_expires,
     required_attributes_in_new_password_challenge,
     secret_hash_is_required_for_secret_clients,
@@ -668,4 +669,80 @@ async fn new_password_session_belongs_to_its_user(backend: Backend) {
         status_of(&app, &pool, "bob").await.0,
         UserStatusType::ForceChangePassword
     );
+}
+
+async fn reset_or_deleted_client_ends_refresh(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (pool, client) = pool_client_user(&app, false).await;
+    let refresh = |token: String, client: String| {
+        app.cognito
+            .initiate_auth()
+            .client_id(client)
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", token)
+            .send()
+    };
+    let tokens = password_auth(&app, &client, "alice", PASSWORD)
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    // AdminResetUserPassword: refresh stops until the user sets a new password.
+    app.cognito
+        .admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username("alice")
+        .user_attributes(crate::user_helpers::attr("email_verified", "true"))
+        .send()
+        .await
+        .unwrap();
+    app.cognito
+        .admin_reset_user_password()
+        .user_pool_id(&pool)
+        .username("alice")
+        .send()
+        .await
+        .unwrap();
+    let r = refresh(tokens.refresh_token.clone().unwrap(), client.clone()).await;
+    assert_eq!(
+        assert_aws_error!(r, "PasswordResetRequiredException"),
+        "Password reset required for the user"
+    );
+
+    // Deleting the app client ends its sign-ins: access tokens and refresh tokens.
+    let (other, _) = client_with(
+        &app,
+        &pool,
+        &["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        false,
+        false,
+    )
+    .await;
+    crate::sign_in_helpers::set_permanent(&app, &pool, "alice", PASSWORD).await;
+    let tokens = password_auth(&app, &other, "alice", PASSWORD)
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    let access = tokens.access_token.clone().unwrap();
+    app.cognito
+        .get_user()
+        .access_token(&access)
+        .send()
+        .await
+        .unwrap();
+    app.cognito
+        .delete_user_pool_client()
+        .user_pool_id(&pool)
+        .client_id(&other)
+        .send()
+        .await
+        .unwrap();
+    let r = app.cognito.get_user().access_token(&access).send().await;
+    assert_eq!(
+        assert_aws_error!(r, "NotAuthorizedException"),
+        "Access Token has been revoked"
+    );
+    let r = refresh(tokens.refresh_token.unwrap(), other).await;
+    assert_aws_error!(r, "ResourceNotFoundException");
 }
