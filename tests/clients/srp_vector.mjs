@@ -1,7 +1,7 @@
 // Computes an SRP PASSWORD_VERIFIER answer with amazon-cognito-identity-js's own
 // AuthenticationHelper, for the fixed vector pinned in src/crypto/srp/tests.rs.
 //
-//   cargo test --lib srp::tests::print_vector_inputs -- --ignored --nocapture   # prints the env
+//   (the inputs are the VECTOR_* constants, POOL, USER, PASSWORD, BLOCK and TIMESTAMP there)
 //   env POOL_NAME=… USERNAME=… PASSWORD=… SALT=… SRP_B=… SMALL_A=… SECRET_BLOCK=… TIMESTAMP=… \
 //     TESSERA_NODE_DIR=target/node-clients node tests/clients/srp_vector.mjs
 //

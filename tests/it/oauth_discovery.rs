@@ -123,49 +123,7 @@ async fn unknown_pools_are_a_json_404(db: Backend) {
     // every cache refresh (5 s); a fresh pool id is never cached.
 }
 
-/// A rough throughput figure for the cached documents (sequential keep-alive requests from one
-/// client; run with `--ignored --nocapture`).
-async fn measure_documents(db: Backend) {
-    let app = spawn_app(db).await;
-    let pool = app.create_pool("bench").await;
-    for path in ["jwks.json", "openid-configuration"] {
-        let url = format!("{}/{pool}/.well-known/{path}", app.address);
-        app.http.get(&url).send().await.unwrap();
-        let n = 5_000;
-        let started = std::time::Instant::now();
-        let mut tasks = Vec::new();
-        for _ in 0..16 {
-            let http = app.http.clone();
-            let url = url.clone();
-            tasks.push(tokio::spawn(async move {
-                for _ in 0..n / 16 {
-                    let r = http.get(&url).send().await.unwrap();
-                    assert_eq!(r.status(), 200);
-                    r.bytes().await.unwrap();
-                }
-            }));
-        }
-        for t in tasks {
-            t.await.unwrap();
-        }
-        let elapsed = started.elapsed();
-        eprintln!(
-            "{path}: {} requests/s ({:?} per request, client and server on the same cores)",
-            (n as f64 / elapsed.as_secs_f64()) as u64,
-            elapsed / n
-        );
-    }
-}
-
 both_databases!(
     discovery_document_names_the_pool_endpoints,
     unknown_pools_are_a_json_404,
 );
-
-mod measure {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore]
-    async fn documents_throughput() {
-        super::measure_documents(crate::helpers::Backend::Sqlite).await
-    }
-}

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""A small closed-loop load generator for the sign-in paths of a running Tessera.
+"""A small closed-loop load generator for a running Tessera: sign-in, refresh, GetUser, and the
+pool's JWKS and discovery documents.
 
 Usage (the server started with TESSERA_ADMIN_KEYS=KEY:SECRET and TESSERA_RATE_LIMIT_PER_IP=0):
-    python3 benches/sign_in_load.py --url http://127.0.0.1:9339 --key KEY --secret SECRET \
-        [--connections 8] [--seconds 10] [--scenarios sign-in,refresh,get-user]
+    python3 benches/load.py --url http://127.0.0.1:9339 --key KEY --secret SECRET \
+        [--connections 8] [--seconds 10] [--scenarios sign-in,refresh,get-user,jwks,discovery]
 
 Setup goes through boto3 (admin, SigV4); the measured calls are raw keep-alive HTTP requests so
 the client costs little next to the server. Prints requests/s and latency percentiles per
@@ -73,6 +74,14 @@ class Conn:
             raise RuntimeError(f"{action}: {resp.status} {data[:200]!r}")
         return json.loads(data)
 
+    def get(self, path):
+        self.conn.request("GET", path)
+        resp = self.conn.getresponse()
+        data = resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"GET {path}: {resp.status} {data[:200]!r}")
+        return data
+
 
 def sign_in(conn, client, user):
     return conn.call(
@@ -138,10 +147,10 @@ def main():
     ap.add_argument("--secret", required=True)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--scenarios", default="sign-in,refresh,get-user")
+    ap.add_argument("--scenarios", default="sign-in,refresh,get-user,jwks,discovery")
     args = ap.parse_args()
     cognito = admin(args.url, args.key, args.secret)
-    _pool, client, users = setup(cognito, args.connections)
+    pool, client, users = setup(cognito, args.connections)
     tokens = [sign_in(Conn(args.url), client, u) for u in users]
 
     scenarios = {
@@ -158,6 +167,10 @@ def main():
         ),
         "get-user": lambda conn, i: (
             lambda: conn.call("GetUser", {"AccessToken": tokens[i]["AccessToken"]})
+        ),
+        "jwks": lambda conn, i: (lambda: conn.get(f"/{pool}/.well-known/jwks.json")),
+        "discovery": lambda conn, i: (
+            lambda: conn.get(f"/{pool}/.well-known/openid-configuration")
         ),
     }
     for name in args.scenarios.split(","):

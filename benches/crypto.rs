@@ -1,0 +1,94 @@
+//! Micro-benchmarks of the crypto on the sign-in paths: `cargo bench --bench crypto`.
+//! Prints the mean cost per operation; figures go to docs/status.md. Timings are never
+//! asserted in tests.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use std::time::Instant;
+use tessera::crypto::jwt::{SigningKey, UnverifiedToken, generate_key};
+use tessera::crypto::srp::{self, client};
+
+fn time(label: &str, rounds: u32, mut f: impl FnMut()) {
+    f();
+    let start = Instant::now();
+    for _ in 0..rounds {
+        f();
+    }
+    println!("{label:<40} {:>10.3?}", start.elapsed() / rounds);
+}
+
+fn main() {
+    time("RSA-2048 key generation", 10, || {
+        drop(generate_key().unwrap())
+    });
+
+    let key = generate_key().unwrap();
+    let signing = SigningKey::from_pkcs8_base64(&key.kid, &key.private_pkcs8).unwrap();
+    let claims = serde_json::json!({
+        "sub": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+        "iss": "http://127.0.0.1:9339/local_abcdefghi",
+        "token_use": "access",
+        "scope": "aws.cognito.signin.user.admin",
+        "exp": 4_102_444_800u64,
+    });
+    time("RS256 sign, cached key", 1000, || {
+        drop(signing.sign(&claims).unwrap())
+    });
+    let der = STANDARD.decode(key.private_pkcs8.as_bytes()).unwrap();
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        STANDARD.encode(&der)
+    );
+    let encoding = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some(key.kid.clone());
+    time("jsonwebtoken::encode (re-reads the key)", 1000, || {
+        drop(jsonwebtoken::encode(&header, &claims, &encoding).unwrap())
+    });
+    let token = signing.sign(&claims).unwrap();
+    let verifying = signing.verifying_key().unwrap();
+    time("RS256 parse + verify, cached key", 10_000, || {
+        verifying
+            .verify(&UnverifiedToken::parse(&token).unwrap())
+            .unwrap()
+    });
+
+    let (pool, user, password) = ("AbC123xyz", "jane", "Correct-Horse-9");
+    time("SRP make_verifier", 50, || {
+        drop(srp::make_verifier(pool, user, password))
+    });
+    let verifier = srp::make_verifier(pool, user, password);
+    time("SRP server_ephemeral", 50, || {
+        drop(srp::server_ephemeral(&verifier).unwrap())
+    });
+    let ephemeral = srp::server_ephemeral(&verifier).unwrap();
+    let c = client::Client::random();
+    let a = c.a_hex();
+    let block = STANDARD.encode([7u8; 48]);
+    let stamp = client::timestamp(1_772_528_707_000);
+    let signature = c.sign(&client::Proof {
+        pool_name: pool,
+        username: user,
+        password,
+        salt: &verifier.salt,
+        b: &ephemeral.public,
+        secret_block: &block,
+        timestamp: &stamp,
+    });
+    let claim = srp::Claim {
+        pool_name: pool,
+        username: user,
+        verifier: &verifier,
+        a: &a,
+        ephemeral: &ephemeral,
+        secret_block: &block,
+        timestamp: &stamp,
+        signature: &signature,
+    };
+    assert!(srp::verify_claim(&claim).unwrap());
+    time("SRP verify_claim", 50, || {
+        assert!(srp::verify_claim(&claim).unwrap())
+    });
+}
