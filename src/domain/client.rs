@@ -276,6 +276,17 @@ impl UserPoolClient {
         }
     }
 
+    /// As [`Self::auth_flow_allowed`], as Cognito's error when the flow is not enabled.
+    pub fn require_auth_flow(&self, flow: &str) -> Result<(), AuthError> {
+        if self.auth_flow_allowed(flow) {
+            Ok(())
+        } else {
+            Err(AuthError::InvalidParameter(format!(
+                "{flow} flow not enabled for this client"
+            )))
+        }
+    }
+
     /// Whether `url` is exactly one of the client's callback URLs (no normalisation).
     pub fn has_callback_url(&self, url: &str) -> bool {
         self.settings.callback_urls.iter().any(|u| u == url)

@@ -8,6 +8,7 @@ pub mod admin_keys;
 pub mod apply;
 pub mod auth;
 pub mod client_auth;
+pub mod client_tokens;
 pub mod codes;
 pub mod keys;
 pub mod passwords;

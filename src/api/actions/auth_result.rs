@@ -1,11 +1,11 @@
 //! What the four sign-in actions share: request checks and the response shape (a challenge,
 //! or `AuthenticationResult` with an empty `ChallengeParameters`, as Cognito answers).
 
-use super::get_tokens_from_refresh_token::authentication_result;
 use crate::domain::AuthError;
 use crate::domain::validate::{Violations, patterns};
 use crate::services::auth::Outcome;
-use serde_json::{Value, json};
+use crate::services::tokens::AuthenticationResult;
+use serde_json::{Map, Value, json};
 
 /// Checks ClientId (and Session when given) as Cognito's model does.
 pub fn check_common(client_id: &str, session: Option<&str>, v: &mut Violations) {
@@ -44,4 +44,17 @@ pub fn outcome(outcome: Outcome) -> Value {
             out
         }
     }
+}
+
+/// `AuthenticationResultType` on the wire (also what InitiateAuth returns).
+pub fn authentication_result(result: &AuthenticationResult) -> Value {
+    let mut m = Map::new();
+    m.insert("AccessToken".into(), json!(result.access_token));
+    m.insert("ExpiresIn".into(), json!(result.expires_in));
+    m.insert("TokenType".into(), json!("Bearer"));
+    if let Some(refresh) = &result.refresh_token {
+        m.insert("RefreshToken".into(), json!(refresh));
+    }
+    m.insert("IdToken".into(), json!(result.id_token));
+    Value::Object(m)
 }

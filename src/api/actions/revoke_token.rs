@@ -5,7 +5,7 @@
 use crate::domain::AuthError;
 use crate::domain::validate::Violations;
 use crate::services::Services;
-use crate::services::{client_auth, tokens};
+use crate::services::client_tokens;
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -41,15 +41,6 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
             "Token and ClientId are required.".into(),
         ));
     };
-    let unauthorized = |e: AuthError| match e {
-        AuthError::ResourceNotFound(m) | AuthError::NotAuthorized(m) => AuthError::Unauthorized(m),
-        other => other,
-    };
-    let (_, client) = client_auth::load_client(svc, &client_id)
-        .await
-        .map_err(unauthorized)?;
-    client_auth::check_client_secret(&client, req.client_secret.as_deref())
-        .map_err(unauthorized)?;
-    tokens::revoke(svc, &client, &token).await?;
+    client_tokens::revoke(svc, &client_id, req.client_secret.as_deref(), &token).await?;
     Ok(json!({}))
 }

@@ -60,11 +60,7 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
         }
         _ => {}
     }
-    if !client.auth_flow_allowed(flow) {
-        return Err(AuthError::InvalidParameter(format!(
-            "{flow} flow not enabled for this client"
-        )));
-    }
+    client.require_auth_flow(flow)?;
     let params = &input.parameters;
     match flow {
         "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {

@@ -1,0 +1,40 @@
+//! Token requests an app client makes with its id (and secret, when it has one), whichever
+//! door they come through: refresh (GetTokensFromRefreshToken; the OAuth token endpoint's
+//! refresh grant) and revocation (RevokeToken; the OAuth revocation endpoint).
+
+use crate::domain::AuthError;
+use crate::services::tokens::{self, AuthenticationResult};
+use crate::services::{Services, client_auth};
+
+/// New tokens for a refresh token, rotating it when the client rotates. The client must
+/// allow REFRESH_TOKEN_AUTH.
+pub async fn refresh(
+    svc: &Services,
+    client_id: &str,
+    client_secret: Option<&str>,
+    refresh_token: &str,
+) -> Result<AuthenticationResult, AuthError> {
+    let (pool, client) = client_auth::load_client(svc, client_id).await?;
+    client_auth::check_client_secret(&client, client_secret)?;
+    client.require_auth_flow("REFRESH_TOKEN_AUTH")?;
+    tokens::refresh(svc, &pool, &client, refresh_token, true).await
+}
+
+/// Revokes a refresh token and its sign-in. A client that fails to authenticate is
+/// UnauthorizedException (RFC 7009's `invalid_client`).
+pub async fn revoke(
+    svc: &Services,
+    client_id: &str,
+    client_secret: Option<&str>,
+    token: &str,
+) -> Result<(), AuthError> {
+    let unauthorized = |e: AuthError| match e {
+        AuthError::ResourceNotFound(m) | AuthError::NotAuthorized(m) => AuthError::Unauthorized(m),
+        other => other,
+    };
+    let (_, client) = client_auth::load_client(svc, client_id)
+        .await
+        .map_err(unauthorized)?;
+    client_auth::check_client_secret(&client, client_secret).map_err(unauthorized)?;
+    tokens::revoke(svc, &client, token).await
+}
