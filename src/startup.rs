@@ -65,6 +65,12 @@ pub fn services(settings: &Settings, store: Store, clock: Clock, delivery: Deliv
     }
 }
 
+/// The routes of one pool's site: its OAuth endpoints and its hosted pages.
+fn site_routes(cfg: &mut web::ServiceConfig) {
+    crate::oauth::configure_site(cfg);
+    crate::ui::configure(cfg);
+}
+
 impl Application {
     /// Opens the store, ensures an admin key exists, and binds the listen address.
     pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Application> {
@@ -96,6 +102,10 @@ impl Application {
             trust_forwarded_for: settings.trust_forwarded_for,
         });
         let services_data = web::Data::new(services.clone());
+        let cookie_key = crate::services::oauth::sso::cookie_key(&services)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading the hosted-UI cookie key: {e}"))?;
+        let secure_cookies = settings.public_url.starts_with("https://");
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::from_fn(http::request_id::middleware))
@@ -105,6 +115,19 @@ impl Application {
                 .configure(http::health::configure)
                 .configure(api::configure)
                 .configure(crate::oauth::configure)
+                .configure(crate::ui::configure_static)
+                // A pool's hosted UI and OAuth endpoints: under /{poolId}, and at the root of
+                // the pool's own domain (found by the Host header).
+                .service(
+                    web::scope(http::site::POOL_SEGMENT)
+                        .wrap(crate::ui::session::middleware(&cookie_key, secure_cookies))
+                        .configure(site_routes),
+                )
+                .service(
+                    web::scope("")
+                        .wrap(crate::ui::session::middleware(&cookie_key, secure_cookies))
+                        .configure(site_routes),
+                )
         })
         .listen(listener)?
         .shutdown_timeout(10)

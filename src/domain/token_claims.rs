@@ -66,6 +66,15 @@ pub fn preferred_role(groups: &[Group]) -> Option<&str> {
     }
 }
 
+/// `at_hash` (OpenID Connect Core §3.1.3.6): base64url of the left half of the SHA-256 of
+/// the access token, for RS256.
+pub fn at_hash(access_token: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(access_token.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
 /// The ID token's claims.
 pub fn id_token(
     facts: &TokenFacts<'_>,

@@ -2,3 +2,4 @@
 
 pub mod health;
 pub mod request_id;
+pub mod site;

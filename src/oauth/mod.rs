@@ -1,10 +1,17 @@
 //! The OAuth 2.0 / OpenID Connect door. Each pool is an issuer, `{PUBLIC_URL}/{poolId}`
-//! (DESIGN §2 "Addresses"); this door serves its `/.well-known/` documents. Like the other
-//! doors it only parses, calls a service and renders: the documents come from
-//! `services::keys`, which keeps them in memory.
+//! (DESIGN §2 "Addresses"), with its `/.well-known/` documents there; its endpoints
+//! (`/oauth2/authorize`, `/oauth2/token`, `/oauth2/userInfo`, `/oauth2/revoke`, `/logout`)
+//! are served under `{PUBLIC_URL}/{poolId}` and on the pool's domain. Like the other doors it
+//! only parses, calls a service (`services::oauth`, `services::keys`) and renders.
 
+pub mod authorize;
 pub mod discovery;
 pub mod jwks;
+pub mod logout;
+pub mod redirect;
+pub mod revoke;
+pub mod token;
+pub mod userinfo;
 
 use crate::domain::AuthError;
 use actix_web::HttpResponse;
@@ -19,6 +26,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/{pool_id}/.well-known/openid-configuration",
             web::get().to(discovery::get),
         );
+}
+
+/// Mounts a pool's OAuth endpoints (under `/{poolId}` and at the root of a pool domain).
+pub fn configure_site(cfg: &mut web::ServiceConfig) {
+    cfg.route("/oauth2/authorize", web::get().to(authorize::get))
+        .route("/oauth2/token", web::post().to(token::post))
+        .route("/oauth2/userInfo", web::get().to(userinfo::get))
+        .route("/oauth2/userInfo", web::post().to(userinfo::get))
+        .route("/oauth2/revoke", web::post().to(revoke::post))
+        .route("/logout", web::get().to(logout::get));
 }
 
 /// A JSON document from memory, cacheable by clients for `max_age` seconds.

@@ -83,6 +83,16 @@ pub fn check_client_secret(client: &UserPoolClient, given: Option<&str>) -> Resu
     }
 }
 
+/// The SECRET_HASH the hosted UI — Tessera's own first-party pages, which hold no client
+/// secret of their own — presents for `username` when it calls the user actions on a client's
+/// behalf. None for a client without a secret.
+pub fn first_party_secret_hash(client: &UserPoolClient, username: &str) -> Option<String> {
+    client
+        .secret
+        .as_deref()
+        .map(|secret| secret_hash(secret, username, &client.id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

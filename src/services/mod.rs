@@ -11,6 +11,7 @@ pub mod client_auth;
 pub mod client_tokens;
 pub mod codes;
 pub mod keys;
+pub mod oauth;
 pub mod passwords;
 pub mod pool_secret;
 pub mod rate_limit;

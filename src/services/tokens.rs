@@ -49,6 +49,8 @@ pub struct SignIn<'a> {
     pub scopes: Vec<String>,
     /// OIDC nonce (authorize flows only).
     pub nonce: Option<String>,
+    /// Whether the ID token carries `at_hash` (tokens issued through the OAuth endpoints).
+    pub at_hash: bool,
 }
 
 /// An access token that passed every check, with what it names.
@@ -102,6 +104,7 @@ async fn sign_pair(
     auth_time_ms: Millis,
     scopes: &[String],
     nonce: Option<&str>,
+    at_hash: bool,
 ) -> Result<(String, String, i64), AuthError> {
     let signing = keys::signing_keys(svc, &pool.id).await?;
     let groups = groups_for_claims(svc, user).await?;
@@ -119,7 +122,7 @@ async fn sign_pair(
         origin_jti,
         event_id: &event_id,
     };
-    let id_claims = token_claims::id_token(
+    let mut id_claims = token_claims::id_token(
         &facts,
         &client.settings.read_attributes,
         now + life.id,
@@ -129,8 +132,14 @@ async fn sign_pair(
     let access_claims =
         token_claims::access_token(&facts, scopes, now + life.access, &random::uuid());
     let sign_err = |e: crate::crypto::jwt::JwtError| AuthError::Internal(e.to_string());
-    let id_token = signing.id.sign(&id_claims).map_err(sign_err)?;
     let access_token = signing.access.sign(&access_claims).map_err(sign_err)?;
+    if at_hash {
+        id_claims.insert(
+            "at_hash".into(),
+            token_claims::at_hash(&access_token).into(),
+        );
+    }
+    let id_token = signing.id.sign(&id_claims).map_err(sign_err)?;
     Ok((id_token, access_token, life.access))
 }
 
@@ -157,6 +166,7 @@ pub async fn issue(svc: &Services, sign_in: SignIn<'_>) -> Result<Authentication
         sign_in.auth_time,
         &sign_in.scopes,
         sign_in.nonce.as_deref(),
+        sign_in.at_hash,
     )
     .await?;
     let refresh_token = new_refresh_token();
@@ -255,6 +265,7 @@ pub async fn refresh(
         origin.auth_time,
         &scopes,
         None,
+        false,
     )
     .await?;
     let new_refresh = match rotation {

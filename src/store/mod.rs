@@ -10,12 +10,15 @@ pub mod codes;
 pub mod domains;
 pub mod groups;
 pub mod lockout;
+pub mod oauth_codes;
 pub mod pool_secrets;
 pub mod pools;
 pub mod rate_limits;
 pub mod resource_servers;
+pub mod server_secrets;
 pub mod sessions;
 pub mod signing_keys;
+pub mod sso_sessions;
 pub mod tokens;
 pub mod users;
 

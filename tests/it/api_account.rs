@@ -31,6 +31,7 @@ async fn token_for(app: &TestApp, pool: &str, client_id: &str, username: &str) -
             auth_time: svc.now(),
             scopes: vec![USER_ADMIN_SCOPE.to_string()],
             nonce: None,
+            at_hash: false,
         },
     )
     .await

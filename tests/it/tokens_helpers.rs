@@ -107,6 +107,7 @@ pub async fn sign_in(
             auth_time: app.services.now(),
             scopes: vec![USER_ADMIN_SCOPE.to_string()],
             nonce: None,
+            at_hash: false,
         },
     )
     .await

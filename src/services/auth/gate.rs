@@ -110,6 +110,7 @@ pub async fn issue(
             auth_time: svc.now(),
             scopes: vec![USER_ADMIN_SCOPE.to_string()],
             nonce: None,
+            at_hash: false,
         },
     )
     .await?;

@@ -10,6 +10,7 @@
 //! - `session`: the single-use, short-lived `Session` strings.
 
 mod gate;
+pub mod hosted;
 pub mod initiate;
 pub mod respond;
 pub mod session;

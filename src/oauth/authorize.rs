@@ -1,0 +1,33 @@
+//! `GET /oauth2/authorize` (reference §1.2): checks the request, then goes to the sign-in page
+//! carrying it — or, when the browser's hosted-UI session is alive, straight back to the
+//! client with a code or tokens.
+
+use super::redirect;
+use crate::http::site::Site;
+use crate::services::Services;
+use crate::services::oauth::authorize::{self, AuthorizeParams, Authorized};
+use crate::ui::session;
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+pub async fn get(
+    svc: web::Data<Services>,
+    site: Site,
+    cookie: Session,
+    req: HttpRequest,
+) -> HttpResponse {
+    let params = match AuthorizeParams::from_query(req.query_string()) {
+        Ok(p) => p,
+        Err(e) => return redirect::error_page(&site, &e),
+    };
+    let sso_id = session::sso_id(&cookie, &site.pool_id);
+    match authorize::authorize(&svc, &site.pool_id, &params, sso_id.as_deref()).await {
+        Ok(Authorized::Done(url)) => redirect::found(&url),
+        Ok(Authorized::SignIn(request)) => redirect::found(&format!(
+            "{}?{}",
+            site.path("/login"),
+            request.params.to_query()
+        )),
+        Err(e) => redirect::authorize_error(&site, e),
+    }
+}

@@ -1,0 +1,36 @@
+//! Secrets the server generates once and every node shares (`server_secrets`), such as the
+//! key that signs and encrypts hosted-UI cookies.
+
+use super::{Store, StoreResult, map_err};
+use crate::db_run;
+
+impl Store {
+    /// The secret named `name`; when there is none yet, stores `candidate` and returns it. Two
+    /// nodes starting at once agree: the first insert wins and both read it back.
+    pub async fn server_secret_or_insert(
+        &self,
+        name: &str,
+        candidate: &str,
+        now: i64,
+    ) -> StoreResult<String> {
+        db_run!(self, |db| {
+            sqlx::query(
+                "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(candidate)
+            .bind(now)
+            .execute(db)
+            .await
+            .map_err(map_err)?;
+            Ok(
+                sqlx::query_scalar::<_, String>("SELECT value FROM server_secrets WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(db)
+                    .await
+                    .map_err(map_err)?,
+            )
+        })
+    }
+}
