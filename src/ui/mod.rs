@@ -3,6 +3,7 @@
 //! carrying the authorization request from page to page. Each page is a handler pair
 //! (`get` / `post`) over the services; nothing here decides a rule.
 
+pub mod branding;
 pub mod session;
 
 use actix_web::web;
