@@ -121,11 +121,13 @@ impl Application {
                 .service(
                     web::scope(http::site::POOL_SEGMENT)
                         .wrap(crate::ui::session::middleware(&cookie_key, secure_cookies))
+                        .wrap(middleware::from_fn(http::security_headers::middleware))
                         .configure(site_routes),
                 )
                 .service(
                     web::scope("")
                         .wrap(crate::ui::session::middleware(&cookie_key, secure_cookies))
+                        .wrap(middleware::from_fn(http::security_headers::middleware))
                         .configure(site_routes),
                 )
         })

@@ -146,7 +146,8 @@ async fn run(
     wire::check_json(body)?;
     let svc = &state.services;
     if let Some(group) = rate_group(action) {
-        let bucket = format!("ip:{}:{group}", client_ip(req, state.trust_forwarded_for));
+        let ip = crate::http::client_ip::client_ip(req, state.trust_forwarded_for);
+        let bucket = format!("ip:{ip}:{group}");
         crate::services::rate_limit::check(svc, &bucket, state.rate_limit_per_ip, 60_000).await?;
     }
     route(action, svc, body).await.unwrap_or_else(|| {
@@ -167,24 +168,6 @@ fn rate_group(action: &str) -> Option<&'static str> {
         "GetTokensFromRefreshToken" | "RevokeToken" => Some("token"),
         _ => None,
     }
-}
-
-/// The caller's IP: the TCP peer, or the last `X-Forwarded-For` entry behind a trusted proxy.
-fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for
-        && let Some(last) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    {
-        return last.to_string();
-    }
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
 }
 
 async fn authenticate(req: &HttpRequest, body: &[u8], state: &ApiState) -> Result<(), ApiError> {
