@@ -1,6 +1,8 @@
 //! Messages Tessera sends to users, filled from the pool's templates or Tessera's defaults
 //! (`templates/`): the AdminCreateUser invitation (`{username}`, `{####}` = temporary password)
-//! and the code message (`{####}`) used by AdminResetUserPassword.
+//! and the code message (`{####}`) used by AdminResetUserPassword; and, in pools whose
+//! `DefaultEmailOption` is CONFIRM_WITH_LINK, the sign-up email with a confirmation link in
+//! place of the code (`EmailMessageByLink`, whose `{##link text##}` becomes the link).
 
 use super::pool::UserPool;
 
@@ -75,6 +77,57 @@ pub fn code_email(pool: &UserPool, username: &str, code: &str) -> Rendered {
     }
 }
 
+/// True when the pool's sign-up emails carry a confirmation link instead of a code.
+pub fn confirms_with_link(pool: &UserPool) -> bool {
+    pool.settings
+        .verification_message_template
+        .default_email_option
+        .as_deref()
+        == Some("CONFIRM_WITH_LINK")
+}
+
+/// An email with a plain-text and an HTML body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedHtml {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The sign-up email of a CONFIRM_WITH_LINK pool: `EmailMessageByLink` with its
+/// `{##link text##}` placeholder made a link to `url` (in the text body: the text, then the
+/// URL). The template is the pool administrator's HTML, as in Cognito; the URL is escaped.
+pub fn confirm_link_email(pool: &UserPool, url: &str) -> RenderedHtml {
+    let t = &pool.settings.verification_message_template;
+    let template = t
+        .email_message_by_link
+        .as_deref()
+        .unwrap_or("Please click the link below to verify your email address. {##Verify Email##} ");
+    let (before, text, after) = match template.split_once("{##") {
+        Some((before, rest)) => match rest.split_once("##}") {
+            Some((text, after)) => (before, text, after),
+            None => (template, "", ""),
+        },
+        None => (template, "", ""),
+    };
+    let href = url
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    RenderedHtml {
+        subject: t
+            .email_subject_by_link
+            .clone()
+            .unwrap_or_else(|| "Your verification link".into()),
+        text: format!("{before}{text}: {url} {after}")
+            .trim_end()
+            .to_string()
+            + "\n",
+        html: format!("{before}<a href=\"{href}\">{text}</a>{after}"),
+    }
+}
+
 /// A code message by SMS.
 pub fn code_sms(pool: &UserPool, username: &str, code: &str) -> String {
     let t = &pool.settings.verification_message_template;
@@ -114,5 +167,38 @@ mod tests {
         );
         assert!(invitation_sms(&pool, "jane", "X").contains("jane"));
         assert!(code_sms(&pool, "jane", "123456").contains("123456"));
+    }
+
+    #[test]
+    fn confirmation_links_replace_the_placeholder() {
+        let mut input = PoolInput {
+            pool_name: Some("p".into()),
+            ..Default::default()
+        };
+        input.verification_message_template = Some(Default::default());
+        let mut settings = PoolSettings::for_create(&input).unwrap();
+        settings.verification_message_template.email_message_by_link =
+            Some("Welcome! {##Confirm my account##} Thanks.".into());
+        settings.verification_message_template.default_email_option =
+            Some("CONFIRM_WITH_LINK".into());
+        let pool = UserPool {
+            id: "p".into(),
+            name: "p".into(),
+            settings,
+            version: 0,
+            created_at: 0,
+            updated_at: 0,
+        };
+        assert!(confirms_with_link(&pool));
+        let m = confirm_link_email(&pool, "https://a.example/confirmUser?a=1&b=2");
+        assert_eq!(
+            m.html,
+            "Welcome! <a href=\"https://a.example/confirmUser?a=1&amp;b=2\">Confirm my account</a> Thanks."
+        );
+        assert!(
+            m.text
+                .contains("Confirm my account: https://a.example/confirmUser?a=1&b=2")
+        );
+        assert_eq!(m.subject, "Your verification link");
     }
 }

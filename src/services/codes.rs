@@ -202,23 +202,13 @@ pub async fn issue(
     to: &Destination,
     pending_value: Option<&str>,
 ) -> Result<CodeDeliveryDetails, AuthError> {
-    let (code, hash) = new_code(svc).await?;
-    let now = svc.now();
-    svc.store
-        .put_code(
-            &user.sub,
-            purpose.as_str(),
-            &hash,
-            now + purpose.validity_ms(),
-            now,
-            pending_value,
-        )
-        .await?;
-    if let Err(e) = send(svc, pool, user, purpose, to, &code).await {
-        svc.store.delete_code(&user.sub, purpose.as_str()).await?;
-        return Err(e);
-    }
-    Ok(to.details())
+    let code = Issue {
+        purpose,
+        pending_value,
+        sending: Sending::Wait,
+        link: None,
+    };
+    issue_code(svc, pool, user, to, code).await
 }
 
 /// As [`issue`], sending as `sending` says.
@@ -230,9 +220,86 @@ pub async fn issue_with(
     to: &Destination,
     sending: Sending,
 ) -> Result<CodeDeliveryDetails, AuthError> {
-    if sending == Sending::Wait {
-        return issue(svc, pool, user, purpose, to, None).await;
+    let code = Issue {
+        purpose,
+        pending_value: None,
+        sending,
+        link: None,
+    };
+    issue_code(svc, pool, user, to, code).await
+}
+
+/// Where the confirmation link of a CONFIRM_WITH_LINK pool's sign-up email points:
+/// `{base}/confirmUser?client_id=…&user_name=…&confirmation_code=…` (reference §5.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmLink {
+    /// The pool's public base URL (its domain, or `{PUBLIC_URL}/{poolId}`).
+    pub base: String,
+    /// The client the user signed up through.
+    pub client_id: String,
+}
+
+impl ConfirmLink {
+    /// The link for `username` and `code`.
+    pub fn url(&self, username: &str, code: &str) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("client_id", &self.client_id);
+        q.append_pair("user_name", username);
+        q.append_pair("confirmation_code", code);
+        format!("{}/confirmUser?{}", self.base, q.finish())
     }
+}
+
+/// The confirmation link of sign-up emails for `client_id`, in pools whose
+/// VerificationMessageTemplate.DefaultEmailOption is CONFIRM_WITH_LINK; None otherwise.
+pub async fn confirm_link(
+    svc: &Services,
+    pool: &UserPool,
+    client_id: &str,
+) -> Result<Option<ConfirmLink>, AuthError> {
+    if !messages::confirms_with_link(pool) {
+        return Ok(None);
+    }
+    Ok(Some(ConfirmLink {
+        base: crate::services::oauth::site::public_base(svc, &pool.id).await?,
+        client_id: client_id.to_string(),
+    }))
+}
+
+/// Issues a sign-up confirmation code, worded as a link when `link` is given (emails only).
+pub async fn issue_sign_up(
+    svc: &Services,
+    pool: &UserPool,
+    user: &User,
+    to: &Destination,
+    sending: Sending,
+    link: Option<&ConfirmLink>,
+) -> Result<CodeDeliveryDetails, AuthError> {
+    let code = Issue {
+        purpose: Purpose::ConfirmSignUp,
+        pending_value: None,
+        sending,
+        link,
+    };
+    issue_code(svc, pool, user, to, code).await
+}
+
+/// What [`issue_code`] issues, and how it sends it.
+struct Issue<'a> {
+    purpose: Purpose,
+    pending_value: Option<&'a str>,
+    sending: Sending,
+    link: Option<&'a ConfirmLink>,
+}
+
+async fn issue_code(
+    svc: &Services,
+    pool: &UserPool,
+    user: &User,
+    to: &Destination,
+    issue: Issue<'_>,
+) -> Result<CodeDeliveryDetails, AuthError> {
+    let purpose = issue.purpose;
     let (code, hash) = new_code(svc).await?;
     let now = svc.now();
     svc.store
@@ -242,13 +309,21 @@ pub async fn issue_with(
             &hash,
             now + purpose.validity_ms(),
             now,
-            None,
+            issue.pending_value,
         )
         .await?;
+    if issue.sending == Sending::Wait {
+        if let Err(e) = send_code(svc, pool, user, purpose, to, &code, issue.link).await {
+            svc.store.delete_code(&user.sub, purpose.as_str()).await?;
+            return Err(e);
+        }
+        return Ok(to.details());
+    }
     let (svc, pool, user, to_owned) = (svc.clone(), pool.clone(), user.clone(), to.clone());
+    let link = issue.link.cloned();
     tokio::spawn(async move {
-        // `send` logs a failure; the code stays (it was never shown to anyone).
-        let _ = send(&svc, &pool, &user, purpose, &to_owned, &code).await;
+        // `send_code` logs a failure; the code stays (it was never shown to anyone).
+        let _ = send_code(&svc, &pool, &user, purpose, &to_owned, &code, link.as_ref()).await;
     });
     Ok(to.details())
 }
@@ -262,17 +337,41 @@ pub async fn send(
     to: &Destination,
     code: &str,
 ) -> Result<(), AuthError> {
+    send_code(svc, pool, user, purpose, to, code, None).await
+}
+
+async fn send_code(
+    svc: &Services,
+    pool: &UserPool,
+    user: &User,
+    purpose: Purpose,
+    to: &Destination,
+    code: &str,
+    link: Option<&ConfirmLink>,
+) -> Result<(), AuthError> {
     let sent = match to.medium {
         DeliveryMedium::Email => {
-            let m = messages::code_email(pool, &user.username, code);
-            svc.delivery
-                .send_email(Email {
-                    to: to.to.clone(),
-                    subject: m.subject,
-                    text: m.body,
-                    html: None,
-                })
-                .await
+            let email = match link {
+                Some(link) => {
+                    let m = messages::confirm_link_email(pool, &link.url(&user.username, code));
+                    Email {
+                        to: to.to.clone(),
+                        subject: m.subject,
+                        text: m.text,
+                        html: Some(m.html),
+                    }
+                }
+                None => {
+                    let m = messages::code_email(pool, &user.username, code);
+                    Email {
+                        to: to.to.clone(),
+                        subject: m.subject,
+                        text: m.body,
+                        html: None,
+                    }
+                }
+            };
+            svc.delivery.send_email(email).await
         }
         DeliveryMedium::Sms => {
             svc.delivery

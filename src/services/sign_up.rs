@@ -105,6 +105,7 @@ pub async fn sign_up(svc: &Services, input: SignUp) -> Result<SignUpOutcome, Aut
         ));
     }
     check_writable(&client, &input.attributes)?;
+    let link = codes::confirm_link(svc, &pool, &client.id).await?;
     let mut user = user::new_user(
         &pool,
         random::uuid(),
@@ -126,7 +127,7 @@ pub async fn sign_up(svc: &Services, input: SignUp) -> Result<SignUpOutcome, Aut
     let delivery = match codes::sign_up_destination(&pool, &user) {
         None => None,
         Some(to) => {
-            match codes::issue(svc, &pool, &user, Purpose::ConfirmSignUp, &to, None).await {
+            match codes::issue_sign_up(svc, &pool, &user, &to, Sending::Wait, link.as_ref()).await {
                 Ok(details) => Some(details),
                 Err(e) => {
                     // No half-made account: the user goes (its code with it).
@@ -217,5 +218,6 @@ pub async fn resend_confirmation_code(
     } else {
         Sending::Wait
     };
-    codes::issue_with(svc, &pool, &user, Purpose::ConfirmSignUp, &to, sending).await
+    let link = codes::confirm_link(svc, &pool, &client.id).await?;
+    codes::issue_sign_up(svc, &pool, &user, &to, sending, link.as_ref()).await
 }
