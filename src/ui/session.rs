@@ -1,16 +1,22 @@
 //! The hosted UI's cookie: one signed and encrypted cookie per host (actix-session's cookie
 //! store, private), holding per pool the id of the hosted-UI session (`sso:{poolId}`; the
 //! server-side row is in `sso_sessions`), plus the CSRF token and the short-lived state of a
-//! flow between pages (a challenge session, a just-signed-up user). Nothing in it is readable
-//! or changeable by the browser.
+//! flow between pages (a challenge session, a just-signed-up user, a notice for the next
+//! page). Nothing in it is readable or changeable by the browser.
 
+use crate::clock::Millis;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::storage::CookieSessionStore;
 use actix_session::{Session, SessionMiddleware};
 use actix_web::cookie::{Key, SameSite, time::Duration};
+use serde::{Deserialize, Serialize};
 
 /// The cookie's name.
 pub const COOKIE_NAME: &str = "tessera_ui";
+
+/// How long this browser may sign in, without the password, the user it has just signed up
+/// and confirmed.
+pub const SIGNED_UP_LIFETIME_MS: i64 = 15 * 60 * 1000;
 
 /// The session middleware for the hosted pages and the authorize / logout endpoints.
 /// `secure` marks the cookie HTTPS-only (when PUBLIC_URL is https).
@@ -44,4 +50,96 @@ pub fn set_sso_id(session: &Session, pool_id: &str, id: &str) -> Result<(), acti
 /// Forgets the pool's hosted-UI session id (sign-out).
 pub fn clear_sso_id(session: &Session, pool_id: &str) {
     session.remove(&sso_key(pool_id));
+}
+
+/// The user this browser has just signed up (`signed_up:{poolId}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedUp {
+    pub sub: String,
+    /// What was typed as the username.
+    pub username: String,
+    /// Where the code went, in words ("by email to j***@e***"), for the confirmation page.
+    pub destination: Option<String>,
+    /// When (epoch ms).
+    pub at: Millis,
+}
+
+fn signed_up_key(pool_id: &str) -> String {
+    format!("signed_up:{pool_id}")
+}
+
+/// Remembers the user this browser has just signed up.
+pub fn set_signed_up(
+    session: &Session,
+    pool_id: &str,
+    signed_up: &SignedUp,
+) -> Result<(), actix_web::Error> {
+    session.insert(signed_up_key(pool_id), signed_up)?;
+    Ok(())
+}
+
+/// The user this browser signed up in the last [`SIGNED_UP_LIFETIME_MS`], if any.
+pub fn signed_up(session: &Session, pool_id: &str, now: Millis) -> Option<SignedUp> {
+    session
+        .get::<SignedUp>(&signed_up_key(pool_id))
+        .ok()
+        .flatten()
+        .filter(|s| now - s.at < SIGNED_UP_LIFETIME_MS && s.at <= now)
+}
+
+/// Forgets the signed-up user (once confirmed and signed in).
+pub fn clear_signed_up(session: &Session, pool_id: &str) {
+    session.remove(&signed_up_key(pool_id));
+}
+
+/// A NEW_PASSWORD_REQUIRED challenge waiting on the new-password page. The challenge
+/// session string stays in the encrypted cookie, never in a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    pub session: String,
+    pub username: String,
+    /// Required attributes the user must still give.
+    pub required_attributes: Vec<String>,
+}
+
+fn challenge_key(pool_id: &str) -> String {
+    format!("challenge:{pool_id}")
+}
+
+/// Remembers a challenge for the new-password page.
+pub fn set_challenge(
+    session: &Session,
+    pool_id: &str,
+    challenge: &Challenge,
+) -> Result<(), actix_web::Error> {
+    session.insert(challenge_key(pool_id), challenge)?;
+    Ok(())
+}
+
+/// The challenge waiting for this pool, if any.
+pub fn challenge(session: &Session, pool_id: &str) -> Option<Challenge> {
+    session
+        .get::<Challenge>(&challenge_key(pool_id))
+        .ok()
+        .flatten()
+}
+
+/// Forgets the challenge (answered, or no longer usable).
+pub fn clear_challenge(session: &Session, pool_id: &str) {
+    session.remove(&challenge_key(pool_id));
+}
+
+fn notice_key(pool_id: &str) -> String {
+    format!("notice:{pool_id}")
+}
+
+/// Leaves a notice for the next page shown ("Password changed").
+pub fn set_notice(session: &Session, pool_id: &str, notice: &str) -> Result<(), actix_web::Error> {
+    session.insert(notice_key(pool_id), notice)?;
+    Ok(())
+}
+
+/// Takes the notice left for this page, if any.
+pub fn take_notice(session: &Session, pool_id: &str) -> Option<String> {
+    session.remove_as::<String>(&notice_key(pool_id))?.ok()
 }

@@ -1,0 +1,161 @@
+//! `/login` (reference §1.3): the sign-in page. GET shows the form (the username pre-filled
+//! from `login_hint`); POST signs in with `services::auth::hosted::sign_in` and goes back to
+//! the client with a code or tokens, or to `/resetPassword` for a user who must choose a new
+//! password. Wrong credentials show the form again with the services' answer.
+
+use super::error::{self, Next};
+use super::forms::{Field, FormData, FormState, Link};
+use super::page::{self, Flow, Layout};
+use super::{csrf, inputs, session};
+use crate::http::site::Site;
+use crate::services::Services;
+use crate::services::auth::hosted::{self, HostedStep};
+use crate::services::codes;
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+/// The sign-in page's view-model.
+#[derive(Template)]
+#[template(path = "ui/login.html")]
+pub struct LoginView {
+    pub layout: Layout,
+    pub form: FormState,
+    /// "Forgot your password?", when the pool lets users recover their password.
+    pub forgot_link: Option<String>,
+    /// "Sign up", when the pool lets users sign themselves up.
+    pub signup_link: Option<String>,
+}
+
+async fn view(
+    svc: &Services,
+    flow: &Flow,
+    cookie: &Session,
+    username: &str,
+) -> Result<LoginView, HttpResponse> {
+    let pool = &flow.request.pool;
+    let csrf = csrf::token(cookie).map_err(|e| {
+        tracing::error!(cause = %e, "storing the CSRF token");
+        page::internal()
+    })?;
+    let fields = vec![
+        inputs::username(pool)
+            .id("signInFormUsername")
+            .value(username),
+        Field::new("password", "Password")
+            .id("signInFormPassword")
+            .kind("password")
+            .autocomplete("current-password"),
+    ];
+    let self_sign_up = !pool
+        .settings
+        .admin_create_user_config
+        .allow_admin_create_user_only;
+    Ok(LoginView {
+        layout: flow.layout(svc, "Sign in").await,
+        form: FormState::new(flow.link("/login"), csrf, fields),
+        forgot_link: (!codes::admin_only_recovery(pool)).then(|| flow.link("/forgotPassword")),
+        signup_link: self_sign_up.then(|| flow.link("/signup")),
+    })
+}
+
+/// `GET /login`.
+pub async fn get(
+    svc: web::Data<Services>,
+    site: Site,
+    cookie: Session,
+    req: HttpRequest,
+) -> HttpResponse {
+    let flow = match page::begin(&svc, site, &req).await {
+        Ok(flow) => flow,
+        Err(response) => return response,
+    };
+    let hint = flow.request.login_hint.clone().unwrap_or_default();
+    let mut view = match view(&svc, &flow, &cookie, &hint).await {
+        Ok(v) => v,
+        Err(response) => return response,
+    };
+    view.form.notice = session::take_notice(&cookie, &flow.site.pool_id);
+    page::render(StatusCode::OK, &view)
+}
+
+/// `POST /login`.
+pub async fn post(
+    svc: web::Data<Services>,
+    site: Site,
+    cookie: Session,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let flow = match page::begin(&svc, site, &req).await {
+        Ok(flow) => flow,
+        Err(response) => return response,
+    };
+    let form = FormData::parse(&body);
+    if !csrf::verify(&cookie, form.get(csrf::FIELD)) {
+        return page::forbidden();
+    }
+    let username = form.text("username");
+    let password = form.raw("password");
+    let mut view = match view(&svc, &flow, &cookie, &username).await {
+        Ok(v) => v,
+        Err(response) => return response,
+    };
+    if let Err(e) = page::rate_limit(&svc, &req, "auth").await {
+        let problem = error::describe(&e);
+        view.form.show(None, &problem.message);
+        return page::render(StatusCode::TOO_MANY_REQUESTS, &view);
+    }
+    if username.is_empty() || password.is_empty() {
+        view.form
+            .show(None, "Enter your username and your password.");
+        return page::render(StatusCode::OK, &view);
+    }
+    let step = hosted::sign_in(
+        &svc,
+        &flow.request.pool,
+        &flow.request.client,
+        &username,
+        &password,
+    )
+    .await;
+    match step {
+        Ok(HostedStep::SignedIn { user, auth_time }) => {
+            session::clear_challenge(&cookie, &flow.site.pool_id);
+            page::signed_in(&svc, &cookie, &flow, &user, auth_time).await
+        }
+        Ok(HostedStep::NewPasswordRequired {
+            session: challenge_session,
+            username,
+            required_attributes,
+        }) => {
+            let challenge = session::Challenge {
+                session: challenge_session,
+                username,
+                required_attributes,
+            };
+            if let Err(e) = session::set_challenge(&cookie, &flow.site.pool_id, &challenge) {
+                tracing::error!(cause = %e, "storing the challenge in the cookie");
+                return page::internal();
+            }
+            page::found(&flow.link("/resetPassword"))
+        }
+        Err(e) => {
+            let problem = error::describe(&e);
+            view.form.show(problem.field.as_deref(), &problem.message);
+            match problem.next {
+                Next::Confirm => view.form.error_links.push(Link {
+                    href: flow.link_for("/confirm", &username),
+                    text: "Confirm your account".into(),
+                }),
+                Next::ResetPassword => view.form.error_links.push(Link {
+                    href: flow.link_for("/forgotPassword", &username),
+                    text: "Reset your password".into(),
+                }),
+                Next::Nothing => {}
+            }
+            page::render(StatusCode::OK, &view)
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! What every hosted page shares: the authorization request it carries (checked first, on
+//! every page), the layout's view-model (title, style sheets, the pool's or client's logo),
+//! rendering with the right status, redirects, the per-IP rate limit of the POSTs, and the
+//! last step of every successful sign-in (hosted-UI session, then back to the client).
+
+use super::{assets, error, session};
+use crate::api::ApiState;
+use crate::clock::Millis;
+use crate::domain::AuthError;
+use crate::domain::user::User;
+use crate::http::site::Site;
+use crate::services::Services;
+use crate::services::oauth::authorize::{self, AuthorizeError, AuthorizeParams, AuthorizeRequest};
+use crate::services::oauth::sso;
+use actix_session::Session;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+/// The layout's view-model (`templates/base.html`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The page's title (also its `<h1>`).
+    pub title: String,
+    /// The app the user signs in to (the client's name), shown when there is no logo.
+    pub app_name: String,
+    /// The `lang` of the page.
+    pub lang: String,
+    /// Tessera's own style sheet (versioned URL).
+    pub stylesheet: String,
+    /// The pool's or client's SetUICustomization CSS, when there is one.
+    pub custom_css: Option<String>,
+    /// The pool's or client's logo, when there is one.
+    pub logo: Option<String>,
+}
+
+impl Layout {
+    /// A layout with Tessera's theme only (error pages).
+    pub fn plain(title: &str) -> Layout {
+        Layout {
+            title: title.to_string(),
+            app_name: String::new(),
+            lang: "en".into(),
+            stylesheet: assets::stylesheet_url(),
+            custom_css: None,
+            logo: None,
+        }
+    }
+
+    /// The layout of a page of `client_id`'s flow, with its branding.
+    pub async fn branded(
+        svc: &Services,
+        site: &Site,
+        client_id: &str,
+        app_name: &str,
+        title: &str,
+    ) -> Layout {
+        let mut layout = Layout::plain(title);
+        layout.app_name = app_name.to_string();
+        match crate::services::branding::effective(svc, &site.pool_id, Some(client_id)).await {
+            Ok(Some(custom)) => {
+                let query = |path: &str| {
+                    let mut q = url::form_urlencoded::Serializer::new(String::new());
+                    q.append_pair("client_id", &custom.client_id);
+                    q.append_pair("v", &custom.version.to_string());
+                    format!("{}?{}", site.path(path), q.finish())
+                };
+                if custom.css.is_some() {
+                    layout.custom_css = Some(query("/ui/custom.css"));
+                }
+                if custom.image_type.is_some() {
+                    layout.logo = Some(query("/ui/logo"));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                // The page still works with the default theme.
+                tracing::error!(cause = %e, "loading the hosted UI customization");
+            }
+        }
+        layout
+    }
+}
+
+/// A checked authorization request, as a page carries it along.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    pub site: Site,
+    pub request: AuthorizeRequest,
+}
+
+impl Flow {
+    /// The authorization request as a query string.
+    pub fn query(&self) -> String {
+        self.request.params.to_query()
+    }
+
+    /// The path of one of the pool's pages, carrying the request (`/login?…`).
+    pub fn link(&self, page: &str) -> String {
+        format!("{}?{}", self.site.path(page), self.query())
+    }
+
+    /// As [`Flow::link`], with `username` added (`/confirm?…&username=…`).
+    pub fn link_for(&self, page: &str, username: &str) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("username", username);
+        format!("{}&{}", self.link(page), q.finish())
+    }
+
+    /// The pool's name for the people who sign in: the client's name.
+    pub fn app_name(&self) -> &str {
+        &self.request.client.name
+    }
+
+    /// The layout of one of this flow's pages.
+    pub async fn layout(&self, svc: &Services, title: &str) -> Layout {
+        Layout::branded(
+            svc,
+            &self.site,
+            &self.request.client.id,
+            self.app_name(),
+            title,
+        )
+        .await
+    }
+}
+
+/// Checks the authorization request a page was reached with (its query). When it cannot go
+/// on, the response to send: the error page (an untrusted client or redirect URI is never
+/// redirected to) or the redirect back to the client with the error.
+pub async fn begin(svc: &Services, site: Site, req: &HttpRequest) -> Result<Flow, HttpResponse> {
+    let params = match AuthorizeParams::from_query(req.query_string()) {
+        Ok(p) => p,
+        Err(e) => return Err(error_page(StatusCode::BAD_REQUEST, &e.description)),
+    };
+    match authorize::check(svc, &site.pool_id, &params).await {
+        Ok(request) => Ok(Flow { site, request }),
+        Err(e) => Err(authorize_error(e)),
+    }
+}
+
+/// Renders an authorization error: back to the client, or the error page.
+pub fn authorize_error(e: AuthorizeError) -> HttpResponse {
+    match e {
+        AuthorizeError::Redirect(url) => found(&url),
+        AuthorizeError::ErrorPage(e) => error_page(StatusCode::BAD_REQUEST, &e.description),
+    }
+}
+
+/// A query parameter that is not part of the authorization request (`username`).
+pub fn query_param(req: &HttpRequest, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// `302 Found` to `url`.
+pub fn found(url: &str) -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, url))
+        .finish()
+}
+
+/// A rendered page with `status`.
+pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
+    match page.render() {
+        Ok(html) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(e) => {
+            tracing::error!(cause = %e, "rendering a hosted page");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body(error::INTERNAL)
+        }
+    }
+}
+
+/// The error page (`templates/ui/error.html`).
+#[derive(Template)]
+#[template(path = "ui/error.html")]
+pub struct ErrorView {
+    pub layout: Layout,
+    pub description: String,
+}
+
+/// The error page with `status` and `description`.
+pub fn error_page(status: StatusCode, description: &str) -> HttpResponse {
+    render(
+        status,
+        &ErrorView {
+            layout: Layout::plain("An error was encountered with the requested page."),
+            description: description.to_string(),
+        },
+    )
+}
+
+/// The page for a POST whose CSRF token is missing or wrong: 403, nothing done.
+pub fn forbidden() -> HttpResponse {
+    error_page(
+        StatusCode::FORBIDDEN,
+        "This form has expired or was not sent from this site. Go back, reload the page and try again.",
+    )
+}
+
+/// The page for an unexpected fault of ours (logged by the caller).
+pub fn internal() -> HttpResponse {
+    error_page(StatusCode::INTERNAL_SERVER_ERROR, error::INTERNAL)
+}
+
+/// Counts a POST against the per-IP limit of its group (`auth`, `sign_up`, `recovery`), the
+/// same buckets the JSON API's actions count in (`TESSERA_RATE_LIMIT_PER_IP` a minute).
+pub async fn rate_limit(svc: &Services, req: &HttpRequest, group: &str) -> Result<(), AuthError> {
+    let Some(state) = req.app_data::<web::Data<ApiState>>() else {
+        return Ok(());
+    };
+    let ip = crate::http::client_ip::client_ip(req, state.trust_forwarded_for);
+    let bucket = format!("ip:{ip}:{group}");
+    crate::services::rate_limit::check(svc, &bucket, state.rate_limit_per_ip, 60_000).await
+}
+
+/// The end of every successful sign-in on the hosted pages: a hosted-UI session (so the next
+/// authorization request of any client of the pool needs no form), then back to the client
+/// with a code or tokens.
+pub async fn signed_in(
+    svc: &Services,
+    cookie: &Session,
+    flow: &Flow,
+    user: &User,
+    auth_time: Millis,
+) -> HttpResponse {
+    let id = match sso::start(svc, &flow.request.pool, user, auth_time).await {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::error!(cause = %e, "starting a hosted-UI session");
+            return internal();
+        }
+    };
+    if let Err(e) = session::set_sso_id(cookie, &flow.site.pool_id, &id) {
+        tracing::error!(cause = %e, "storing the hosted-UI session in the cookie");
+        return internal();
+    }
+    match authorize::complete(svc, &flow.request, user, auth_time).await {
+        Ok(url) => found(&url),
+        Err(e) => authorize_error(e),
+    }
+}
+
+/// Where a code went, in words: "by email to j***@e***".
+pub fn delivered(details: &crate::domain::mask::CodeDeliveryDetails) -> String {
+    use crate::domain::mask::DeliveryMedium;
+    match details.medium {
+        DeliveryMedium::Email => format!("by email to {}", details.destination),
+        DeliveryMedium::Sms => format!("by text message to {}", details.destination),
+    }
+}
