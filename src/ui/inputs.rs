@@ -55,11 +55,13 @@ pub fn sign_up_attributes(pool: &UserPool) -> Vec<(String, bool)> {
         .map(|n| (n, true))
         .collect();
     let (email_username, phone_username) = sign_in_with(pool);
+    // The one attribute the sign-up code can go to is needed; of two, either will do.
+    let verified = |name: &str| s.auto_verified_attributes.iter().any(|a| a == name);
+    let only_verified = |name: &str| verified(name) && s.auto_verified_attributes.len() == 1;
     for (name, is_username) in [("email", email_username), ("phone_number", phone_username)] {
-        let used = s.auto_verified_attributes.iter().any(|a| a == name)
-            || s.alias_attributes.iter().any(|a| a == name);
+        let used = verified(name) || s.alias_attributes.iter().any(|a| a == name);
         if used && !is_username && !names.iter().any(|(n, _)| n == name) {
-            names.push((name.to_string(), false));
+            names.push((name.to_string(), only_verified(name)));
         }
     }
     if email_username || phone_username {
@@ -157,6 +159,50 @@ pub fn new_password_pair(policy: &PasswordPolicy) -> [Field; 2] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::pool::{PoolInput, PoolSettings};
+
+    fn pool(configure: impl FnOnce(&mut PoolInput)) -> UserPool {
+        let mut input = PoolInput {
+            pool_name: Some("p".into()),
+            ..Default::default()
+        };
+        configure(&mut input);
+        UserPool {
+            id: "p".into(),
+            name: "p".into(),
+            settings: PoolSettings::for_create(&input).unwrap(),
+            version: 0,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn sign_up_asks_for_what_the_pool_needs() {
+        let plain = pool(|_| {});
+        assert!(sign_up_attributes(&plain).is_empty());
+        let codes_by_email = pool(|p| p.auto_verified_attributes = Some(vec!["email".into()]));
+        assert_eq!(
+            sign_up_attributes(&codes_by_email),
+            vec![("email".to_string(), true)]
+        );
+        let either = pool(|p| {
+            p.auto_verified_attributes = Some(vec!["email".into(), "phone_number".into()])
+        });
+        assert_eq!(
+            sign_up_attributes(&either),
+            vec![
+                ("email".to_string(), false),
+                ("phone_number".to_string(), false)
+            ]
+        );
+        let email_username = pool(|p| {
+            p.auto_verified_attributes = Some(vec!["email".into()]);
+            p.username_attributes = Some(vec!["email".into()]);
+        });
+        assert!(sign_up_attributes(&email_username).is_empty());
+        assert_eq!(username(&email_username).input_type, "email");
+    }
 
     #[test]
     fn the_policy_in_words() {

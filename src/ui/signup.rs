@@ -119,8 +119,14 @@ pub async fn post(
     }
     let username = form.text("username");
     let password = form.raw("password");
-    if username.is_empty() {
-        view.form.show(Some("username"), "This field is required.");
+    let empty = view
+        .form
+        .fields
+        .iter()
+        .find(|f| f.required && f.name != "password" && form.text(&f.name).is_empty())
+        .map(|f| f.name.clone());
+    if let Some(name) = empty {
+        view.form.show(Some(&name), "This field is required.");
         return page::render(StatusCode::OK, &view);
     }
     // Only the attributes the form asks for; empty optional ones are left out.
