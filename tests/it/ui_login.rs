@@ -310,7 +310,79 @@ async fn a_pool_domain_serves_the_pages_at_its_root(backend: Backend) {
     assert_eq!(unknown.status(), 404);
 }
 
+async fn unconfirmed_users_are_offered_the_confirm_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let h = hosted(&app).await;
+    crate::account_helpers::sign_up(&app, &h.client_id, "hank", "hank@example.com").await;
+    let browser = browser();
+    let query = authorize_query(&h.client_id, &[]);
+    let page = sign_in(
+        &app,
+        &browser,
+        &h.pool_id,
+        &query,
+        "hank",
+        crate::account_helpers::PASSWORD,
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Your account is not confirmed yet."),
+        "{}",
+        page.body
+    );
+    let confirm = format!("/{}/confirm?{query}&username=hank", h.pool_id);
+    assert!(page.body.contains(&escape(&confirm)), "{}", page.body);
+    let code = mailed_code(&app, "hank@example.com");
+    let form = get(&app, &browser, &confirm).await;
+    let done = submit(&app, &browser, &form, &[("code", &code)]).await;
+    // Not signed up in this browser: confirmed, then asked to sign in.
+    assert_eq!(done.location(), format!("/{}/login?{query}", h.pool_id));
+}
+
+async fn sign_in_posts_are_limited_per_ip(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        AppOptions {
+            env: vec![("TESSERA_RATE_LIMIT_PER_IP".into(), "2".into())],
+            ..Default::default()
+        },
+    )
+    .await;
+    let h = hosted(&app).await;
+    user(&app, &h.pool_id, "alice").await;
+    let browser = browser();
+    let query = authorize_query(&h.client_id, &[]);
+    let mut page = get(&app, &browser, &format!("/{}/login?{query}", h.pool_id)).await;
+    for _ in 0..2 {
+        page = submit(
+            &app,
+            &browser,
+            &page,
+            &[("username", "alice"), ("password", "Wrong-1")],
+        )
+        .await;
+        assert_eq!(page.status, 200);
+    }
+    let limited = submit(
+        &app,
+        &browser,
+        &page,
+        &[("username", "alice"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(
+        limited.body.contains("Too many requests"),
+        "{}",
+        limited.body
+    );
+    assert!(limited.body.contains("role=\"alert\""));
+}
+
 crate::both_databases!(
+    unconfirmed_users_are_offered_the_confirm_page,
+    sign_in_posts_are_limited_per_ip,
     signed_in_with_code,
     wrong_password_shows_the_form_again,
     posts_without_the_csrf_token_are_refused,
