@@ -32,6 +32,7 @@ mod api_users;
 mod apply;
 mod cli;
 mod concurrency;
+mod oauth_authorize_rules;
 mod oauth_client_credentials;
 mod oauth_code;
 mod oauth_discovery;
