@@ -24,6 +24,7 @@
 use crate::crypto::jwt::{self, Jwk, SigningKey, VerifyingKey};
 use crate::domain::AuthError;
 use crate::services::Services;
+use crate::services::tokens::USER_ADMIN_SCOPE;
 use crate::store::signing_keys::{Retirement, SigningKeyRow};
 use crate::telemetry::spawn_blocking_in_span;
 use std::collections::HashMap;
@@ -297,11 +298,8 @@ pub async fn discovery(svc: &Services, pool_id: &str) -> Result<Arc<str>, AuthEr
     svc.require_pool(pool_id).await?;
     let iss = issuer(svc, pool_id);
     let base = crate::services::oauth::site::public_base(svc, pool_id).await?;
-    let mut scopes: Vec<String> = ["openid", "email", "phone", "profile"]
-        .iter()
-        .chain([crate::services::tokens::USER_ADMIN_SCOPE].iter())
-        .map(|s| s.to_string())
-        .collect();
+    let standard = ["openid", "email", "phone", "profile", USER_ADMIN_SCOPE];
+    let mut scopes: Vec<String> = standard.iter().map(|s| s.to_string()).collect();
     for server in svc.store.resource_servers_of_pool(pool_id).await? {
         scopes.extend(server.full_scopes());
     }
