@@ -9,6 +9,9 @@
 //!   `nonce` when the authorize request had one.
 //! - Access token: `sub, cognito:groups, iss, version=2, client_id, origin_jti, event_id,
 //!   token_use=access, scope, auth_time, exp, iat, jti, username`; no `aud`.
+//! - Machine-to-machine access token (client_credentials grant): `sub` = the client id,
+//!   `token_use=access, scope, auth_time, iss, exp, iat, version=2, jti, client_id`; no user,
+//!   groups or sign-in (`origin_jti`).
 
 use super::group::Group;
 use super::user::User;
@@ -39,7 +42,7 @@ pub fn readable(read_attributes: &[String], name: &str) -> bool {
 
 /// One attribute's claim value: booleans for the `*_verified` flags, a number for
 /// `updated_at`, a string for everything else (custom attributes always).
-fn attribute_claim(name: &str, value: &str) -> Value {
+pub fn attribute_claim(name: &str, value: &str) -> Value {
     match name {
         "email_verified" | "phone_number_verified" => Value::Bool(value == "true"),
         "updated_at" => value
@@ -150,6 +153,30 @@ pub fn access_token(
     c
 }
 
+/// The claims of a client_credentials access token (reference §4.3, "M2M"): the client is its
+/// own subject, `auth_time` is the issue time.
+pub fn client_credentials_access_token(
+    issuer: &str,
+    client_id: &str,
+    scopes: &[String],
+    issued_at: i64,
+    expires_at: i64,
+    jti: &str,
+) -> Map<String, Value> {
+    let mut c = Map::new();
+    c.insert("sub".into(), json!(client_id));
+    c.insert("token_use".into(), json!("access"));
+    c.insert("scope".into(), json!(scopes.join(" ")));
+    c.insert("auth_time".into(), json!(issued_at));
+    c.insert("iss".into(), json!(issuer));
+    c.insert("exp".into(), json!(expires_at));
+    c.insert("iat".into(), json!(issued_at));
+    c.insert("version".into(), json!(2));
+    c.insert("jti".into(), json!(jti));
+    c.insert("client_id".into(), json!(client_id));
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +258,38 @@ mod tests {
         assert_eq!(a["scope"], json!("openid email"));
         assert_eq!(a["version"], json!(2));
         assert!(!a.contains_key("aud") && !a.contains_key("cognito:roles"));
+    }
+
+    #[test]
+    fn client_credentials_tokens_name_the_client_only() {
+        let c = client_credentials_access_token(
+            "http://h/p",
+            "client1",
+            &["api/read".into(), "api/write".into()],
+            100,
+            3700,
+            "j",
+        );
+        let mut names: Vec<&str> = c.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            [
+                "auth_time",
+                "client_id",
+                "exp",
+                "iat",
+                "iss",
+                "jti",
+                "scope",
+                "sub",
+                "token_use",
+                "version"
+            ]
+        );
+        assert_eq!(c["sub"], json!("client1"));
+        assert_eq!(c["scope"], json!("api/read api/write"));
+        assert_eq!(c["token_use"], json!("access"));
     }
 
     #[test]

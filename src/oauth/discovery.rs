@@ -1,6 +1,6 @@
 //! `GET {iss}/.well-known/openid-configuration`: the pool's OpenID Provider metadata, shaped
-//! like Cognito's (reference §1.8). Its endpoints are named under `{iss}` (where every pool's
-//! OAuth endpoints are served); see `services::keys::discovery`.
+//! like Cognito's (reference §1.8). Its endpoints are on the pool's domain when it has one, else
+//! under `{iss}`; see `services::keys::discovery`.
 
 use crate::services::{Services, keys};
 use actix_web::{HttpResponse, web};

@@ -6,6 +6,7 @@
 
 pub mod authorize;
 pub mod discovery;
+pub mod error;
 pub mod jwks;
 pub mod logout;
 pub mod redirect;
@@ -33,7 +34,7 @@ pub fn configure_site(cfg: &mut web::ServiceConfig) {
     cfg.route("/oauth2/authorize", web::get().to(authorize::get))
         .route("/oauth2/token", web::post().to(token::post))
         .route("/oauth2/userInfo", web::get().to(userinfo::get))
-        .route("/oauth2/userInfo", web::post().to(userinfo::get))
+        .route("/oauth2/userInfo", web::post().to(userinfo::post))
         .route("/oauth2/revoke", web::post().to(revoke::post))
         .route("/logout", web::get().to(logout::get));
 }

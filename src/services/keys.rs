@@ -15,11 +15,16 @@
 //! - **JWKS and discovery documents** are rendered once and served from memory for
 //!   [`DOCUMENT_TTL`] (monotonic time, a cache policy and not a domain time). A node that signs
 //!   with a kid its cached JWKS lacks drops that JWKS at once; another node's copy may lag by
-//!   at most the TTL.
+//!   at most the TTL. Changing a pool's domain drops its discovery document on this node.
+//! - **The client_credentials grant** signs with [`cached_signing_keys`]: which kids sign is
+//!   re-read at most every [`DOCUMENT_TTL`], so a machine token costs one signature and the
+//!   client lookup. A rotation on another node reaches it within the TTL (the retired key stays
+//!   published, so what it signed meanwhile still verifies).
 
 use crate::crypto::jwt::{self, Jwk, SigningKey, VerifyingKey};
 use crate::domain::AuthError;
 use crate::services::Services;
+use crate::services::tokens::USER_ADMIN_SCOPE;
 use crate::store::signing_keys::{Retirement, SigningKeyRow};
 use crate::telemetry::spawn_blocking_in_span;
 use std::collections::HashMap;
@@ -52,6 +57,12 @@ pub struct PoolSigningKeys {
 }
 
 #[derive(Debug)]
+struct CachedSigners {
+    keys: PoolSigningKeys,
+    read: Instant,
+}
+
+#[derive(Debug)]
 struct CachedDocument {
     body: Arc<str>,
     kids: Vec<String>,
@@ -65,6 +76,7 @@ pub struct KeyCache {
     trusted: RwLock<HashMap<String, Arc<TrustedKey>>>,
     jwks: RwLock<HashMap<String, CachedDocument>>,
     discovery: RwLock<HashMap<String, CachedDocument>>,
+    signers: RwLock<HashMap<String, CachedSigners>>,
 }
 
 impl std::fmt::Debug for KeyCache {
@@ -101,7 +113,8 @@ impl KeyCache {
         Ok(key)
     }
 
-    /// Forgets the rendered documents of a pool (after a rotation on this node).
+    /// Forgets the rendered documents of a pool (after a rotation or a domain change on this
+    /// node).
     pub fn forget_documents(&self, pool_id: &str) {
         write(&self.jwks).remove(pool_id);
         write(&self.discovery).remove(pool_id);
@@ -169,6 +182,30 @@ pub async fn signing_keys(svc: &Services, pool_id: &str) -> Result<PoolSigningKe
     Ok(keys)
 }
 
+/// As [`signing_keys`], from memory when read less than [`DOCUMENT_TTL`] ago (the
+/// client_credentials grant; see the module documentation).
+pub async fn cached_signing_keys(
+    svc: &Services,
+    pool_id: &str,
+) -> Result<PoolSigningKeys, AuthError> {
+    let cached = read(&svc.keys.signers)
+        .get(pool_id)
+        .filter(|c| c.read.elapsed() < DOCUMENT_TTL)
+        .map(|c| c.keys.clone());
+    if let Some(keys) = cached {
+        return Ok(keys);
+    }
+    let keys = signing_keys(svc, pool_id).await?;
+    write(&svc.keys.signers).insert(
+        pool_id.to_string(),
+        CachedSigners {
+            keys: keys.clone(),
+            read: Instant::now(),
+        },
+    );
+    Ok(keys)
+}
+
 /// The key with this `kid`, if it is one of Tessera's (any pool, any state).
 pub async fn trusted_key(svc: &Services, kid: &str) -> Result<Option<Arc<TrustedKey>>, AuthError> {
     if let Some(key) = read(&svc.keys.trusted).get(kid) {
@@ -213,29 +250,83 @@ pub async fn jwks(svc: &Services, pool_id: &str) -> Result<Arc<str>, AuthError> 
     Ok(body)
 }
 
-/// The pool's OpenID Provider metadata (`/.well-known/openid-configuration`), shaped like
-/// Cognito's (reference §1.8) plus the revocation and end-session endpoints. The endpoints are
-/// named under `{iss}`, where every pool's OAuth endpoints are also served; a pool with its own
-/// domain will name that domain instead once the OAuth endpoints exist.
+/// The claims ID tokens and userInfo may carry (`claims_supported`).
+const CLAIMS_SUPPORTED: &[&str] = &[
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "at_hash",
+    "token_use",
+    "cognito:username",
+    "cognito:groups",
+    "username",
+    "email",
+    "email_verified",
+    "phone_number",
+    "phone_number_verified",
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "updated_at",
+    "address",
+];
+
+/// The pool's OpenID Provider metadata (`/.well-known/openid-configuration`): Cognito's shape
+/// (reference §1.8) plus what spec-following relying parties look for (revocation and
+/// end-session endpoints, PKCE methods, grant types, response modes, claims). `issuer` and
+/// `jwks_uri` are `{PUBLIC_URL}/{poolId}`; the endpoints are on the pool's domain when it has
+/// one, else under `{PUBLIC_URL}/{poolId}` too (`site::public_base`). `scopes_supported` names
+/// the pool's custom scopes as well (a resource-server change shows within [`DOCUMENT_TTL`]).
 pub async fn discovery(svc: &Services, pool_id: &str) -> Result<Arc<str>, AuthError> {
     if let Some(body) = KeyCache::fresh(&svc.keys.discovery, pool_id) {
         return Ok(body);
     }
     svc.require_pool(pool_id).await?;
     let iss = issuer(svc, pool_id);
+    let base = crate::services::oauth::site::public_base(svc, pool_id).await?;
+    let standard = ["openid", "email", "phone", "profile", USER_ADMIN_SCOPE];
+    let mut scopes: Vec<String> = standard.iter().map(|s| s.to_string()).collect();
+    for server in svc.store.resource_servers_of_pool(pool_id).await? {
+        scopes.extend(server.full_scopes());
+    }
+    let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
     let body: Arc<str> = serde_json::json!({
-        "authorization_endpoint": format!("{iss}/oauth2/authorize"),
-        "end_session_endpoint": format!("{iss}/logout"),
+        "authorization_endpoint": format!("{base}/oauth2/authorize"),
+        "claims_supported": CLAIMS_SUPPORTED,
+        "code_challenge_methods_supported": ["S256"],
+        "end_session_endpoint": format!("{base}/logout"),
+        "grant_types_supported": [
+            "authorization_code",
+            "implicit",
+            "refresh_token",
+            "client_credentials"
+        ],
         "id_token_signing_alg_values_supported": ["RS256"],
         "issuer": iss,
         "jwks_uri": format!("{iss}/.well-known/jwks.json"),
+        "response_modes_supported": ["query", "fragment"],
         "response_types_supported": ["code", "token"],
-        "revocation_endpoint": format!("{iss}/oauth2/revoke"),
-        "scopes_supported": ["openid", "email", "phone", "profile"],
+        "revocation_endpoint": format!("{base}/oauth2/revoke"),
+        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "scopes_supported": scopes,
         "subject_types_supported": ["public"],
-        "token_endpoint": format!("{iss}/oauth2/token"),
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "userinfo_endpoint": format!("{iss}/oauth2/userInfo"),
+        "token_endpoint": format!("{base}/oauth2/token"),
+        "token_endpoint_auth_methods_supported": auth_methods,
+        "userinfo_endpoint": format!("{base}/oauth2/userInfo"),
     })
     .to_string()
     .into();
@@ -297,6 +388,7 @@ pub async fn rotate(svc: &Services, pool_id: &str) -> Result<Rotation, AuthError
         .rotate_signing_keys(pool_id, &rows, Retirement { now, publish_until })
         .await?;
     svc.keys.forget_documents(pool_id);
+    write(&svc.keys.signers).remove(pool_id);
     tracing::info!(pool_id, "signing keys rotated");
     Ok(Rotation {
         pool_id: pool_id.to_string(),

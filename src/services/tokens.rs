@@ -145,6 +145,17 @@ async fn sign_pair(
 
 /// Issues ID, access and refresh tokens for a sign-in (one new `origin_jti`).
 pub async fn issue(svc: &Services, sign_in: SignIn<'_>) -> Result<AuthenticationResult, AuthError> {
+    issue_with_origin(svc, sign_in)
+        .await
+        .map(|(result, _)| result)
+}
+
+/// As [`issue`], also returning the new sign-in's `origin_jti` (the code grant records it, so
+/// that a replayed code can revoke what it issued).
+pub async fn issue_with_origin(
+    svc: &Services,
+    sign_in: SignIn<'_>,
+) -> Result<(AuthenticationResult, String), AuthError> {
     let now = svc.now();
     let origin = TokenOrigin {
         origin_jti: random::uuid(),
@@ -173,12 +184,40 @@ pub async fn issue(svc: &Services, sign_in: SignIn<'_>) -> Result<Authentication
     svc.store
         .insert_token_origin(&origin, &refresh_token_hash(&refresh_token))
         .await?;
-    Ok(AuthenticationResult {
+    let result = AuthenticationResult {
         access_token,
         id_token,
         refresh_token: Some(refresh_token),
         expires_in,
-    })
+    };
+    Ok((result, origin.origin_jti))
+}
+
+/// A machine-to-machine access token for the client_credentials grant (reference §4.3): signed
+/// with the pool's access key from [`keys::cached_signing_keys`], valid for the client's
+/// access-token validity; nothing is stored (there is no sign-in to revoke). Returns the token
+/// and its lifetime in seconds.
+pub async fn client_credentials_token(
+    svc: &Services,
+    client: &UserPoolClient,
+    scopes: &[String],
+) -> Result<(String, i64), AuthError> {
+    let signing = keys::cached_signing_keys(svc, &client.pool_id).await?;
+    let lifetime = lifetimes(client).access;
+    let now = svc.now() / 1000;
+    let claims = token_claims::client_credentials_access_token(
+        &keys::issuer(svc, &client.pool_id),
+        &client.id,
+        scopes,
+        now,
+        now + lifetime,
+        &random::uuid(),
+    );
+    let token = signing
+        .access
+        .sign(&claims)
+        .map_err(|e| AuthError::Internal(e.to_string()))?;
+    Ok((token, lifetime))
 }
 
 fn invalid_refresh_token() -> AuthError {
