@@ -15,5 +15,5 @@ pub fn configure_static(cfg: &mut web::ServiceConfig) {
 
 /// Mounts the hosted pages (under `/{poolId}` and at the root of a pool domain).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let _ = cfg;
+    branding::configure(cfg);
 }
