@@ -474,12 +474,13 @@ pub async fn revoke(svc: &Services, client: &UserPoolClient, token: &str) -> Res
     Ok(())
 }
 
-/// GlobalSignOut / AdminUserGlobalSignOut: revokes every sign-in of the user.
+/// GlobalSignOut / AdminUserGlobalSignOut: revokes every sign-in of the user and ends their
+/// hosted-UI sessions.
 pub async fn global_sign_out(svc: &Services, user: &User) -> Result<(), AuthError> {
-    let revoked = svc
-        .store
-        .revoke_user_token_origins(&user.sub, svc.now())
-        .await?;
-    tracing::info!(pool_id = %user.pool_id, revoked, "global sign-out");
+    let now = svc.now();
+    let revoked = svc.store.revoke_user_token_origins(&user.sub, now).await?;
+    // The hosted-UI sessions end too, so no authorize request signs the user in silently.
+    let sessions = svc.store.end_user_sso_sessions(&user.sub, now).await?;
+    tracing::info!(pool_id = %user.pool_id, revoked, sessions, "global sign-out");
     Ok(())
 }

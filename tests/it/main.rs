@@ -33,6 +33,7 @@ mod api_users;
 mod apply;
 mod cli;
 mod concurrency;
+mod oauth_authorize_rules;
 mod oauth_discovery;
 mod sign_in_helpers;
 mod tokens_claims;

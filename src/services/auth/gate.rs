@@ -41,8 +41,30 @@ pub async fn wrong_password(svc: &Services, user: &User) -> AuthError {
     }
 }
 
+/// Where a proven password leads.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Nothing more to prove: the user is signed in (the door decides what to issue).
+    Proven(User),
+    /// A further challenge (NEW_PASSWORD_REQUIRED).
+    Challenge(Challenge),
+}
+
+/// The end of an API sign-in step: tokens for a proven user, else the challenge.
+pub async fn finish(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    step: Step,
+) -> Result<Outcome, AuthError> {
+    match step {
+        Step::Proven(user) => issue(svc, pool, client, &user).await,
+        Step::Challenge(c) => Ok(Outcome::Challenge(c)),
+    }
+}
+
 /// The password was right: clear the failure count, check the user's state, and go on to the
-/// next challenge or to tokens. The lock is checked again first: parallel guesses all pass the
+/// next challenge or to a signed-in user. The lock is checked again first: parallel guesses all pass the
 /// check made before hashing, and one of them being right must not get through a lock the
 /// others' failures set meanwhile.
 pub async fn password_proven(
@@ -50,7 +72,7 @@ pub async fn password_proven(
     pool: &UserPool,
     client: &UserPoolClient,
     user: &User,
-) -> Result<Outcome, AuthError> {
+) -> Result<Step, AuthError> {
     check_not_locked(svc, user).await?;
     svc.store.clear_sign_in_failures(&user.sub).await?;
     if !user.enabled {
@@ -78,7 +100,9 @@ pub async fn password_proven(
                     "Temporary password has expired and must be reset by an administrator.".into(),
                 ));
             }
-            new_password_challenge(svc, pool, client, user).await
+            new_password_challenge(svc, pool, client, user)
+                .await
+                .map(Step::Challenge)
         }
         UserStatus::Confirmed => {
             // MFA challenges come with the MFA work; until then a pool that requires MFA
@@ -88,7 +112,7 @@ pub async fn password_proven(
                     "This pool requires MFA, which Tessera does not serve yet.".into(),
                 ));
             }
-            issue(svc, pool, client, user).await
+            Ok(Step::Proven(user.clone()))
         }
         UserStatus::ExternalProvider => Err(AuthError::incorrect_credentials()),
     }
@@ -125,7 +149,7 @@ async fn new_password_challenge(
     pool: &UserPool,
     client: &UserPoolClient,
     user: &User,
-) -> Result<Outcome, AuthError> {
+) -> Result<Challenge, AuthError> {
     let current: BTreeMap<&str, &str> = user
         .attributes
         .iter()
@@ -158,9 +182,9 @@ async fn new_password_challenge(
         },
     )
     .await?;
-    Ok(Outcome::Challenge(Challenge {
+    Ok(Challenge {
         name: "NEW_PASSWORD_REQUIRED".into(),
         parameters,
         session: Some(token),
-    }))
+    })
 }

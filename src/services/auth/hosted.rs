@@ -4,12 +4,15 @@
 //! ExplicitAuthFlows; and its sign-in ends in a signed-in user, not in tokens: the
 //! authorization request the user came with decides what is issued.
 
+use super::gate::Step;
 use crate::clock::Millis;
 use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
 use crate::domain::pool::UserPool;
-use crate::domain::user::User;
+use crate::domain::user::{User, UserStatus};
 use crate::services::Services;
+use crate::services::client_auth::first_party_secret_hash;
+use crate::store::users::UserKey;
 use std::collections::BTreeMap;
 
 /// Where a hosted sign-in step leads.
@@ -26,7 +29,9 @@ pub enum HostedStep {
     },
 }
 
-/// Signs a user in with what they typed on the sign-in page.
+/// Signs a user in with what they typed on the sign-in page: the API's password check
+/// (lockout, PreventUserExistenceErrors, user state), without ExplicitAuthFlows — the hosted UI
+/// is always available to an OAuth client, as in Cognito.
 pub async fn sign_in(
     svc: &Services,
     pool: &UserPool,
@@ -34,11 +39,56 @@ pub async fn sign_in(
     username: &str,
     password: &str,
 ) -> Result<HostedStep, AuthError> {
-    let _ = (svc, pool, client, username, password);
-    Err(AuthError::Internal("hosted sign-in is being built".into()))
+    let mut params = BTreeMap::from([
+        ("USERNAME".to_string(), username.to_string()),
+        ("PASSWORD".to_string(), password.to_string()),
+    ]);
+    if let Some(hash) = first_party_secret_hash(client, username) {
+        params.insert("SECRET_HASH".to_string(), hash);
+    }
+    let step = super::initiate::check_password(svc, pool, client, &params).await?;
+    hosted_step(svc, step)
 }
 
-/// Answers NEW_PASSWORD_REQUIRED from the new-password page.
+/// A gate step as the hosted pages see it.
+fn hosted_step(svc: &Services, step: Step) -> Result<HostedStep, AuthError> {
+    match step {
+        Step::Proven(user) => Ok(HostedStep::SignedIn {
+            user,
+            auth_time: svc.now(),
+        }),
+        Step::Challenge(c) if c.name == "NEW_PASSWORD_REQUIRED" => {
+            let session = c
+                .session
+                .ok_or_else(|| AuthError::Internal("challenge without a session".into()))?;
+            let username = c
+                .parameters
+                .get("USER_ID_FOR_SRP")
+                .cloned()
+                .unwrap_or_default();
+            let required_attributes = c
+                .parameters
+                .get("requiredAttributes")
+                .and_then(|j| serde_json::from_str::<Vec<String>>(j).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| a.trim_start_matches("userAttributes.").to_string())
+                .collect();
+            Ok(HostedStep::NewPasswordRequired {
+                session,
+                username,
+                required_attributes,
+            })
+        }
+        Step::Challenge(c) => Err(AuthError::InvalidParameter(format!(
+            "The {} challenge cannot be answered on the hosted pages yet.",
+            c.name
+        ))),
+    }
+}
+
+/// Answers NEW_PASSWORD_REQUIRED from the new-password page: `session` and `username` are
+/// what [`sign_in`] returned; `attributes` are the missing required attributes by name.
 pub async fn new_password(
     svc: &Services,
     pool: &UserPool,
@@ -48,26 +98,36 @@ pub async fn new_password(
     new_password: &str,
     attributes: BTreeMap<String, String>,
 ) -> Result<HostedStep, AuthError> {
-    let _ = (
-        svc,
-        pool,
-        client,
-        session,
-        username,
-        new_password,
-        attributes,
-    );
-    Err(AuthError::Internal("hosted sign-in is being built".into()))
+    let mut responses = BTreeMap::from([
+        ("USERNAME".to_string(), username.to_string()),
+        ("NEW_PASSWORD".to_string(), new_password.to_string()),
+    ]);
+    for (name, value) in attributes {
+        responses.insert(format!("userAttributes.{name}"), value);
+    }
+    if let Some(hash) = first_party_secret_hash(client, username) {
+        responses.insert("SECRET_HASH".to_string(), hash);
+    }
+    let user =
+        super::respond::set_new_password(svc, pool, client, Some(session), &responses).await?;
+    Ok(HostedStep::SignedIn {
+        user,
+        auth_time: svc.now(),
+    })
 }
 
 /// The user who has just confirmed their sign-up in this browser, signed in: the hosted UI
-/// signs a user in after sign-up and confirmation without asking for the password again.
-/// None unless the user is confirmed and enabled.
+/// signs a user in after sign-up and confirmation without asking for the password again (the
+/// browser that chose the password proved the code). None unless the user is confirmed and
+/// enabled.
 pub async fn confirmed_user(
     svc: &Services,
     pool: &UserPool,
     sub: &str,
 ) -> Result<Option<User>, AuthError> {
-    let _ = (svc, pool, sub);
-    Err(AuthError::Internal("hosted sign-in is being built".into()))
+    Ok(svc
+        .store
+        .get_user_by(&pool.id, UserKey::Sub, sub)
+        .await?
+        .filter(|u| u.enabled && u.status == UserStatus::Confirmed))
 }

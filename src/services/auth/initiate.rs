@@ -64,7 +64,8 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
     let params = &input.parameters;
     match flow {
         "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
-            password_flow(svc, &pool, &client, params).await
+            let step = check_password(svc, &pool, &client, params).await?;
+            gate::finish(svc, &pool, &client, step).await
         }
         "USER_SRP_AUTH" => srp_first_step(svc, &pool, &client, params).await,
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh_flow(svc, &pool, &client, params).await,
@@ -94,13 +95,14 @@ async fn lookup_proving_client(
     Ok(user)
 }
 
-/// USERNAME + PASSWORD, checked here.
-async fn password_flow(
+/// USERNAME + PASSWORD (and SECRET_HASH), checked here: the password flows of the API and the
+/// hosted UI's sign-in.
+pub(crate) async fn check_password(
     svc: &Services,
     pool: &UserPool,
     client: &UserPoolClient,
     params: &BTreeMap<String, String>,
-) -> Result<Outcome, AuthError> {
+) -> Result<gate::Step, AuthError> {
     let username = required(params, "USERNAME")?;
     let password = required(params, "PASSWORD")?;
     let user = lookup_proving_client(svc, pool, client, params, username).await?;

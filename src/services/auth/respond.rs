@@ -145,24 +145,42 @@ async fn password_verifier(
     if !proven {
         return Err(gate::wrong_password(svc, &user).await);
     }
-    gate::password_proven(svc, pool, client, &user).await
+    let step = gate::password_proven(svc, pool, client, &user).await?;
+    gate::finish(svc, pool, client, step).await
 }
 
-/// NEW_PASSWORD_REQUIRED: a new password (and any missing required attributes) for a user
-/// who signed in with a temporary password. The session stays usable when the new password
-/// or the attributes are refused, so the user can try again.
+/// NEW_PASSWORD_REQUIRED through the API: the new password, then tokens.
 async fn new_password(
     svc: &Services,
     pool: &UserPool,
     client: &UserPoolClient,
     input: &RespondInput,
 ) -> Result<Outcome, AuthError> {
-    let r = &input.responses;
+    let user = set_new_password(
+        svc,
+        pool,
+        client,
+        input.session.as_deref(),
+        &input.responses,
+    )
+    .await?;
+    gate::issue(svc, pool, client, &user).await
+}
+
+/// NEW_PASSWORD_REQUIRED: a new password (and any missing required attributes) for a user
+/// who signed in with a temporary password; returns the user, now CONFIRMED. The session
+/// stays usable when the new password or the attributes are refused, so the user can try
+/// again.
+pub(crate) async fn set_new_password(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    session: Option<&str>,
+    r: &BTreeMap<String, String>,
+) -> Result<User, AuthError> {
     let username = required(r, "USERNAME")?;
     let password = required(r, "NEW_PASSWORD")?;
-    let token = input
-        .session
-        .as_deref()
+    let token = session
         .filter(|s| !s.is_empty())
         .ok_or_else(|| AuthError::InvalidParameter("Missing required parameter Session".into()))?;
     pool.settings.password_policy.check(password)?;
@@ -233,5 +251,5 @@ async fn new_password(
     user.updated_at = svc.now();
     save_user(svc, pool, &user, SaveMode::Update, false).await?;
     tracing::info!(pool_id = %pool.id, sub = %user.sub, "temporary password replaced");
-    gate::issue(svc, pool, client, &user).await
+    Ok(user)
 }
