@@ -5,8 +5,9 @@
 #
 #   bash tests/run.sh                 # everything
 #   bash tests/run.sh api_pools       # only tests whose name contains "api_pools"
-#   bash tests/run.sh clients         # only the real-client suites (tests/clients/), both databases
+#   bash tests/run.sh clients         # only the real-client suites (tests/clients/, browser included), both databases
 #   bash tests/run.sh boto3 | issue3  # only tests/clients/boto3_admin.py | issue3_flow.py
+#   bash tests/run.sh browser         # only the real-browser suite (tests/clients/browser_flow.py)
 #
 # Use an existing server instead: TESSERA_TEST_POSTGRES_URL=postgres://user:pass@host/db
 set -euo pipefail
@@ -145,16 +146,66 @@ run_python_clients() {
   return $status
 }
 
+# Debian's Chromium for the browser suite (CHROMIUM, default /usr/bin/chromium), installed with
+# apt-get when possible. Under CI=true a missing browser fails the run; elsewhere the browser
+# suite is skipped with a warning.
+ensure_browser() {
+  local browser=${CHROMIUM:-/usr/bin/chromium}
+  [ -x "$browser" ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "tests/run.sh: installing chromium" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } \
+      || true
+  fi
+  [ -x "$browser" ] && return 0
+  [ "${CI:-}" = true ] && fail "Chromium ($browser) is missing and could not be installed; the browser suite needs it"
+  echo "tests/run.sh: WARNING: no Chromium at $browser; the browser suite is skipped" >&2
+  return 1
+}
+
+# The hosted UI in a real browser (tests/clients/browser_flow.py): once on SQLite, once on a
+# fresh PostgreSQL database. The script starts its own server (the binary `cargo test` built),
+# SMTP sink and callback app, and writes its screenshots to docs/screenshots/.
+run_browser_suite() {
+  install_client_dependencies
+  ensure_browser || return 0
+  [ -x target/debug/tessera ] || fail "target/debug/tessera is missing; build it with cargo test --no-run"
+  local status=0 backend url db
+  for backend in sqlite postgres; do
+    url=""
+    if [ "$backend" = postgres ]; then
+      db="tessera_t_browser_$$"
+      psql -q "$TESSERA_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null \
+        || fail "could not create the PostgreSQL database for the browser suite"
+      url="${TESSERA_TEST_POSTGRES_URL%/*}/$db"
+    fi
+    echo "tests/run.sh: browser_flow.py on $backend" >&2
+    DATABASE_URL="$url" TESSERA_BIN="$PWD/target/debug/tessera" CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" \
+      target/test-venv/bin/python tests/clients/browser_flow.py || status=1
+  done
+  return $status
+}
+
 CLIENT_SUITES=(boto3_admin.py issue3_flow.py)
 
 ensure_postgres
 
 if [ $# -eq 0 ]; then
   cargo test --locked
-  run_python_clients "${CLIENT_SUITES[@]}"
+  status=0
+  run_python_clients "${CLIENT_SUITES[@]}" || status=1
+  run_browser_suite || status=1
+  exit $status
 elif [ "$*" = clients ]; then
   cargo test --locked --no-run
-  run_python_clients "${CLIENT_SUITES[@]}"
+  status=0
+  run_python_clients "${CLIENT_SUITES[@]}" || status=1
+  run_browser_suite || status=1
+  exit $status
+elif [ "$*" = browser ]; then
+  cargo test --locked --no-run
+  run_browser_suite
 elif [ "$*" = boto3 ] || [ "$*" = issue3 ]; then
   cargo test --locked --no-run
   run_python_clients "$([ "$*" = boto3 ] && echo boto3_admin.py || echo issue3_flow.py)"

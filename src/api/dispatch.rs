@@ -261,6 +261,8 @@ action_table! {
     "DescribeUserPoolDomain" => describe_user_pool_domain,
     "UpdateUserPoolDomain" => update_user_pool_domain,
     "DeleteUserPoolDomain" => delete_user_pool_domain,
+    "SetUICustomization" => set_ui_customization,
+    "GetUICustomization" => get_ui_customization,
     "AdminCreateUser" => admin_create_user,
     "AdminGetUser" => admin_get_user,
     "ListUsers" => list_users,

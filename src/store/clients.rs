@@ -165,8 +165,8 @@ impl Store {
                 .await
                 .map_err(map_err)?;
             // The client's sign-ins end with it: its refresh tokens (by cascade), its access
-            // tokens (their origin is gone) and its pending challenges.
-            for table in ["token_origins", "auth_sessions"] {
+            // tokens (their origin is gone) and its pending challenges; so does its branding.
+            for table in ["token_origins", "auth_sessions", "ui_customizations"] {
                 sqlx::query(sql(format!(
                     "DELETE FROM {table} WHERE pool_id = $1 AND client_id = $2"
                 )))

@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod signing_keys;
 pub mod sso_sessions;
 pub mod tokens;
+pub mod ui_customizations;
 pub mod users;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};

@@ -25,6 +25,7 @@ mod api_sign_in;
 mod api_sign_in_srp;
 mod api_sign_up;
 mod api_sigv4;
+mod api_ui_customization;
 mod api_user_changes;
 mod api_user_delivery;
 mod api_user_states;

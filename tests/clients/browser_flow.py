@@ -1,0 +1,629 @@
+"""The hosted UI in a real browser: Debian's Chromium, driven by Python Playwright.
+
+The script starts everything it needs: a local SMTP sink (aiosmtpd) that catches Tessera's
+mail, a tiny web app on http://localhost:<port> (its page links to /oauth2/authorize and its
+/callback receives the code), and its own Tessera server (`TESSERA_BIN`, default
+target/debug/tessera) with `DATABASE_URL` (default: SQLite in a temporary directory). With boto3
+and a test admin key it creates a pool (email as the username, email auto-verified), a public
+app client with the code grant and PKCE, and a logo and CSS (SetUICustomization).
+
+Then the browser walks, asserting on every page:
+  1. app → /oauth2/authorize (PKCE S256, state, nonce) → sign-in → "Sign up" → a weak password
+     refused → sign-up → confirmation code from the SMTP sink → callback with the code and the
+     state → the code exchanged at /oauth2/token with the verifier → the ID token verified with
+     PyJWT against the JWKS (signature, iss, aud, nonce);
+  2. a new browser context: sign-in → "Forgot your password?" → code from the sink → new
+     password → sign-in with the "password changed" notice → sign-in with the new password →
+     callback with a code;
+  3. an unregistered redirect_uri → the error page; an AdminCreateUser user → the new-password
+     page → callback; the sign-in page on a phone-sized screen.
+A screenshot of every page goes to docs/screenshots/ (or $BROWSER_SCREENSHOT_DIR): PNG,
+1280×800 (the phone one 390×844), device scale 1. The text typed is the same on every run, so
+the pictures only change when the pages do.
+
+    TESSERA_BIN=target/debug/tessera DATABASE_URL=postgres://… python tests/clients/browser_flow.py
+
+The browser is /usr/bin/chromium (or $CHROMIUM), launched headless with a fresh profile; the
+script never downloads a browser. Prints "browser: N passed, M failed" and exits 1 if anything
+failed; a failed step prints the page's URL and HTML.
+"""
+
+import base64
+import email
+import hashlib
+import http.server
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zlib
+
+import boto3
+import botocore.config
+import botocore.exceptions
+import jwt
+from aiosmtpd.controller import Controller
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+TESSERA_BIN = os.environ.get("TESSERA_BIN", os.path.join(ROOT, "target/debug/tessera"))
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SHOTS = os.environ.get("BROWSER_SCREENSHOT_DIR", os.path.join(ROOT, "docs/screenshots"))
+BROWSER_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 15_000
+
+ADMIN_KEY_ID = "AKIABROWSERTEST00001"
+ADMIN_SECRET = "browser-test-secret-key-000000000000000"
+JANE = "jane@example.com"
+WEAK_PASSWORD = "short"
+PASSWORD_1 = "Mosaic-Tiles-42"
+PASSWORD_2 = "Second-Mosaic-77"
+BOB = "bob@example.com"
+BOB_TEMPORARY = "Temporary-Pass-1"
+BOB_PASSWORD = "Bobs-Own-Pass-9"
+
+passed = 0
+failed = 0
+
+
+class StepFailed(Exception):
+    pass
+
+
+def expect(condition, detail):
+    if not condition:
+        raise StepFailed(detail)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- the SMTP sink
+
+
+class MailSink:
+    """aiosmtpd on a free port; keeps every message it receives."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.original_content or envelope.content)
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+    def code_for(self, address, after, timeout=15):
+        """The 6-digit code in the first message to `address` past index `after`."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                found = [m for i, (to, m) in enumerate(self.messages) if i >= after and address in to]
+            if found:
+                text = text_of(found[0])
+                code = re.search(r"\b(\d{6})\b", text)
+                expect(code is not None, f"no 6-digit code in the mail to {address}: {text!r}")
+                return code.group(1)
+            time.sleep(0.1)
+        raise StepFailed(f"no mail to {address} reached the SMTP sink within {timeout} s")
+
+    def count(self):
+        with self.lock:
+            return len(self.messages)
+
+
+def text_of(message):
+    parts = [p for p in message.walk() if p.get_content_type() == "text/plain"] or [message]
+    return "\n".join(p.get_payload(decode=True).decode(errors="replace") for p in parts)
+
+
+# ---------------------------------------------------------------- the app (callback server)
+
+
+class App:
+    """A relying party on http://localhost:<port>: `/` links to the authorize URL it is given,
+    `/callback` records what it receives and says so."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.authorize_url = ""
+        self.callbacks = []
+        app = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                path, _, query = self.path.partition("?")
+                if path == "/callback":
+                    app.callbacks.append(urllib.parse.parse_qs(query))
+                    body = "<h1>Signed in</h1><p>The app received an authorization code.</p>"
+                else:
+                    href = app.authorize_url.replace("&", "&amp;").replace('"', "&quot;")
+                    body = f'<h1>Demo app</h1><p><a id="sign-in" href="{href}">Sign in</a></p>'
+                page = f"<!DOCTYPE html><html><head><title>Demo app</title></head><body>{body}</body></html>"
+                data = page.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def base(self):
+        return f"http://localhost:{self.port}"
+
+    @property
+    def callback(self):
+        return f"{self.base}/callback"
+
+
+# ---------------------------------------------------------------- Tessera
+
+
+class Tessera:
+    """The server under test, on a free port, with its own data directory."""
+
+    def __init__(self, smtp_port):
+        self.dir = tempfile.mkdtemp(prefix="tessera-browser-")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ)
+        env.update({
+            "TESSERA_LISTEN": f"127.0.0.1:{self.port}",
+            "TESSERA_DATA_DIR": self.dir,
+            "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite://{self.dir}/tessera.db",
+            "TESSERA_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+            "TESSERA_EMAIL_FROM": "Tessera <no-reply@tessera.test>",
+            "TESSERA_ADMIN_KEYS": f"{ADMIN_KEY_ID}:{ADMIN_SECRET}",
+        })
+        env.pop("TESSERA_PUBLIC_URL", None)
+        self.log_path = os.path.join(self.dir, "server.log")
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen([TESSERA_BIN, "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"tessera exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/ready", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"tessera was not ready within 30 s:\n{self.log_tail()}")
+
+    def log_tail(self, lines=40):
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return b"\n".join(f.read().splitlines()[-lines:]).decode(errors="replace")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- branding
+
+
+def logo_png():
+    """A small mosaic logo (168×48), made here so the test ships no binary file."""
+    width, height, tile, gap = 168, 48, 10, 2
+    colours = [(15, 118, 110), (20, 184, 166), (245, 158, 11), (30, 64, 175)]
+    rows = []
+    for y in range(height):
+        row = bytearray([0])
+        for x in range(width):
+            ty, tx, iy, ix = y // (tile + gap), x // (tile + gap), y % (tile + gap), x % (tile + gap)
+            if ix >= tile or iy >= tile or ty > 3:
+                row += bytes((255, 255, 255, 0))
+            else:
+                row += bytes(colours[(tx * 7 + ty * 3 + tx // 3) % len(colours)] + (255,))
+        rows.append(bytes(row))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+            + chunk(b"IEND", b""))
+
+
+CUSTOM_CSS = """\
+.banner-customizable { background-color: #f0fdfa; }
+.submitButton-customizable { background-color: #0f766e; border-color: #0f766e; }
+.submitButton-customizable:hover { background-color: #115e59; }
+"""
+
+
+# ---------------------------------------------------------------- the flow
+
+
+class Flow:
+    def __init__(self, tessera, sink, app, browser):
+        self.tessera, self.sink, self.app, self.browser = tessera, sink, app, browser
+        self.admin = boto3.client(
+            "cognito-idp", endpoint_url=tessera.url, region_name="local",
+            aws_access_key_id=ADMIN_KEY_ID, aws_secret_access_key=ADMIN_SECRET,
+            config=botocore.config.Config(retries={"max_attempts": 1}),
+        )
+        self.pool_id = None
+        self.client_id = None
+        self.page = None
+        self.navigations = []
+        self.pending = None  # (state, nonce, verifier) of the authorization request under way
+
+    @property
+    def base(self):
+        return f"{self.tessera.url}/{self.pool_id}"
+
+    # -- set-up
+
+    def create_pool(self):
+        pool = self.admin.create_user_pool(
+            PoolName="Mosaic",
+            UsernameAttributes=["email"],
+            AutoVerifiedAttributes=["email"],
+            AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+        )["UserPool"]
+        self.pool_id = pool["Id"]
+
+    def create_client(self):
+        client = self.admin.create_user_pool_client(
+            UserPoolId=self.pool_id,
+            ClientName="Mosaic Gallery",
+            GenerateSecret=False,
+            ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            AllowedOAuthFlowsUserPoolClient=True,
+            AllowedOAuthFlows=["code"],
+            AllowedOAuthScopes=["openid", "email", "profile"],
+            CallbackURLs=[self.app.callback],
+            LogoutURLs=[f"{self.app.base}/"],
+            SupportedIdentityProviders=["COGNITO"],
+        )["UserPoolClient"]
+        self.client_id = client["ClientId"]
+
+    def customize(self):
+        out = self.admin.set_ui_customization(UserPoolId=self.pool_id, CSS=CUSTOM_CSS, ImageFile=logo_png())
+        custom = out["UICustomization"]
+        expect(custom.get("CSS") == CUSTOM_CSS, f"CSS not stored: {custom}")
+        expect(custom.get("ImageUrl", "").startswith(f"{self.base}/ui/logo?"), f"ImageUrl {custom.get('ImageUrl')!r}")
+        with urllib.request.urlopen(custom["ImageUrl"]) as r:
+            expect(r.headers.get("Content-Type") == "image/png", f"logo served as {r.headers.get('Content-Type')}")
+
+    def create_bob(self):
+        self.admin.admin_create_user(
+            UserPoolId=self.pool_id, Username=BOB, TemporaryPassword=BOB_TEMPORARY, MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": BOB}, {"Name": "email_verified", "Value": "true"}],
+        )
+
+    # -- browser helpers
+
+    def new_page(self, viewport=DESKTOP):
+        if self.page is not None:
+            self.page.context.close()
+        context = self.browser.new_context(viewport=viewport, device_scale_factor=1, locale="en-US")
+        context.set_default_timeout(TIMEOUT_MS)
+        self.page = context.new_page()
+        self.navigations = []
+        self.page.on("response", lambda r: r.request.is_navigation_request()
+                     and self.navigations.append(f"{r.status} {r.request.method} {r.url}"))
+        return self.page
+
+    def authorize_url(self, redirect_uri=None):
+        state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        self.pending = (state, nonce, verifier)
+        query = urllib.parse.urlencode({
+            "response_type": "code", "client_id": self.client_id,
+            "redirect_uri": redirect_uri or self.app.callback, "scope": "openid email profile",
+            "state": state, "nonce": nonce, "code_challenge": challenge, "code_challenge_method": "S256",
+        })
+        return f"{self.base}/oauth2/authorize?{query}"
+
+    def shot(self, name):
+        os.makedirs(SHOTS, exist_ok=True)
+        self.page.screenshot(path=os.path.join(SHOTS, name), animations="disabled", caret="hide")
+
+    def on_page(self, path, *selectors):
+        """The browser is on `{base}{path}` and shows every selector."""
+        page = self.page
+        page.wait_for_load_state()
+        url = urllib.parse.urlsplit(page.url)
+        expect(url.path == f"/{self.pool_id}{path}", f"expected the page {path}, the browser is at {page.url}")
+        for selector in selectors:
+            expect(page.locator(selector).count() > 0, f"{path}: no {selector} on the page")
+
+    def sign_in_page_from_app(self, viewport=DESKTOP):
+        page = self.new_page(viewport)
+        self.app.authorize_url = self.authorize_url()
+        page.goto(f"{self.app.base}/")
+        page.click("#sign-in")
+        self.on_page("/login", "form[method=post] input[name=_csrf]", "#signInFormUsername", "#signInFormPassword",
+                     "button[name=signInSubmitButton]")
+
+    def at_callback(self):
+        """The browser landed on the app's callback with a code and the request's state."""
+        page = self.page
+        page.wait_for_url(f"{self.app.callback}?**")
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)
+        state = self.pending[0]
+        expect(query.get("state") == [state], f"state {query.get('state')} instead of {state!r}")
+        expect(len(query.get("code", [""])[0]) >= 16, f"no code in the callback {page.url}")
+        expect(page.locator("h1", has_text="Signed in").count() == 1, "the app's callback page did not load")
+        return query["code"][0]
+
+    def alert_text(self):
+        alert = self.page.locator("[role=alert]")
+        expect(alert.count() > 0, "no message with role=alert on the page")
+        return alert.first.inner_text()
+
+    def exchange(self, code):
+        """The code at /oauth2/token with the PKCE verifier; the ID token verified with PyJWT."""
+        state, nonce, verifier = self.pending
+        body = urllib.parse.urlencode({
+            "grant_type": "authorization_code", "client_id": self.client_id, "code": code,
+            "redirect_uri": self.app.callback, "code_verifier": verifier,
+        }).encode()
+        request = urllib.request.Request(f"{self.base}/oauth2/token", data=body,
+                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(request) as r:
+                tokens = json.load(r)
+        except urllib.error.HTTPError as e:
+            raise StepFailed(f"/oauth2/token answered {e.code}: {e.read().decode(errors='replace')}")
+        expect(tokens.get("token_type") == "Bearer", f"token_type {tokens.get('token_type')!r}")
+        for name in ("id_token", "access_token", "refresh_token"):
+            expect(tokens.get(name), f"no {name} in {sorted(tokens)}")
+        issuer = self.base
+        key = jwt.PyJWKClient(f"{issuer}/.well-known/jwks.json", cache_keys=False).get_signing_key_from_jwt(tokens["id_token"])
+        claims = jwt.decode(tokens["id_token"], key.key, algorithms=["RS256"], issuer=issuer, audience=self.client_id,
+                            options={"require": ["exp", "iat", "iss", "sub", "aud", "nonce"]})
+        expect(claims.get("nonce") == nonce, f"nonce {claims.get('nonce')!r} instead of {nonce!r}")
+        expect(claims.get("token_use") == "id", f"token_use {claims.get('token_use')!r}")
+        return claims
+
+    # -- walk 1: sign-up
+
+    def sign_in_page(self):
+        self.sign_in_page_from_app()
+        self.shot("01-sign-in.png")
+
+    def branding_shown(self):
+        page = self.page
+        expect(page.locator("link[rel=stylesheet][href*='/ui/custom.css']").count() == 1, "no link to the custom CSS")
+        logo = page.locator("img[src*='/ui/logo']")
+        expect(logo.count() == 1, "no logo")
+        expect(page.evaluate("(img) => img.complete && img.naturalWidth", logo.element_handle()) == 168,
+               "the logo did not load")
+
+    def sign_up_page(self):
+        self.page.get_by_role("link", name="Sign up").click()
+        self.on_page("/signup", "input[name=username]", "input[name=password]", "input[name=_csrf]")
+        self.shot("02-sign-up.png")
+
+    def weak_password_refused(self):
+        page = self.page
+        page.fill("input[name=username]", JANE)
+        page.fill("input[name=password]", WEAK_PASSWORD)
+        page.locator("form[method=post] [type=submit]").first.click()
+        self.on_page("/signup", "input[name=username]")
+        text = self.alert_text()
+        expect("password" in text.lower(), f"the message does not talk about the password: {text!r}")
+        self.shot("03-sign-up-weak-password.png")
+
+    def sign_up(self):
+        page = self.page
+        self.mail_mark = self.sink.count()
+        page.fill("input[name=username]", JANE)
+        page.fill("input[name=password]", PASSWORD_1)
+        page.locator("form[method=post] [type=submit]").first.click()
+        self.on_page("/confirm", "input[name=code]", "input[name=_csrf]")
+        self.shot("04-confirm.png")
+
+    def confirm(self):
+        code = self.sink.code_for(JANE, self.mail_mark)
+        page = self.page
+        page.fill("input[name=code]", code)
+        page.locator("form[method=post] button[type=submit]:not([value=resend])").first.click()
+        self.code = self.at_callback()
+
+    def tokens(self):
+        claims = self.exchange(self.code)
+        expect(claims.get("email") == JANE, f"email claim {claims.get('email')!r}")
+        expect(claims.get("email_verified") is True, f"email_verified {claims.get('email_verified')!r}")
+
+    # -- walk 2: forgotten password
+
+    def forgot_page(self):
+        self.sign_in_page_from_app()
+        self.page.get_by_role("link", name="Forgot your password?").click()
+        self.on_page("/forgotPassword", "input[name=username]", "input[name=_csrf]")
+        self.shot("05-forgot-password.png")
+
+    def request_code(self):
+        self.mail_mark = self.sink.count()
+        self.page.fill("input[name=username]", JANE)
+        self.page.locator("form[method=post] [type=submit]").first.click()
+        self.on_page("/confirmForgotPassword", "input[name=code]", "input[name=password]", "input[name=password_repeat]")
+        self.shot("06-reset-password.png")
+
+    def reset(self):
+        code = self.sink.code_for(JANE, self.mail_mark)
+        page = self.page
+        page.fill("input[name=code]", code)
+        page.fill("input[name=password]", PASSWORD_2)
+        page.fill("input[name=password_repeat]", PASSWORD_2)
+        page.locator("form[method=post] [type=submit]").first.click()
+        self.on_page("/login", "#signInFormUsername")
+        text = page.locator("main").inner_text()
+        expect("password" in text.lower() and "changed" in text.lower(), f"no 'password changed' notice: {text!r}")
+        self.shot("07-sign-in-password-changed.png")
+
+    def old_password_refused(self):
+        page = self.page
+        page.fill("#signInFormUsername", JANE)
+        page.fill("#signInFormPassword", PASSWORD_1)
+        page.click("button[name=signInSubmitButton]")
+        self.on_page("/login", "#signInFormUsername")
+        text = self.alert_text()
+        expect("incorrect" in text.lower(), f"unexpected message {text!r}")
+
+    def sign_in_new_password(self):
+        page = self.page
+        page.fill("#signInFormUsername", JANE)
+        page.fill("#signInFormPassword", PASSWORD_2)
+        page.click("button[name=signInSubmitButton]")
+        self.exchange(self.at_callback())
+
+    # -- walk 3: error page, new password required, phone
+
+    def error_page(self):
+        page = self.new_page()
+        response = page.goto(self.authorize_url(redirect_uri="https://attacker.example/callback"))
+        page.wait_for_load_state()
+        expect(urllib.parse.urlsplit(page.url).hostname == "127.0.0.1", f"the browser left Tessera: {page.url}")
+        expect(response is not None and response.status == 400, f"status {response and response.status}")
+        text = page.locator("body").inner_text()
+        expect("An error was encountered with the requested page." in text, f"not the error page: {text!r}")
+        self.shot("08-error.png")
+
+    def new_password_required(self):
+        self.sign_in_page_from_app()
+        page = self.page
+        page.fill("#signInFormUsername", BOB)
+        page.fill("#signInFormPassword", BOB_TEMPORARY)
+        page.click("button[name=signInSubmitButton]")
+        self.on_page("/resetPassword", "input[name=password]", "input[name=password_repeat]", "input[name=_csrf]")
+        self.shot("09-new-password.png")
+        page.fill("input[name=password]", BOB_PASSWORD)
+        page.fill("input[name=password_repeat]", BOB_PASSWORD)
+        page.locator("form[method=post] [type=submit]").first.click()
+        claims = self.exchange(self.at_callback())
+        expect(claims.get("email") == BOB, f"email claim {claims.get('email')!r}")
+
+    def phone(self):
+        self.sign_in_page_from_app(PHONE)
+        width = self.page.evaluate("document.documentElement.scrollWidth")
+        expect(width <= PHONE["width"], f"the sign-in page is {width} px wide on a {PHONE['width']} px screen")
+        self.shot("10-sign-in-phone.png")
+
+
+def run(steps, flow):
+    """Runs the steps in order; after a failure the rest of the walk is reported as blocked."""
+    global passed, failed
+    blocked = None
+    for name, fn in steps:
+        if blocked:
+            failed += 1
+            print(f"FAIL {name} (blocked: {blocked} failed)")
+            continue
+        try:
+            fn()
+        except (StepFailed, PlaywrightError, botocore.exceptions.ClientError, jwt.PyJWTError, OSError) as e:
+            failed += 1
+            blocked = name
+            print(f"FAIL {name}: {type(e).__name__}: {e}")
+            page = flow.page
+            if page is not None and not page.is_closed():
+                try:
+                    if page.url.startswith("chrome-error:"):  # Chromium's own page: its text says enough
+                        html = page.locator("body").inner_text()
+                    else:
+                        html = re.sub(r"<style.*?</style>", "<style>…</style>", page.content(), flags=re.S)
+                    print("     navigations: " + "; ".join(flow.navigations[-6:]))
+                    print(f"     the browser is at {page.url}; its HTML:\n{html[:6000]}")
+                except PlaywrightError:
+                    pass
+        else:
+            passed += 1
+            print(f"ok   {name}")
+
+
+def main():
+    sink = MailSink()
+    sink.controller.start()
+    app = App()
+    tessera = Tessera(sink.port)
+    database = "postgres" if (os.environ.get("DATABASE_URL") or "").startswith("postgres") else "sqlite"
+    print(f"browser: Tessera at {tessera.url} on {database}, app at {app.base}, SMTP sink on {sink.port}")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS, headless=True)
+            try:
+                flow = Flow(tessera, sink, app, browser)
+                run([
+                    ("set-up: pool (email as username, auto-verified)", flow.create_pool),
+                    ("set-up: public client, code grant with PKCE", flow.create_client),
+                    ("set-up: SetUICustomization (logo and CSS)", flow.customize),
+                    ("set-up: AdminCreateUser (temporary password)", flow.create_bob),
+                ], flow)
+                run([
+                    ("app → authorize → sign-in page", flow.sign_in_page),
+                    ("custom CSS and logo on the sign-in page", flow.branding_shown),
+                    ("sign-in → sign-up page", flow.sign_up_page),
+                    ("sign-up with a weak password: refused with a message", flow.weak_password_refused),
+                    ("sign-up → confirmation page", flow.sign_up),
+                    ("code from the SMTP sink → callback with code and state", flow.confirm),
+                    ("code → tokens with the PKCE verifier; ID token verified (iss, aud, nonce)", flow.tokens),
+                ], flow)
+                run([
+                    ("new context: sign-in → forgot password page", flow.forgot_page),
+                    ("forgot password → reset page", flow.request_code),
+                    ("code from the SMTP sink + new password → sign-in with a notice", flow.reset),
+                    ("old password refused", flow.old_password_refused),
+                    ("sign-in with the new password → callback → tokens", flow.sign_in_new_password),
+                ], flow)
+                run([("unregistered redirect_uri → error page", flow.error_page)], flow)
+                run([("AdminCreateUser user → new password page → callback", flow.new_password_required)], flow)
+                run([("sign-in page on a phone-sized screen", flow.phone)], flow)
+            finally:
+                browser.close()
+    finally:
+        tessera_log = tessera.log_tail() if failed else ""
+        tessera.stop()
+        sink.controller.stop()
+        app.server.shutdown()
+    if failed:
+        print(f"---- last lines of the Tessera log:\n{tessera_log}")
+    print(f"browser: {passed} passed, {failed} failed ({database})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
