@@ -432,23 +432,11 @@ fn absolute(base: &str, reference: &str) -> String {
         .to_string()
 }
 
-/// Unescapes the few entities an attribute value can hold.
-fn unescape(s: &str) -> String {
-    s.replace("&amp;", "&")
-        .replace("&#x3d;", "=")
-        .replace("&#61;", "=")
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-}
-
 /// The value of attribute `name` in a tag's text.
 fn attribute(tag: &str, name: &str) -> Option<String> {
     let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
     let end = tag[start..].find('"')? + start;
-    Some(unescape(&tag[start..end]))
+    Some(crate::ui_helpers::unescape(&tag[start..end]))
 }
 
 /// The `action` of the page's POST form that has a password field.

@@ -146,13 +146,20 @@ fn attribute_after(html: &str, marker: &str, attribute: &str) -> Option<String> 
     Some(unescape(&tag[start..end]))
 }
 
-/// Undoes askama's HTML escaping (numeric entities).
+/// Undoes HTML escaping (askama's numeric entities, and the common named ones).
 pub fn unescape(s: &str) -> String {
     s.replace("&#34;", "\"")
+        .replace("&quot;", "\"")
         .replace("&#39;", "'")
+        .replace("&#x27;", "'")
         .replace("&#60;", "<")
+        .replace("&lt;", "<")
         .replace("&#62;", ">")
+        .replace("&gt;", ">")
+        .replace("&#61;", "=")
+        .replace("&#x3d;", "=")
         .replace("&#38;", "&")
+        .replace("&amp;", "&")
 }
 
 /// `s` as askama writes it into HTML.
