@@ -13,8 +13,24 @@ pub fn no_store(mut builder: HttpResponseBuilder) -> HttpResponseBuilder {
     builder
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
-        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"));
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .insert_header((header::ACCESS_CONTROL_EXPOSE_HEADERS, "WWW-Authenticate"));
     builder
+}
+
+/// The CORS pre-flight answer of the back-channel endpoints (token, userInfo, revoke), which
+/// single-page apps call from the browser with an `Authorization` header: any origin may call
+/// them, as Cognito's token endpoint allows (reference §1.0); no cookies are involved.
+pub async fn preflight() -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS"))
+        .insert_header((
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            "Authorization, Content-Type",
+        ))
+        .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"))
+        .finish()
 }
 
 fn body(e: &OAuthError) -> serde_json::Value {

@@ -37,6 +37,12 @@ pub fn configure_site(cfg: &mut web::ServiceConfig) {
         .route("/oauth2/userInfo", web::post().to(userinfo::post))
         .route("/oauth2/revoke", web::post().to(revoke::post))
         .route("/logout", web::get().to(logout::get));
+    for path in ["/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke"] {
+        cfg.route(
+            path,
+            web::method(actix_web::http::Method::OPTIONS).to(error::preflight),
+        );
+    }
 }
 
 /// A JSON document from memory, cacheable by clients for `max_age` seconds.

@@ -30,3 +30,8 @@ pub fn verify(session: &Session, given: Option<&str>) -> bool {
         _ => false,
     }
 }
+
+/// Forgets the token (after a sign-in); the next page makes a new one.
+pub fn forget(session: &Session) {
+    session.remove(KEY);
+}

@@ -236,6 +236,9 @@ pub async fn signed_in(
             return internal();
         }
     };
+    // A new sign-in gets a fresh cookie and a fresh CSRF token.
+    cookie.renew();
+    crate::ui::csrf::forget(cookie);
     if let Err(e) = session::set_sso_id(cookie, &flow.site.pool_id, &id) {
         tracing::error!(cause = %e, "storing the hosted-UI session in the cookie");
         return internal();

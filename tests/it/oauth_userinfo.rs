@@ -200,7 +200,47 @@ async fn bearer_errors(db: Backend) {
     assert_eq!(a.body["error_description"], "Access Token has expired");
 }
 
+/// Single-page apps call the back-channel endpoints from the browser: CORS pre-flights are
+/// answered, and answers (errors too) may be read by any origin.
+async fn browser_apps_may_call_the_back_channel_endpoints(db: Backend) {
+    let app = spawn_oauth_app(db, &[]).await;
+    let pool = pool_with_user(&app).await;
+    for path in ["oauth2/token", "oauth2/userInfo", "oauth2/revoke"] {
+        let r = app
+            .http
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/{pool}/{path}", app.address),
+            )
+            .header("origin", "https://spa.example.com")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204, "{path}");
+        let h = |n: &str| r.headers()[n].to_str().unwrap().to_string();
+        assert_eq!(h("access-control-allow-origin"), "*", "{path}");
+        assert!(h("access-control-allow-headers").contains("Authorization"));
+        assert!(h("access-control-allow-methods").contains("POST"));
+    }
+    let r = app
+        .http
+        .get(format!("{}/{pool}/oauth2/userInfo", app.address))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        r.headers()["access-control-expose-headers"],
+        "WWW-Authenticate"
+    );
+}
+
 both_databases!(
+    browser_apps_may_call_the_back_channel_endpoints,
     each_scope_releases_its_claims,
     only_readable_attributes_are_released,
     tokens_without_openid_are_refused,
