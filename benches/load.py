@@ -4,7 +4,8 @@ pool's JWKS and discovery documents.
 
 Usage (the server started with TESSERA_ADMIN_KEYS=KEY:SECRET and TESSERA_RATE_LIMIT_PER_IP=0):
     python3 benches/load.py --url http://127.0.0.1:9339 --key KEY --secret SECRET \
-        [--connections 8] [--seconds 10] [--scenarios sign-in,refresh,get-user,jwks,discovery]
+        [--connections 8] [--seconds 10] [--scenarios sign-in,refresh,get-user,jwks,discovery,
+         client-credentials,hosted-sign-in,userinfo,refresh-grant]
 
 Setup goes through boto3 (admin, SigV4); the measured calls are raw keep-alive HTTP requests so
 the client costs little next to the server. Prints requests/s and latency percentiles per
@@ -13,6 +14,7 @@ sign-in exactly and gives only a lower bound for the cheap GetUser path.
 """
 
 import argparse
+import base64
 import http.client
 import json
 import threading
@@ -74,8 +76,18 @@ class Conn:
             raise RuntimeError(f"{action}: {resp.status} {data[:200]!r}")
         return json.loads(data)
 
-    def get(self, path):
-        self.conn.request("GET", path)
+    def form(self, path, fields, headers=None):
+        body = urllib.parse.urlencode(fields)
+        h = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+        self.conn.request("POST", path, body=body, headers=h)
+        resp = self.conn.getresponse()
+        data = resp.read()
+        if resp.status not in (200, 302):
+            raise RuntimeError(f"POST {path}: {resp.status} {data[:200]!r}")
+        return resp, data
+
+    def get(self, path, headers=None):
+        self.conn.request("GET", path, headers=headers or {})
         resp = self.conn.getresponse()
         data = resp.read()
         if resp.status != 200:
@@ -92,6 +104,52 @@ def sign_in(conn, client, user):
             "AuthParameters": {"USERNAME": user, "PASSWORD": PASSWORD},
         },
     )["AuthenticationResult"]
+
+
+CALLBACK = "http://localhost:3000/callback"
+
+
+def setup_oauth(cognito, pool):
+    """A machine client (client_credentials, custom scope) and a hosted-UI client (code)."""
+    cognito.create_resource_server(
+        UserPoolId=pool, Identifier="api", Name="api",
+        Scopes=[{"ScopeName": "read", "ScopeDescription": "read"}],
+    )
+    machine = cognito.create_user_pool_client(
+        UserPoolId=pool, ClientName="machine", GenerateSecret=True,
+        AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["client_credentials"],
+        AllowedOAuthScopes=["api/read"],
+    )["UserPoolClient"]
+    web = cognito.create_user_pool_client(
+        UserPoolId=pool, ClientName="web", AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email", "profile"],
+        CallbackURLs=[CALLBACK], SupportedIdentityProviders=["COGNITO"],
+        ExplicitAuthFlows=["ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    return machine, web
+
+
+def hosted_sign_in(conn, pool, client, user):
+    """The hosted-UI round trip: authorize → sign-in page → POST → code → token."""
+    q = urllib.parse.urlencode({"response_type": "code", "client_id": client,
+                                "redirect_uri": CALLBACK, "scope": "openid email"})
+    conn.conn.request("GET", f"/{pool}/oauth2/authorize?{q}")
+    r = conn.conn.getresponse()
+    r.read()
+    login = r.getheader("Location")
+    page = conn.conn
+    page.request("GET", login)
+    r = page.getresponse()
+    html = r.read().decode()
+    cookie = r.getheader("Set-Cookie").split(";")[0]
+    csrf = html.split('name="_csrf" value="')[1].split('"')[0]
+    action = html.split('<form method="post" action="')[1].split('"')[0].replace("&#38;", "&").replace("&amp;", "&")
+    r, _ = conn.form(action, {"_csrf": csrf, "username": user, "password": PASSWORD},
+                     {"Cookie": cookie})
+    code = urllib.parse.parse_qs(urllib.parse.urlparse(r.getheader("Location")).query)["code"][0]
+    r, data = conn.form(f"/{pool}/oauth2/token", {"grant_type": "authorization_code",
+                        "client_id": client, "code": code, "redirect_uri": CALLBACK})
+    return json.loads(data)
 
 
 def run(url, connections, seconds, make_request):
@@ -152,6 +210,10 @@ def main():
     cognito = admin(args.url, args.key, args.secret)
     pool, client, users = setup(cognito, args.connections)
     tokens = [sign_in(Conn(args.url), client, u) for u in users]
+    machine, web = setup_oauth(cognito, pool)
+    basic = "Basic " + base64.b64encode(
+        f"{machine['ClientId']}:{machine['ClientSecret']}".encode()).decode()
+    oauth_tokens = [hosted_sign_in(Conn(args.url), pool, web, u) for u in users]
 
     scenarios = {
         "sign-in": lambda conn, i: (lambda: sign_in(conn, client, users[i])),
@@ -167,6 +229,20 @@ def main():
         ),
         "get-user": lambda conn, i: (
             lambda: conn.call("GetUser", {"AccessToken": tokens[i]["AccessToken"]})
+        ),
+        "client-credentials": lambda conn, i: (
+            lambda: conn.form(f"/{pool}/oauth2/token", {"grant_type": "client_credentials"},
+                              {"Authorization": basic})
+        ),
+        "hosted-sign-in": lambda conn, i: (lambda: hosted_sign_in(conn, pool, web, users[i])),
+        "userinfo": lambda conn, i: (
+            lambda: conn.get(f"/{pool}/oauth2/userInfo",
+                             {"Authorization": "Bearer " + oauth_tokens[i]["access_token"]})
+        ),
+        "refresh-grant": lambda conn, i: (
+            lambda: conn.form(f"/{pool}/oauth2/token", {
+                "grant_type": "refresh_token", "client_id": web,
+                "refresh_token": oauth_tokens[i]["refresh_token"]})
         ),
         "jwks": lambda conn, i: (lambda: conn.get(f"/{pool}/.well-known/jwks.json")),
         "discovery": lambda conn, i: (
