@@ -4,7 +4,7 @@
 //! the sign-in page with a "Password changed" notice.
 
 use super::error;
-use super::forms::{Field, FormData, FormState};
+use super::forms::{Field, FormState};
 use super::page::{self, Flow, Layout};
 use super::{csrf, inputs, session};
 use crate::http::site::Site;
@@ -97,14 +97,10 @@ pub async fn post(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let flow = match page::begin(&svc, site, &req).await {
-        Ok(flow) => flow,
+    let (flow, form) = match page::begin_post(&svc, site, &req, &cookie, &body).await {
+        Ok(started) => started,
         Err(response) => return response,
     };
-    let form = FormData::parse(&body);
-    if !csrf::verify(&cookie, form.get(csrf::FIELD)) {
-        return page::forbidden();
-    }
     let mut username = form.text("username");
     if username.is_empty() {
         username = page::query_param(&req, "username")

@@ -4,7 +4,7 @@
 //! `/confirmForgotPassword`.
 
 use super::error;
-use super::forms::{FormData, FormState};
+use super::forms::FormState;
 use super::page::{self, Flow, Layout};
 use super::{csrf, inputs, session};
 use crate::http::site::Site;
@@ -74,14 +74,10 @@ pub async fn post(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let flow = match page::begin(&svc, site, &req).await {
-        Ok(flow) => flow,
+    let (flow, form) = match page::begin_post(&svc, site, &req, &cookie, &body).await {
+        Ok(started) => started,
         Err(response) => return response,
     };
-    let form = FormData::parse(&body);
-    if !csrf::verify(&cookie, form.get(csrf::FIELD)) {
-        return page::forbidden();
-    }
     let username = form.text("username");
     let mut view = match view(&svc, &flow, &cookie, &username).await {
         Ok(v) => v,

@@ -139,6 +139,23 @@ pub async fn begin(svc: &Services, site: Site, req: &HttpRequest) -> Result<Flow
     }
 }
 
+/// The start of every form POST: the flow, as [`begin`], and the form, refused with a 403
+/// page (before anything else happens) unless it carries this browser's CSRF token.
+pub async fn begin_post(
+    svc: &Services,
+    site: Site,
+    req: &HttpRequest,
+    cookie: &actix_session::Session,
+    body: &[u8],
+) -> Result<(Flow, super::forms::FormData), HttpResponse> {
+    let flow = begin(svc, site, req).await?;
+    let form = super::forms::FormData::parse(body);
+    if !super::csrf::verify(cookie, form.get(super::csrf::FIELD)) {
+        return Err(forbidden());
+    }
+    Ok((flow, form))
+}
+
 /// Renders an authorization error: back to the client, or the error page.
 pub fn authorize_error(e: AuthorizeError) -> HttpResponse {
     match e {

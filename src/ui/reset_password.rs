@@ -92,14 +92,10 @@ pub async fn post(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let flow = match page::begin(&svc, site, &req).await {
-        Ok(flow) => flow,
+    let (flow, form) = match page::begin_post(&svc, site, &req, &cookie, &body).await {
+        Ok(started) => started,
         Err(response) => return response,
     };
-    let form = FormData::parse(&body);
-    if !csrf::verify(&cookie, form.get(csrf::FIELD)) {
-        return page::forbidden();
-    }
     let Some(challenge) = session::challenge(&cookie, &flow.site.pool_id) else {
         return back_to_sign_in(&flow, &cookie);
     };

@@ -101,14 +101,10 @@ pub async fn post(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let flow = match page::begin(&svc, site, &req).await {
-        Ok(flow) => flow,
+    let (flow, form) = match page::begin_post(&svc, site, &req, &cookie, &body).await {
+        Ok(started) => started,
         Err(response) => return response,
     };
-    let form = FormData::parse(&body);
-    if !csrf::verify(&cookie, form.get(csrf::FIELD)) {
-        return page::forbidden();
-    }
     let mut view = match view(&svc, &flow, &cookie, &form).await {
         Ok(v) => v,
         Err(response) => return response,
