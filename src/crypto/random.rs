@@ -56,6 +56,14 @@ pub fn base64_token(bytes: usize) -> String {
     base64::engine::general_purpose::STANDARD.encode(buf)
 }
 
+/// `bytes` random bytes in unpadded base64url (authorization codes: safe in a URL as they are).
+pub fn url_token(bytes: usize) -> String {
+    use base64::Engine;
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill(buf.as_mut_slice());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,9 +7,12 @@ use actix_web::HttpRequest;
 /// The caller's IP: the TCP peer, or the last `X-Forwarded-For` entry behind a trusted proxy.
 pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
     if trust_forwarded_for
+        // The last entry of the last header line: a proxy that adds its own line instead of
+        // appending to the client's must not leave the client's line in charge.
         && let Some(last) = req
             .headers()
-            .get("x-forwarded-for")
+            .get_all("x-forwarded-for")
+            .last()
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .map(str::trim)

@@ -20,6 +20,13 @@ pub async fn get(
         Ok(p) => p,
         Err(e) => return redirect::error_page(&site, &e),
     };
+    // Every authorize can mint a code (with a live session): counted like a sign-in.
+    if let Err(e) = crate::http::rate_limit::per_ip(&svc, &req, "auth").await {
+        return redirect::error_page(
+            &site,
+            &crate::domain::oauth_error::OAuthError::new("temporarily_unavailable", e.to_string()),
+        );
+    }
     let sso_id = session::sso_id(&cookie, &site.pool_id);
     match authorize::authorize(&svc, &site.pool_id, &params, sso_id.as_deref()).await {
         Ok(Authorized::Done(url)) => redirect::found(&url),

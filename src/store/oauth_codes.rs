@@ -72,16 +72,26 @@ impl Store {
         Ok(())
     }
 
-    /// Marks the code used and returns it; a code used before comes back as `Replayed`.
-    /// Expiry and bindings are the caller's checks.
-    pub async fn take_code(&self, code_hash: &str, now: i64) -> StoreResult<TakenCode> {
+    /// Marks the code used and returns it, when it was issued to this client of this pool; a
+    /// code used before comes back as `Replayed`. Another client's code is `Missing` and stays
+    /// untouched (it can neither burn nor revoke it). Expiry and the other bindings are the
+    /// caller's checks.
+    pub async fn take_code(
+        &self,
+        code_hash: &str,
+        pool_id: &str,
+        client_id: &str,
+        now: i64,
+    ) -> StoreResult<TakenCode> {
         let taken = db_run!(self, |db| {
             sqlx::query_as::<_, CodeRow>(sql(format!(
-                "UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL \
-                 RETURNING {COLUMNS}"
+                "UPDATE oauth_codes SET used_at = $1 WHERE code_hash = $2 AND pool_id = $3 \
+                 AND client_id = $4 AND used_at IS NULL RETURNING {COLUMNS}"
             )))
             .bind(now)
             .bind(code_hash)
+            .bind(pool_id)
+            .bind(client_id)
             .fetch_optional(db)
             .await
             .map_err(map_err)?
@@ -91,9 +101,12 @@ impl Store {
         }
         let existing = db_run!(self, |db| {
             sqlx::query_as::<_, CodeRow>(sql(format!(
-                "SELECT {COLUMNS} FROM oauth_codes WHERE code_hash = $1"
+                "SELECT {COLUMNS} FROM oauth_codes WHERE code_hash = $1 AND pool_id = $2 \
+                 AND client_id = $3"
             )))
             .bind(code_hash)
+            .bind(pool_id)
+            .bind(client_id)
             .fetch_optional(db)
             .await
             .map_err(map_err)?
@@ -102,6 +115,22 @@ impl Store {
             Some(row) => TakenCode::Replayed(row),
             None => TakenCode::Missing,
         })
+    }
+
+    /// Uses up every unexchanged code of a user (global sign-out): none can start a new
+    /// sign-in afterwards.
+    pub async fn use_up_user_codes(&self, user_id: &str, now: i64) -> StoreResult<u64> {
+        Ok(db_run!(self, |db| {
+            sqlx::query(
+                "UPDATE oauth_codes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
+            )
+            .bind(now)
+            .bind(user_id)
+            .execute(db)
+            .await
+            .map_err(map_err)?
+            .rows_affected()
+        }))
     }
 
     /// Records the sign-in a code was exchanged for.

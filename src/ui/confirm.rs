@@ -122,7 +122,7 @@ pub async fn post(
     if let Some(f) = view.form.fields.iter_mut().find(|f| f.name == "username") {
         f.value = username.clone();
     }
-    if let Err(e) = page::rate_limit(&svc, &req, "sign_up").await {
+    if let Err(e) = crate::http::rate_limit::per_ip(&svc, &req, "sign_up").await {
         view.form.show(None, &error::describe(&e).message);
         return page::render(StatusCode::TOO_MANY_REQUESTS, &view);
     }

@@ -112,7 +112,7 @@ pub async fn post(
         Ok(v) => v,
         Err(response) => return response,
     };
-    if let Err(e) = page::rate_limit(&svc, &req, "recovery").await {
+    if let Err(e) = crate::http::rate_limit::per_ip(&svc, &req, "recovery").await {
         view.form.show(None, &error::describe(&e).message);
         return page::render(StatusCode::TOO_MANY_REQUESTS, &view);
     }

@@ -85,7 +85,7 @@ pub async fn get(svc: web::Data<Services>, site: Site, req: HttpRequest) -> Http
     )
     .await;
     let login_link = login_link(&site, &client);
-    if let Err(e) = page::rate_limit(&svc, &req, "sign_up").await {
+    if let Err(e) = crate::http::rate_limit::per_ip(&svc, &req, "sign_up").await {
         let view = ConfirmUserView {
             layout,
             message: error::describe(&e).message,

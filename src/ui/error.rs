@@ -101,6 +101,11 @@ pub fn describe(e: &AuthError) -> Problem {
             Problem::form("We could not send you a code. Please try again later.")
         }
         AuthError::InvalidParameter(m) => invalid_parameter(m),
+        // The pool's own set-up refuses the sign-in (MFA required before it is served): say
+        // so, it is the administrator's to fix.
+        AuthError::InvalidUserPoolConfiguration(m) => Problem::form(&format!(
+            "Sign-in is not available: {m} Please contact the administrator."
+        )),
         AuthError::Internal(cause) => {
             tracing::error!(%cause, "internal error on a hosted page");
             Problem::form(INTERNAL)

@@ -98,7 +98,7 @@ pub async fn post(
         Ok(v) => v,
         Err(response) => return response,
     };
-    if let Err(e) = page::rate_limit(&svc, &req, "auth").await {
+    if let Err(e) = crate::http::rate_limit::per_ip(&svc, &req, "auth").await {
         let problem = error::describe(&e);
         view.form.show(None, &problem.message);
         return page::render(StatusCode::TOO_MANY_REQUESTS, &view);

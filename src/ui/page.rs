@@ -4,9 +4,7 @@
 //! last step of every successful sign-in (hosted-UI session, then back to the client).
 
 use super::{assets, error, session};
-use crate::api::ApiState;
 use crate::clock::Millis;
-use crate::domain::AuthError;
 use crate::domain::user::User;
 use crate::http::site::Site;
 use crate::services::Services;
@@ -14,7 +12,7 @@ use crate::services::oauth::authorize::{self, AuthorizeError, AuthorizeParams, A
 use crate::services::oauth::sso;
 use actix_session::Session;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 /// The layout's view-model (`templates/base.html`).
@@ -225,17 +223,6 @@ pub fn internal() -> HttpResponse {
     error_page(StatusCode::INTERNAL_SERVER_ERROR, error::INTERNAL)
 }
 
-/// Counts a POST against the per-IP limit of its group (`auth`, `sign_up`, `recovery`), the
-/// same buckets the JSON API's actions count in (`TESSERA_RATE_LIMIT_PER_IP` a minute).
-pub async fn rate_limit(svc: &Services, req: &HttpRequest, group: &str) -> Result<(), AuthError> {
-    let Some(state) = req.app_data::<web::Data<ApiState>>() else {
-        return Ok(());
-    };
-    let ip = crate::http::client_ip::client_ip(req, state.trust_forwarded_for);
-    let bucket = format!("ip:{ip}:{group}");
-    crate::services::rate_limit::check(svc, &bucket, state.rate_limit_per_ip, 60_000).await
-}
-
 /// The end of every successful sign-in on the hosted pages: a hosted-UI session (so the next
 /// authorization request of any client of the pool needs no form), then back to the client
 /// with a code or tokens.
@@ -246,6 +233,14 @@ pub async fn signed_in(
     user: &User,
     auth_time: Millis,
 ) -> HttpResponse {
+    // A sign-in replacing another (prompt=login, another user) ends the old session, so a
+    // copy of the old cookie signs no one in.
+    if let Some(old) = session::sso_id(cookie, &flow.site.pool_id)
+        && let Err(e) = sso::end(svc, &old).await
+    {
+        tracing::error!(cause = %e, "ending the replaced hosted-UI session");
+        return internal();
+    }
     let id = match sso::start(svc, &flow.request.pool, user, auth_time).await {
         Ok(id) => id,
         Err(e) => {

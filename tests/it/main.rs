@@ -49,6 +49,7 @@ mod tokens_revoke;
 mod tokens_rotate;
 mod ui_helpers;
 mod ui_login;
+mod ui_mfa_required;
 mod ui_nodes;
 mod ui_recovery;
 mod ui_sign_up;

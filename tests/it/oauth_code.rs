@@ -336,6 +336,41 @@ async fn a_replayed_code_revokes_what_it_issued(db: Backend) {
     assert_eq!((a.status, a.error()), (400, "invalid_grant"));
 }
 
+/// Global sign-out uses up codes not yet exchanged: none starts a new sign-in afterwards.
+async fn global_sign_out_uses_up_pending_codes(db: Backend) {
+    let app = spawn_oauth_app(db, &[]).await;
+    let pool = pool_with_user(&app).await;
+    let client = oauth_client(&app, &pool, ClientOptions::default()).await;
+    let code = code_for(&app, &client, &[]).await;
+    app.cognito
+        .admin_user_global_sign_out()
+        .user_pool_id(&pool)
+        .username(USERNAME)
+        .send()
+        .await
+        .unwrap();
+    let a = exchange(&app, &client, &code, &[]).await;
+    assert_eq!((a.status, a.error()), (400, "invalid_grant"));
+    // A code issued after the sign-out works.
+    let code = code_for(&app, &client, &[]).await;
+    assert_eq!(exchange(&app, &client, &code, &[]).await.status, 200);
+}
+
+/// Codes are URL-safe as they are (no `+`, `/` or `=` to be mangled by a client).
+async fn codes_are_url_safe(db: Backend) {
+    let app = spawn_oauth_app(db, &[]).await;
+    let pool = pool_with_user(&app).await;
+    let client = oauth_client(&app, &pool, ClientOptions::default()).await;
+    for _ in 0..20 {
+        let code = code_for(&app, &client, &[]).await;
+        assert!(
+            code.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{code}"
+        );
+    }
+}
+
 async fn pkce_is_enforced(db: Backend) {
     let app = spawn_oauth_app(db, &[]).await;
     let pool = pool_with_user(&app).await;
@@ -426,6 +461,13 @@ async fn codes_are_bound_to_their_client_and_pool(db: Backend) {
     let code = code_for(&app, &first, &[]).await;
     let a = exchange(&app, &second, &code, &[]).await;
     assert_eq!((a.status, a.error()), (400, "invalid_grant"));
+    // Another client can neither burn the code nor, once it is used, revoke what it issued.
+    let own = exchange(&app, &first, &code, &[]).await;
+    assert_eq!(own.status, 200, "{:?}", own.body);
+    let access = own.body["access_token"].as_str().unwrap();
+    let a = exchange(&app, &second, &code, &[]).await;
+    assert_eq!((a.status, a.error()), (400, "invalid_grant"));
+    assert_eq!(userinfo(&app, &pool, access).await.status, 200);
 
     // A client of another pool, at this pool's endpoint.
     let other_pool = pool_with_user(&app).await;
@@ -537,6 +579,8 @@ async fn malformed_token_requests(db: Backend) {
 }
 
 both_databases!(
+    global_sign_out_uses_up_pending_codes,
+    codes_are_url_safe,
     a_relying_party_completes_the_code_flow_with_pkce,
     a_public_client_and_client_secret_post,
     client_secrets_are_checked,

@@ -102,7 +102,50 @@ async fn global_sign_out_ends_the_hosted_session(backend: Backend) {
     assert!(again.location().contains("/login?"), "{}", again.location());
 }
 
+/// A new sign-in in the same browser (prompt=login) ends the session it replaces: a copy of
+/// the old cookie signs no one in.
+async fn a_new_sign_in_ends_the_session_it_replaces(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let h = hosted(&app).await;
+    user(&app, &h.pool_id, "alice").await;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let first = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let query = authorize_query(&h.client_id, &[]);
+    assert_code(&sign_in(&app, &first, &h.pool_id, &query, "alice", PASSWORD).await);
+    // A copy of the cookie as it is now.
+    let url = url::Url::parse(&app.address).unwrap();
+    let saved = {
+        use reqwest::cookie::CookieStore;
+        jar.cookies(&url).unwrap().to_str().unwrap().to_string()
+    };
+    let copy_jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    for c in saved.split("; ") {
+        copy_jar.add_cookie_str(&format!("{c}; Path=/"), &url);
+    }
+    let copy = reqwest::Client::builder()
+        .cookie_provider(copy_jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let again = authorize_query(&h.client_id, &[("prompt", "login")]);
+    assert_code(&sign_in(&app, &first, &h.pool_id, &again, "alice", PASSWORD).await);
+    let old = authorize(&app, &copy, &h.pool_id, &query).await;
+    assert!(
+        old.location()
+            .starts_with(&format!("/{}/login?", h.pool_id)),
+        "{}",
+        old.location()
+    );
+    // The new session works.
+    assert_code(&authorize(&app, &first, &h.pool_id, &query).await);
+}
+
 crate::both_databases!(
+    a_new_sign_in_ends_the_session_it_replaces,
     a_second_authorize_skips_the_form,
     logout_ends_the_session,
     global_sign_out_ends_the_hosted_session,

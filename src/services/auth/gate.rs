@@ -41,6 +41,18 @@ pub async fn wrong_password(svc: &Services, user: &User) -> AuthError {
     }
 }
 
+/// MFA challenges come with the MFA work (issue 5); until then a pool that requires MFA
+/// refuses every sign-in — on every path that ends one: passwords, new passwords, hosted-UI
+/// sessions and confirmations — rather than issuing tokens without it.
+pub fn require_no_mfa(pool: &UserPool) -> Result<(), AuthError> {
+    if pool.settings.mfa_configuration == "ON" {
+        return Err(AuthError::InvalidUserPoolConfiguration(
+            "This pool requires MFA, which Tessera does not serve yet.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Where a proven password leads.
 #[derive(Debug, Clone)]
 pub enum Step {
@@ -105,13 +117,7 @@ pub async fn password_proven(
                 .map(Step::Challenge)
         }
         UserStatus::Confirmed => {
-            // MFA challenges come with the MFA work; until then a pool that requires MFA
-            // refuses sign-in rather than issuing tokens without it.
-            if pool.settings.mfa_configuration == "ON" {
-                return Err(AuthError::InvalidUserPoolConfiguration(
-                    "This pool requires MFA, which Tessera does not serve yet.".into(),
-                ));
-            }
+            require_no_mfa(pool)?;
             Ok(Step::Proven(user.clone()))
         }
         UserStatus::ExternalProvider => Err(AuthError::incorrect_credentials()),
@@ -125,6 +131,7 @@ pub async fn issue(
     client: &UserPoolClient,
     user: &User,
 ) -> Result<Outcome, AuthError> {
+    require_no_mfa(pool)?;
     let result = tokens::issue(
         svc,
         SignIn {

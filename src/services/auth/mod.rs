@@ -9,7 +9,7 @@
 //!   expired temporary passwords, the NEW_PASSWORD_REQUIRED challenge, or tokens.
 //! - `session`: the single-use, short-lived `Session` strings.
 
-mod gate;
+pub(crate) mod gate;
 pub mod hosted;
 pub mod initiate;
 pub mod respond;

@@ -416,10 +416,15 @@ pub async fn complete(
     auth_time: Millis,
 ) -> Result<String, AuthorizeError> {
     let fail = |e: AuthError| AuthorizeError::Redirect(req.error_redirect(&internal(e)));
+    if let Err(e) = crate::services::auth::gate::require_no_mfa(&req.pool) {
+        return Err(AuthorizeError::Redirect(
+            req.error_redirect(&OAuthError::new("access_denied", e.to_string())),
+        ));
+    }
     let state = req.state.as_deref();
     match req.response_type {
         ResponseType::Code => {
-            let code = random::base64_token(32);
+            let code = random::url_token(32);
             let now = svc.now();
             svc.store
                 .insert_code(&CodeRow {

@@ -206,7 +206,7 @@ async fn authorization_code(
     let now = svc.now();
     let row = match svc
         .store
-        .take_code(&hash, now)
+        .take_code(&hash, &client.pool_id, &client.id, now)
         .await
         .map_err(|e| internal(e.into()))?
     {
@@ -243,6 +243,8 @@ async fn authorization_code(
         ));
     }
     let pool = svc.require_pool(&row.pool_id).await.map_err(internal)?;
+    crate::services::auth::gate::require_no_mfa(&pool)
+        .map_err(|e| OAuthError::invalid_grant(e.to_string()))?;
     let scopes: Vec<String> = row.scopes.split_whitespace().map(str::to_string).collect();
     let openid = scopes.iter().any(|s| s == "openid");
     let (result, origin_jti) = tokens::issue_with_origin(
