@@ -103,7 +103,7 @@ pub fn describe(e: &AuthError) -> Problem {
         AuthError::InvalidParameter(m) => invalid_parameter(m),
         // The pool's own set-up refuses the sign-in (MFA required before it is served): say
         // so, it is the administrator's to fix.
-        AuthError::InvalidUserPoolConfiguration(m) => Problem::form(&format!(
+        AuthError::InvalidUserPoolConfiguration(m) => Problem::form(format!(
             "Sign-in is not available: {m} Please contact the administrator."
         )),
         AuthError::Internal(cause) => {
