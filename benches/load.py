@@ -143,7 +143,7 @@ def hosted_sign_in(conn, pool, client, user):
     html = r.read().decode()
     cookie = r.getheader("Set-Cookie").split(";")[0]
     csrf = html.split('name="_csrf" value="')[1].split('"')[0]
-    action = html.split('<form method="post" action="')[1].split('"')[0].replace("&#38;", "&").replace("&amp;", "&")
+    action = html.split('method="post" action="')[1].split('"')[0].replace("&#38;", "&").replace("&amp;", "&")
     r, _ = conn.form(action, {"_csrf": csrf, "username": user, "password": PASSWORD},
                      {"Cookie": cookie})
     code = urllib.parse.parse_qs(urllib.parse.urlparse(r.getheader("Location")).query)["code"][0]
