@@ -4,7 +4,8 @@
 
 -- Codes of /oauth2/authorize: single use, 5 minutes, bound to the client, the redirect URI,
 -- the PKCE challenge, the nonce and the scopes. `origin_jti` is the sign-in the code was
--- exchanged for (a replayed code revokes it).
+-- exchanged for (a replayed code revokes it); `replayed_at` marks a replay that came before
+-- the first exchange had recorded it, so that exchange revokes its own sign-in.
 CREATE TABLE oauth_codes (
     code_hash TEXT PRIMARY KEY,
     pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
@@ -18,7 +19,8 @@ CREATE TABLE oauth_codes (
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
     used_at BIGINT,
-    origin_jti TEXT
+    origin_jti TEXT,
+    replayed_at BIGINT
 );
 CREATE INDEX oauth_codes_expiry_idx ON oauth_codes (expires_at);
 

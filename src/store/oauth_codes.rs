@@ -133,16 +133,40 @@ impl Store {
         }))
     }
 
-    /// Records the sign-in a code was exchanged for.
-    pub async fn set_code_origin(&self, code_hash: &str, origin_jti: &str) -> StoreResult<()> {
-        db_run!(self, |db| {
-            sqlx::query("UPDATE oauth_codes SET origin_jti = $1 WHERE code_hash = $2")
-                .bind(origin_jti)
-                .bind(code_hash)
-                .execute(db)
-                .await
-                .map_err(map_err)?;
+    /// Records the sign-in a code was exchanged for; true when a replay has meanwhile marked
+    /// the code ([`Store::mark_code_replayed`]), and the sign-in must then be revoked. One row
+    /// update each, so whichever of the two comes second sees the other.
+    pub async fn set_code_origin(&self, code_hash: &str, origin_jti: &str) -> StoreResult<bool> {
+        let replayed = db_run!(self, |db| {
+            sqlx::query_scalar::<_, Option<i64>>(
+                "UPDATE oauth_codes SET origin_jti = $1 WHERE code_hash = $2 RETURNING replayed_at",
+            )
+            .bind(origin_jti)
+            .bind(code_hash)
+            .fetch_optional(db)
+            .await
+            .map_err(map_err)?
         });
-        Ok(())
+        Ok(replayed.flatten().is_some())
+    }
+
+    /// Marks a code as replayed and returns the sign-in its first exchange issued, if that
+    /// exchange has recorded it yet.
+    pub async fn mark_code_replayed(
+        &self,
+        code_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<String>> {
+        let origin = db_run!(self, |db| {
+            sqlx::query_scalar::<_, Option<String>>(
+                "UPDATE oauth_codes SET replayed_at = $1 WHERE code_hash = $2 RETURNING origin_jti",
+            )
+            .bind(now)
+            .bind(code_hash)
+            .fetch_optional(db)
+            .await
+            .map_err(map_err)?
+        });
+        Ok(origin.flatten())
     }
 }

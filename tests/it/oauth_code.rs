@@ -371,6 +371,50 @@ async fn codes_are_url_safe(db: Backend) {
     }
 }
 
+/// A replay racing the first exchange: the code's row decides, whichever of the two records
+/// second sees the other (the first exchange then revokes what it issued; the replay revokes
+/// what was recorded).
+async fn a_replay_during_the_first_exchange_is_seen(db: Backend) {
+    use tessera::services::oauth::authorize::code_hash;
+    use tessera::store::oauth_codes::TakenCode;
+    let app = spawn_oauth_app(db, &[]).await;
+    let pool = pool_with_user(&app).await;
+    let client = oauth_client(&app, &pool, ClientOptions::default()).await;
+    let store = &app.services.store;
+    let now = app.services.now();
+    // The replay comes before the first exchange has recorded its sign-in.
+    let hash = code_hash(&code_for(&app, &client, &[]).await);
+    let taken = store
+        .take_code(&hash, &pool, &client.id, now)
+        .await
+        .unwrap();
+    assert!(matches!(taken, TakenCode::Fresh(_)));
+    assert!(matches!(
+        store
+            .take_code(&hash, &pool, &client.id, now)
+            .await
+            .unwrap(),
+        TakenCode::Replayed(_)
+    ));
+    assert_eq!(store.mark_code_replayed(&hash, now).await.unwrap(), None);
+    assert!(store.set_code_origin(&hash, "first").await.unwrap());
+    // The replay comes after.
+    let hash = code_hash(&code_for(&app, &client, &[]).await);
+    store
+        .take_code(&hash, &pool, &client.id, now)
+        .await
+        .unwrap();
+    assert!(!store.set_code_origin(&hash, "second").await.unwrap());
+    assert_eq!(
+        store
+            .mark_code_replayed(&hash, now)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("second")
+    );
+}
+
 async fn pkce_is_enforced(db: Backend) {
     let app = spawn_oauth_app(db, &[]).await;
     let pool = pool_with_user(&app).await;
@@ -579,6 +623,7 @@ async fn malformed_token_requests(db: Backend) {
 }
 
 both_databases!(
+    a_replay_during_the_first_exchange_is_seen,
     global_sign_out_uses_up_pending_codes,
     codes_are_url_safe,
     a_relying_party_completes_the_code_flow_with_pkce,

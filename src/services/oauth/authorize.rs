@@ -402,7 +402,7 @@ impl AuthorizeRequest {
 }
 
 /// The SHA-256 under which a code is stored.
-pub(crate) fn code_hash(code: &str) -> String {
+pub fn code_hash(code: &str) -> String {
     hex::encode(Sha256::digest(code.as_bytes()))
 }
 

@@ -192,8 +192,8 @@ fn check_code(
 /// first exchange, valid or not. A code used before is a replay (RFC 6749 §4.1.2): the sign-in
 /// it was exchanged for is revoked.
 ///
-/// A replay that arrives while the first exchange is still issuing finds no sign-in recorded
-/// yet and only fails; the first exchange's tokens then stay valid.
+/// A replay that arrives while the first exchange is still issuing marks the code; that
+/// exchange then revokes what it issued and answers `invalid_grant` too.
 async fn authorization_code(
     svc: &Services,
     client: &UserPoolClient,
@@ -212,14 +212,19 @@ async fn authorization_code(
     {
         TakenCode::Fresh(row) => row,
         TakenCode::Replayed(row) => {
-            if let Some(origin_jti) = &row.origin_jti {
+            let origin = svc
+                .store
+                .mark_code_replayed(&hash, now)
+                .await
+                .map_err(|e| internal(e.into()))?;
+            if let Some(origin_jti) = origin {
                 svc.store
-                    .revoke_token_origin(origin_jti, now)
+                    .revoke_token_origin(&origin_jti, now)
                     .await
                     .map_err(|e| internal(e.into()))?;
-                tracing::warn!(pool_id = %row.pool_id, client_id = %client.id,
-                    "authorization code replayed; the sign-in it issued is revoked");
             }
+            tracing::warn!(pool_id = %row.pool_id, client_id = %client.id,
+                "authorization code replayed; the sign-in it issued is revoked");
             return Err(OAuthError::invalid_grant("The code has already been used."));
         }
         TakenCode::Missing => return Err(OAuthError::invalid_grant("The code is not valid.")),
@@ -261,10 +266,19 @@ async fn authorization_code(
     )
     .await
     .map_err(internal)?;
-    svc.store
+    let replayed = svc
+        .store
         .set_code_origin(&hash, &origin_jti)
         .await
         .map_err(|e| internal(e.into()))?;
+    if replayed {
+        // A replay came while these tokens were being issued: they are never handed out.
+        svc.store
+            .revoke_token_origin(&origin_jti, now)
+            .await
+            .map_err(|e| internal(e.into()))?;
+        return Err(OAuthError::invalid_grant("The code has already been used."));
+    }
     Ok(TokenResponse {
         access_token: result.access_token,
         id_token: openid.then_some(result.id_token),
