@@ -173,6 +173,8 @@ pub async fn post(
                 return page::signed_in(&svc, &cookie, &flow, &user, now).await;
             }
             Ok(None) => {}
+            // The pool refuses the sign-in (its MFA rules): the sign-in page will say why.
+            Err(crate::domain::AuthError::InvalidUserPoolConfiguration(_)) => {}
             Err(e) => tracing::error!(cause = %e, "signing in a just-confirmed user"),
         }
     }
