@@ -11,6 +11,7 @@ pub mod group;
 pub mod lockout;
 pub mod mask;
 pub mod messages;
+pub mod mfa;
 pub mod oauth_error;
 pub mod password_policy;
 pub mod pool;
