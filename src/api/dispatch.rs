@@ -247,6 +247,8 @@ action_table! {
     "DeleteUserPool" => delete_user_pool,
     "ListUserPools" => list_user_pools,
     "AddCustomAttributes" => add_custom_attributes,
+    "SetUserPoolMfaConfig" => set_user_pool_mfa_config,
+    "GetUserPoolMfaConfig" => get_user_pool_mfa_config,
     "CreateUserPoolClient" => create_user_pool_client,
     "DescribeUserPoolClient" => describe_user_pool_client,
     "UpdateUserPoolClient" => update_user_pool_client,

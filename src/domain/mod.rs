@@ -17,6 +17,7 @@ pub mod password_policy;
 pub mod pool;
 pub mod pool_domain;
 pub mod pool_messages;
+pub mod pool_mfa;
 pub mod redirect_url;
 pub mod resource_server;
 pub mod stack;

@@ -16,6 +16,7 @@ mod api_clients;
 mod api_domains;
 mod api_groups;
 mod api_list_users;
+mod api_mfa_config;
 mod api_mfa_store;
 mod api_pools;
 mod api_protocol;
