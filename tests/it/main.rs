@@ -6,6 +6,7 @@
 
 mod account_helpers;
 mod helpers;
+mod mfa_helpers;
 mod sms_sink;
 mod smtp_sink;
 
@@ -17,6 +18,7 @@ mod api_domains;
 mod api_groups;
 mod api_list_users;
 mod api_mfa_config;
+mod api_mfa_enrol;
 mod api_mfa_store;
 mod api_pools;
 mod api_protocol;

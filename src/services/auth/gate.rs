@@ -117,7 +117,7 @@ pub async fn password_proven(
                 .map(Step::Challenge)
         }
         UserStatus::Confirmed => {
-            require_no_mfa(pool)?;
+            crate::services::mfa::require_no_user_mfa(svc, pool, user).await?;
             Ok(Step::Proven(user.clone()))
         }
         UserStatus::ExternalProvider => Err(AuthError::incorrect_credentials()),
@@ -131,7 +131,7 @@ pub async fn issue(
     client: &UserPoolClient,
     user: &User,
 ) -> Result<Outcome, AuthError> {
-    require_no_mfa(pool)?;
+    crate::services::mfa::require_no_user_mfa(svc, pool, user).await?;
     let result = tokens::issue(
         svc,
         SignIn {
