@@ -1,7 +1,6 @@
 //! Software-token enrolment with an access token: AssociateSoftwareToken, VerifySoftwareToken
 //! (right and wrong codes), SetUserMFAPreference / AdminSetUserMFAPreference, and the MFA
-//! members of GetUser / AdminGetUser. Until the MFA challenges are served, a user with a
-//! factor enabled gets no tokens at all (never tokens without the second factor).
+//! members of GetUser / AdminGetUser. A user with the token enabled is asked for its code.
 
 use crate::both_databases;
 use crate::helpers::{Backend, TestApp, spawn_app};
@@ -125,13 +124,16 @@ async fn mfa_enrol_verify_and_preference(backend: Backend) {
         Some("SOFTWARE_TOKEN_MFA")
     );
 
-    // With a factor enabled the password alone gives no tokens.
-    let err = password_auth(&app, &client, "alice", PASSWORD)
+    // With a factor enabled the password alone gives no tokens: the code is asked.
+    let out = password_auth(&app, &client, "alice", PASSWORD)
         .await
-        .unwrap_err();
+        .unwrap();
+    assert!(out.authentication_result.is_none());
     assert_eq!(
-        code_of(err.into_service_error()),
-        "InvalidUserPoolConfigurationException"
+        out.challenge_name
+            .map(|c| c.as_str().to_string())
+            .as_deref(),
+        Some("SOFTWARE_TOKEN_MFA")
     );
 
     // The administrator turns it off: the password alone signs in again.

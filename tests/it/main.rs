@@ -17,6 +17,7 @@ mod api_clients;
 mod api_domains;
 mod api_groups;
 mod api_list_users;
+mod api_mfa_challenge;
 mod api_mfa_config;
 mod api_mfa_enrol;
 mod api_mfa_store;

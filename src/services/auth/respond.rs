@@ -1,5 +1,5 @@
 //! RespondToAuthChallenge / AdminRespondToAuthChallenge: PASSWORD_VERIFIER (the second SRP
-//! step) and NEW_PASSWORD_REQUIRED.
+//! step), NEW_PASSWORD_REQUIRED and SOFTWARE_TOKEN_MFA.
 
 use super::session::{self, State};
 use super::{Door, Outcome, client_for, gate, required};
@@ -34,6 +34,7 @@ pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, Aut
     match input.challenge_name.as_str() {
         "PASSWORD_VERIFIER" => password_verifier(svc, &pool, &client, &input).await,
         "NEW_PASSWORD_REQUIRED" => new_password(svc, &pool, &client, &input).await,
+        "SOFTWARE_TOKEN_MFA" => software_token_mfa(svc, &pool, &client, &input).await,
         other => Err(AuthError::InvalidParameter(format!(
             "The challenge {other} is not supported by Tessera yet."
         ))),
@@ -46,6 +47,70 @@ async fn user_by_sub(
     sub: &str,
 ) -> Result<Option<User>, AuthError> {
     Ok(svc.store.get_user_by(&pool.id, UserKey::Sub, sub).await?)
+}
+
+/// SOFTWARE_TOKEN_MFA: the code of the user's verified software token. A wrong code counts
+/// toward the lockout like a wrong password; a code of a time step already used is refused.
+/// The session is used up by any answer (the user signs in again after a wrong code).
+async fn software_token_mfa(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    input: &RespondInput,
+) -> Result<Outcome, AuthError> {
+    let r = &input.responses;
+    let username = required(r, "USERNAME")?;
+    let code = required(r, "SOFTWARE_TOKEN_MFA_CODE")?;
+    let token = input
+        .session
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AuthError::InvalidParameter("Missing required parameter Session".into()))?;
+    let state = session::take(svc, client, token, "SOFTWARE_TOKEN_MFA").await?;
+    let State::SoftwareTokenMfa { user_sub } = state else {
+        return Err(AuthError::NotAuthorized(
+            "Invalid session for the user.".into(),
+        ));
+    };
+    let user = user_by_sub(svc, pool, &user_sub)
+        .await?
+        .ok_or_else(|| AuthError::NotAuthorized("Invalid session for the user.".into()))?;
+    check_secret_hash(
+        client,
+        &[username, user.username.as_str()],
+        r.get("SECRET_HASH").map(String::as_str),
+    )?;
+    gate::check_not_locked(svc, &user).await?;
+    if !user.enabled {
+        return Err(AuthError::NotAuthorized("User is disabled.".into()));
+    }
+    let mfa = svc.store.user_mfa(&user.sub).await?;
+    let secret = mfa
+        .totp_secret
+        .as_deref()
+        .filter(|_| mfa.totp_active())
+        .ok_or_else(|| {
+            AuthError::SoftwareTokenMfaNotFound("The user has no software token.".into())
+        })?;
+    let now = svc.now();
+    let Some(step) = crate::crypto::totp::verify(secret, code, now.div_euclid(1000)) else {
+        return Err(match gate::wrong_password(svc, &user).await {
+            AuthError::NotAuthorized(m) if m.contains("attempts exceeded") => {
+                AuthError::NotAuthorized(m)
+            }
+            AuthError::NotAuthorized(_) => {
+                AuthError::CodeMismatch("Invalid code received for user".into())
+            }
+            other => other,
+        });
+    };
+    if !svc.store.accept_totp_step(&user.sub, step, now).await? {
+        return Err(AuthError::CodeMismatch(
+            "Invalid code received for user".into(),
+        ));
+    }
+    svc.store.clear_sign_in_failures(&user.sub).await?;
+    gate::issue_after_mfa(svc, pool, client, &user).await
 }
 
 /// SRP, second step: the client's proof that it knows the password.

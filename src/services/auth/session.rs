@@ -25,6 +25,8 @@ pub enum State {
     },
     /// A FORCE_CHANGE_PASSWORD user proved the temporary password.
     NewPasswordRequired { user_sub: String },
+    /// The password was right; the user's software token code is asked next.
+    SoftwareTokenMfa { user_sub: String },
 }
 
 impl State {
@@ -33,6 +35,7 @@ impl State {
         match self {
             State::PasswordVerifier { .. } => "PASSWORD_VERIFIER",
             State::NewPasswordRequired { .. } => "NEW_PASSWORD_REQUIRED",
+            State::SoftwareTokenMfa { .. } => "SOFTWARE_TOKEN_MFA",
         }
     }
 }
