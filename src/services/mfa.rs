@@ -199,3 +199,79 @@ pub async fn require_no_user_mfa(
     }
     Ok(())
 }
+
+async fn setup_user(svc: &Services, client_pool: &str, sub: &str) -> Result<User, AuthError> {
+    svc.store
+        .get_user_by(client_pool, crate::store::users::UserKey::Sub, sub)
+        .await?
+        .ok_or_else(|| AuthError::NotAuthorized("Invalid session for the user.".into()))
+}
+
+/// AssociateSoftwareToken with an MFA_SETUP session: a new pending secret and a new session.
+pub async fn associate_with_session(
+    svc: &Services,
+    session_token: &str,
+) -> Result<(String, String), AuthError> {
+    use crate::services::auth::session::{self, State};
+    let (state, client) = session::take_any_client(svc, session_token, "MFA_SETUP").await?;
+    let State::MfaSetup { user_sub, .. } = state else {
+        return Err(AuthError::NotAuthorized(
+            "Invalid session for the user.".into(),
+        ));
+    };
+    let user = setup_user(svc, &client.pool_id, &user_sub).await?;
+    let secret = totp::new_secret();
+    svc.store
+        .set_pending_totp(&user.sub, &secret, svc.now())
+        .await?;
+    let next = session::new_token();
+    session::save(
+        svc,
+        &client,
+        &next,
+        &State::MfaSetup {
+            user_sub,
+            secret: Some(secret.clone()),
+            verified: false,
+        },
+    )
+    .await?;
+    Ok((secret, next))
+}
+
+/// VerifySoftwareToken with an MFA_SETUP session: verifies the code and returns the session to
+/// answer MFA_SETUP with.
+pub async fn verify_with_session(
+    svc: &Services,
+    session_token: &str,
+    code: &str,
+    device_name: Option<&str>,
+) -> Result<String, AuthError> {
+    use crate::services::auth::session::{self, State};
+    let (state, client) = session::take_any_client(svc, session_token, "MFA_SETUP").await?;
+    let State::MfaSetup {
+        user_sub,
+        secret: Some(secret),
+        verified: false,
+    } = state
+    else {
+        return Err(AuthError::NotAuthorized(
+            "Invalid session for the user.".into(),
+        ));
+    };
+    let user = setup_user(svc, &client.pool_id, &user_sub).await?;
+    verify_pending(svc, &user, code, device_name).await?;
+    let next = session::new_token();
+    session::save(
+        svc,
+        &client,
+        &next,
+        &State::MfaSetup {
+            user_sub,
+            secret: Some(secret),
+            verified: true,
+        },
+    )
+    .await?;
+    Ok(next)
+}

@@ -1,7 +1,7 @@
 //! SOFTWARE_TOKEN_MFA at sign-in (password and SRP flows): the right code gives tokens, a wrong
 //! one is CodeMismatchException and counts toward the lockout, a code of a step already used is
-//! refused, an expired session is refused; a pool with MFA ON and a user without a factor gets
-//! no tokens (MFA_SETUP is not served yet).
+//! refused, an expired session is refused; MFA ON and no factor → MFA_SETUP; a pool whose only
+//! factor is not served (SMS) gives no tokens.
 
 use crate::api_sign_in_srp::{answer, now_stamp, start};
 use crate::both_databases;
@@ -17,6 +17,7 @@ both_databases!(
     mfa_challenge_right_wrong_replay_expired,
     mfa_challenge_after_srp,
     mfa_on_without_factor_gives_no_tokens,
+    mfa_setup_during_sign_in,
 );
 
 /// Signs alice in, enrols a software token and enables it; the clock then moves to the next
@@ -174,15 +175,111 @@ async fn mfa_challenge_after_srp(backend: Backend) {
     );
 }
 
+/// MFA ON with only SMS offered (not served): no tokens, no challenge Tessera cannot finish.
 async fn mfa_on_without_factor_gives_no_tokens(backend: Backend) {
     let app = spawn_app(backend).await;
     let (pool, client) = pool_client_user(&app, false).await;
-    enable_totp(&app, &pool, UserPoolMfaType::On).await;
+    app.cognito
+        .set_user_pool_mfa_config()
+        .user_pool_id(&pool)
+        .mfa_configuration(UserPoolMfaType::On)
+        .sms_mfa_configuration(
+            cognito::types::SmsMfaConfigType::builder()
+                .sms_authentication_message("Code {####}")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
     let err = password_auth(&app, &client, "alice", PASSWORD)
         .await
         .unwrap_err();
     assert_eq!(
         cognito::error::ProvideErrorMetadata::code(&err.into_service_error()),
         Some("InvalidUserPoolConfigurationException")
+    );
+}
+
+/// MFA ON, software tokens offered, no factor yet: MFA_SETUP, then AssociateSoftwareToken and
+/// VerifySoftwareToken with the session, then MFA_SETUP answered → tokens; the next sign-in
+/// asks for the code.
+async fn mfa_setup_during_sign_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (pool, client) = pool_client_user(&app, false).await;
+    enable_totp(&app, &pool, UserPoolMfaType::On).await;
+    let out = password_auth(&app, &client, "alice", PASSWORD)
+        .await
+        .unwrap();
+    assert!(out.authentication_result.is_none());
+    assert_eq!(out.challenge_name(), Some(&ChallengeNameType::MfaSetup));
+    assert_eq!(
+        out.challenge_parameters.unwrap()["MFAS_CAN_SETUP"],
+        "[\"SOFTWARE_TOKEN_MFA\"]"
+    );
+    let assoc = app
+        .cognito
+        .associate_software_token()
+        .session(out.session.unwrap())
+        .send()
+        .await
+        .unwrap();
+    let secret = assoc.secret_code.unwrap();
+    // Answering MFA_SETUP before the token is verified is refused.
+    let early = app
+        .cognito
+        .respond_to_auth_challenge()
+        .client_id(&client)
+        .challenge_name(ChallengeNameType::MfaSetup)
+        .session(assoc.session.clone().unwrap())
+        .challenge_responses("USERNAME", "alice")
+        .send()
+        .await;
+    assert!(early.is_err());
+    // That used the session up: start again.
+    let out = password_auth(&app, &client, "alice", PASSWORD)
+        .await
+        .unwrap();
+    let assoc = app
+        .cognito
+        .associate_software_token()
+        .session(out.session.unwrap())
+        .send()
+        .await
+        .unwrap();
+    let secret2 = assoc.secret_code.unwrap();
+    assert_ne!(secret, secret2);
+    let verified = app
+        .cognito
+        .verify_software_token()
+        .session(assoc.session.unwrap())
+        .user_code(totp_now(&app, &secret2))
+        .friendly_device_name("phone")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        verified.status.map(|s| s.as_str().to_string()).as_deref(),
+        Some("SUCCESS")
+    );
+    let done = app
+        .cognito
+        .respond_to_auth_challenge()
+        .client_id(&client)
+        .challenge_name(ChallengeNameType::MfaSetup)
+        .session(verified.session.unwrap())
+        .challenge_responses("USERNAME", "alice")
+        .send()
+        .await
+        .unwrap();
+    assert!(done.authentication_result.unwrap().access_token.is_some());
+
+    advance(&app, 30);
+    let session = challenge(&app, &client).await;
+    let code = totp_now(&app, &secret2);
+    assert!(
+        respond(&app, &client, &session, &code)
+            .await
+            .unwrap()
+            .is_some()
     );
 }

@@ -1,5 +1,5 @@
-//! AssociateSoftwareToken (with an AccessToken): a new TOTP secret as `SecretCode`. The Session
-//! form (MFA_SETUP during sign-in) comes with the MFA challenges.
+//! AssociateSoftwareToken: a new TOTP secret as `SecretCode`, for the signed-in user
+//! (AccessToken) or during MFA_SETUP (Session, answered with a new Session).
 
 use super::self_service::access_token;
 use crate::domain::AuthError;
@@ -17,11 +17,13 @@ pub struct Request {
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
     let Some(token) = req.access_token else {
-        return Err(AuthError::InvalidParameter(if req.session.is_some() {
-            "AssociateSoftwareToken with a Session is not served yet.".into()
-        } else {
-            "Either AccessToken or Session is required.".into()
-        }));
+        let Some(session) = req.session.filter(|s| !s.is_empty()) else {
+            return Err(AuthError::InvalidParameter(
+                "Either AccessToken or Session is required.".into(),
+            ));
+        };
+        let (secret, next) = mfa::associate_with_session(svc, &session).await?;
+        return Ok(json!({ "SecretCode": secret, "Session": next }));
     };
     let mut v = Violations::new();
     access_token(&mut v, &token);

@@ -1,6 +1,6 @@
-//! VerifySoftwareToken (with an AccessToken): the first code from the authenticator makes the
-//! associated secret the user's verified software token. The Session form comes with the MFA
-//! challenges.
+//! VerifySoftwareToken: the first code from the authenticator makes the associated secret the
+//! user's verified software token — for the signed-in user (AccessToken) or during MFA_SETUP
+//! (Session, answered with the Session to respond to MFA_SETUP with).
 
 use super::self_service::access_token;
 use crate::domain::AuthError;
@@ -38,11 +38,16 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
     );
     let Some(token) = req.access_token else {
         v.finish()?;
-        return Err(AuthError::InvalidParameter(if req.session.is_some() {
-            "VerifySoftwareToken with a Session is not served yet.".into()
-        } else {
-            "Either AccessToken or Session is required.".into()
-        }));
+        let Some(session) = req.session.filter(|s| !s.is_empty()) else {
+            return Err(AuthError::InvalidParameter(
+                "Either AccessToken or Session is required.".into(),
+            ));
+        };
+        let code = req.user_code.unwrap_or_default();
+        let next =
+            mfa::verify_with_session(svc, &session, &code, req.friendly_device_name.as_deref())
+                .await?;
+        return Ok(json!({ "Status": "SUCCESS", "Session": next }));
     };
     access_token(&mut v, &token);
     v.finish()?;

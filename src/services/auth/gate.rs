@@ -120,6 +120,9 @@ pub async fn password_proven(
             if let Some(c) = software_token_challenge(svc, pool, client, user).await? {
                 return Ok(Step::Challenge(c));
             }
+            if let Some(c) = mfa_setup_challenge(svc, pool, client, user).await? {
+                return Ok(Step::Challenge(c));
+            }
             crate::services::mfa::require_no_user_mfa(svc, pool, user).await?;
             Ok(Step::Proven(user.clone()))
         }
@@ -155,6 +158,42 @@ async fn software_token_challenge(
     Ok(Some(Challenge {
         name: "SOFTWARE_TOKEN_MFA".into(),
         parameters: BTreeMap::new(),
+        session: Some(token),
+    }))
+}
+
+/// MFA_SETUP when the pool has MFA ON, offers software tokens and the user has no factor yet.
+async fn mfa_setup_challenge(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    user: &User,
+) -> Result<Option<Challenge>, AuthError> {
+    if pool.settings.mfa_configuration != "ON" || !pool.settings.software_token_mfa_enabled {
+        return Ok(None);
+    }
+    let mfa = svc.store.user_mfa(&user.sub).await?;
+    if !mfa.setting_list().is_empty() {
+        return Ok(None);
+    }
+    let token = session::new_token();
+    session::save(
+        svc,
+        client,
+        &token,
+        &State::MfaSetup {
+            user_sub: user.sub.clone(),
+            secret: None,
+            verified: false,
+        },
+    )
+    .await?;
+    Ok(Some(Challenge {
+        name: "MFA_SETUP".into(),
+        parameters: BTreeMap::from([(
+            "MFAS_CAN_SETUP".to_string(),
+            "[\"SOFTWARE_TOKEN_MFA\"]".to_string(),
+        )]),
         session: Some(token),
     }))
 }

@@ -1,5 +1,5 @@
 //! RespondToAuthChallenge / AdminRespondToAuthChallenge: PASSWORD_VERIFIER (the second SRP
-//! step), NEW_PASSWORD_REQUIRED and SOFTWARE_TOKEN_MFA.
+//! step), NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA and MFA_SETUP.
 
 use super::session::{self, State};
 use super::{Door, Outcome, client_for, gate, required};
@@ -35,6 +35,7 @@ pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, Aut
         "PASSWORD_VERIFIER" => password_verifier(svc, &pool, &client, &input).await,
         "NEW_PASSWORD_REQUIRED" => new_password(svc, &pool, &client, &input).await,
         "SOFTWARE_TOKEN_MFA" => software_token_mfa(svc, &pool, &client, &input).await,
+        "MFA_SETUP" => mfa_setup(svc, &pool, &client, &input).await,
         other => Err(AuthError::InvalidParameter(format!(
             "The challenge {other} is not supported by Tessera yet."
         ))),
@@ -110,6 +111,53 @@ async fn software_token_mfa(
         ));
     }
     svc.store.clear_sign_in_failures(&user.sub).await?;
+    gate::issue_after_mfa(svc, pool, client, &user).await
+}
+
+/// MFA_SETUP: answered with the session VerifySoftwareToken returned once the new software
+/// token is verified; the sign-in then ends with tokens.
+async fn mfa_setup(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    input: &RespondInput,
+) -> Result<Outcome, AuthError> {
+    let r = &input.responses;
+    let username = required(r, "USERNAME")?;
+    let token = input
+        .session
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AuthError::InvalidParameter("Missing required parameter Session".into()))?;
+    let state = session::take(svc, client, token, "MFA_SETUP").await?;
+    let State::MfaSetup {
+        user_sub,
+        verified: true,
+        ..
+    } = state
+    else {
+        return Err(AuthError::InvalidParameter(
+            "The software token must be verified (VerifySoftwareToken) before MFA_SETUP is answered."
+                .into(),
+        ));
+    };
+    let user = user_by_sub(svc, pool, &user_sub)
+        .await?
+        .ok_or_else(|| AuthError::NotAuthorized("Invalid session for the user.".into()))?;
+    check_secret_hash(
+        client,
+        &[username, user.username.as_str()],
+        r.get("SECRET_HASH").map(String::as_str),
+    )?;
+    gate::check_not_locked(svc, &user).await?;
+    if !user.enabled {
+        return Err(AuthError::NotAuthorized("User is disabled.".into()));
+    }
+    if !svc.store.user_mfa(&user.sub).await?.totp_active() {
+        return Err(AuthError::SoftwareTokenMfaNotFound(
+            "The user has no verified software token.".into(),
+        ));
+    }
     gate::issue_after_mfa(svc, pool, client, &user).await
 }
 

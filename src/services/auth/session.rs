@@ -27,6 +27,14 @@ pub enum State {
     NewPasswordRequired { user_sub: String },
     /// The password was right; the user's software token code is asked next.
     SoftwareTokenMfa { user_sub: String },
+    /// MFA ON and no factor yet: the user sets up a software token with this session
+    /// (AssociateSoftwareToken gives `secret`, VerifySoftwareToken sets `verified`), then
+    /// answers MFA_SETUP.
+    MfaSetup {
+        user_sub: String,
+        secret: Option<String>,
+        verified: bool,
+    },
 }
 
 impl State {
@@ -36,6 +44,7 @@ impl State {
             State::PasswordVerifier { .. } => "PASSWORD_VERIFIER",
             State::NewPasswordRequired { .. } => "NEW_PASSWORD_REQUIRED",
             State::SoftwareTokenMfa { .. } => "SOFTWARE_TOKEN_MFA",
+            State::MfaSetup { .. } => "MFA_SETUP",
         }
     }
 }
@@ -75,6 +84,32 @@ pub async fn save(
 
 fn invalid(detail: &str) -> AuthError {
     AuthError::NotAuthorized(format!("Invalid session for the user{detail}"))
+}
+
+/// Uses a session sent without a ClientId (AssociateSoftwareToken, VerifySoftwareToken): like
+/// [`take`], and the client it was issued to is returned with its state.
+pub async fn take_any_client(
+    svc: &Services,
+    token: &str,
+    challenge: &str,
+) -> Result<(State, UserPoolClient), AuthError> {
+    let now = svc.now();
+    let row = match svc.store.take_session(&hash(token), now).await? {
+        Taken::Fresh(row) => row,
+        Taken::Used => return Err(invalid(", session can only be used once.")),
+        Taken::Missing => return Err(invalid(".")),
+    };
+    if row.expires_at <= now {
+        return Err(invalid(", session is expired."));
+    }
+    if row.challenge != challenge {
+        return Err(invalid("."));
+    }
+    let client = crate::services::admin::clients::find_client(svc, &row.client_id)
+        .await
+        .map_err(|_| invalid("."))?;
+    let state = serde_json::from_str(&row.state).map_err(|e| AuthError::Internal(e.to_string()))?;
+    Ok((state, client))
 }
 
 /// Uses the session: it must exist, be unused, unexpired, belong to `client` and answer
