@@ -112,11 +112,14 @@ async fn mfa_challenge_right_wrong_replay_expired(backend: Backend) {
     let failures = app.services.store.sign_in_failures(&sub).await.unwrap();
     assert_eq!(failures.map(|f| f.failures), Some(1));
 
-    // The right code: tokens.
-    let session = challenge(&app, &client).await;
+    // The right code, retried on the same session: tokens; the session is then used up.
     let code = totp_now(&app, &secret);
     let token = respond(&app, &client, &session, &code).await.unwrap();
     assert!(token.is_some());
+    assert_eq!(
+        respond(&app, &client, &session, &code).await.unwrap_err(),
+        "NotAuthorizedException"
+    );
     // The same code again (a new sign-in, same step): refused.
     let session = challenge(&app, &client).await;
     assert_eq!(

@@ -52,7 +52,7 @@ async fn user_by_sub(
 
 /// SOFTWARE_TOKEN_MFA: the code of the user's verified software token. A wrong code counts
 /// toward the lockout like a wrong password; a code of a time step already used is refused.
-/// The session is used up by any answer (the user signs in again after a wrong code).
+/// After a wrong or used code the session stays usable until it expires (the user retries).
 async fn software_token_mfa(
     svc: &Services,
     pool: &UserPool,
@@ -100,12 +100,14 @@ async fn software_token_mfa(
                 AuthError::NotAuthorized(m)
             }
             AuthError::NotAuthorized(_) => {
+                session::release(svc, token).await?;
                 AuthError::CodeMismatch("Invalid code received for user".into())
             }
             other => other,
         });
     };
     if !svc.store.accept_totp_step(&user.sub, step, now).await? {
+        session::release(svc, token).await?;
         return Err(AuthError::CodeMismatch(
             "Invalid code received for user".into(),
         ));

@@ -140,3 +140,10 @@ pub async fn take(
     }
     serde_json::from_str(&row.state).map_err(|e| AuthError::Internal(e.to_string()))
 }
+
+/// Makes a session the caller used with [`take`] usable again (a wrong MFA code: Cognito lets
+/// the user retry with the same session until it expires).
+pub async fn release(svc: &Services, token: &str) -> Result<(), AuthError> {
+    svc.store.release_session(&hash(token)).await?;
+    Ok(())
+}
