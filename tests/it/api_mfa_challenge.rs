@@ -18,6 +18,7 @@ both_databases!(
     mfa_challenge_after_srp,
     mfa_on_without_factor_gives_no_tokens,
     mfa_setup_during_sign_in,
+    mfa_challenge_through_admin_door,
 );
 
 /// Signs alice in, enrols a software token and enables it; the clock then moves to the next
@@ -285,4 +286,41 @@ async fn mfa_setup_during_sign_in(backend: Backend) {
             .unwrap()
             .is_some()
     );
+}
+
+/// The admin door: AdminInitiateAuth → SOFTWARE_TOKEN_MFA → AdminRespondToAuthChallenge.
+async fn mfa_challenge_through_admin_door(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (pool, client) = pool_client_user(&app, false).await;
+    enable_totp(&app, &pool, UserPoolMfaType::Optional).await;
+    let secret = enrol(&app, &client).await;
+    let out = app
+        .cognito
+        .admin_initiate_auth()
+        .user_pool_id(&pool)
+        .client_id(&client)
+        .auth_flow(cognito::types::AuthFlowType::AdminUserPasswordAuth)
+        .auth_parameters("USERNAME", "alice")
+        .auth_parameters("PASSWORD", PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.authentication_result.is_none());
+    assert_eq!(
+        out.challenge_name(),
+        Some(&ChallengeNameType::SoftwareTokenMfa)
+    );
+    let done = app
+        .cognito
+        .admin_respond_to_auth_challenge()
+        .user_pool_id(&pool)
+        .client_id(&client)
+        .challenge_name(ChallengeNameType::SoftwareTokenMfa)
+        .session(out.session.unwrap())
+        .challenge_responses("USERNAME", "alice")
+        .challenge_responses("SOFTWARE_TOKEN_MFA_CODE", totp_now(&app, &secret))
+        .send()
+        .await
+        .unwrap();
+    assert!(done.authentication_result.unwrap().access_token.is_some());
 }
