@@ -5,6 +5,7 @@ pub mod jwt;
 pub mod password;
 pub mod random;
 pub mod srp;
+pub mod totp;
 
 /// Compares two secrets in constant time (for equal lengths).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

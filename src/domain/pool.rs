@@ -154,6 +154,15 @@ pub struct PoolSettings {
     pub case_sensitive: bool,
     pub account_recovery_setting: Option<AccountRecoverySetting>,
     pub user_pool_tier: String,
+    /// SoftwareTokenMfaConfiguration.Enabled (SetUserPoolMfaConfig).
+    #[serde(default)]
+    pub software_token_mfa_enabled: bool,
+    /// True when SetUserPoolMfaConfig was given an SmsMfaConfiguration.
+    #[serde(default)]
+    pub sms_mfa_enabled: bool,
+    /// EmailMfaConfiguration as given to SetUserPoolMfaConfig (`Message`, `Subject`).
+    #[serde(default)]
+    pub email_mfa_configuration: Option<Value>,
 }
 
 /// A user pool.
@@ -264,6 +273,9 @@ impl PoolSettings {
         if input.user_pool_tier.is_none() {
             next.user_pool_tier = self.user_pool_tier.clone();
         }
+        next.software_token_mfa_enabled = self.software_token_mfa_enabled;
+        next.sms_mfa_enabled = self.sms_mfa_enabled;
+        next.email_mfa_configuration = self.email_mfa_configuration.clone();
         Ok(next)
     }
 
@@ -415,6 +427,10 @@ impl PoolSettings {
                 .user_pool_tier
                 .clone()
                 .unwrap_or_else(|| "ESSENTIALS".into()),
+            software_token_mfa_enabled: false,
+            sms_mfa_enabled: input.sms_authentication_message.is_some()
+                && input.sms_configuration.is_some(),
+            email_mfa_configuration: None,
         })
     }
 }

@@ -17,7 +17,10 @@ use crate::services::{Services, passwords};
 use std::collections::BTreeMap;
 
 /// The access token's context, refusing users who may not act on themselves now.
-async fn signed_in(svc: &Services, access_token: &str) -> Result<AccessContext, AuthError> {
+pub(crate) async fn signed_in(
+    svc: &Services,
+    access_token: &str,
+) -> Result<AccessContext, AuthError> {
     let ctx = tokens::authenticate_user(svc, access_token).await?;
     if !ctx.user.enabled {
         return Err(user_disabled());

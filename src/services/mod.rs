@@ -12,6 +12,7 @@ pub mod client_auth;
 pub mod client_tokens;
 pub mod codes;
 pub mod keys;
+pub mod mfa;
 pub mod oauth;
 pub mod passwords;
 pub mod pool_secret;

@@ -10,6 +10,7 @@ pub mod codes;
 pub mod domains;
 pub mod groups;
 pub mod lockout;
+pub mod mfa;
 pub mod oauth_codes;
 pub mod pool_secrets;
 pub mod pools;

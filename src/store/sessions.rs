@@ -59,6 +59,20 @@ impl Store {
         Ok(())
     }
 
+    /// Makes a used session usable again (a wrong MFA code may be retried with the same session
+    /// until it expires). Only the request holding it calls this: while it is used, nobody else
+    /// can have taken it.
+    pub async fn release_session(&self, id_hash: &str) -> StoreResult<()> {
+        db_run!(self, |db| {
+            sqlx::query("UPDATE auth_sessions SET used_at = NULL WHERE id_hash = $1")
+                .bind(id_hash)
+                .execute(db)
+                .await
+                .map_err(map_err)?;
+        });
+        Ok(())
+    }
+
     /// Marks the session used and returns it, unless it was used before or does not exist.
     /// Expiry is the caller's check (it knows the clock).
     pub async fn take_session(&self, id_hash: &str, now: i64) -> StoreResult<Taken> {

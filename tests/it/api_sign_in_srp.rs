@@ -24,12 +24,12 @@ both_databases!(
     srp_stale_timestamp_does_not_tell_users_apart,
 );
 
-struct Started {
+pub struct Started {
     client: client::Client,
     params: HashMap<String, String>,
 }
 
-async fn start(app: &TestApp, client_id: &str, username: &str) -> Started {
+pub async fn start(app: &TestApp, client_id: &str, username: &str) -> Started {
     let c = client::Client::random();
     let out = app
         .cognito
@@ -51,7 +51,7 @@ async fn start(app: &TestApp, client_id: &str, username: &str) -> Started {
     }
 }
 
-async fn answer(
+pub async fn answer(
     app: &TestApp,
     client_id: &str,
     pool: &str,
@@ -81,7 +81,7 @@ async fn answer(
         .await
 }
 
-fn now_stamp(app: &TestApp) -> String {
+pub fn now_stamp(app: &TestApp) -> String {
     client::timestamp(app.services.now())
 }
 

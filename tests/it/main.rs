@@ -6,6 +6,7 @@
 
 mod account_helpers;
 mod helpers;
+mod mfa_helpers;
 mod sms_sink;
 mod smtp_sink;
 
@@ -16,6 +17,10 @@ mod api_clients;
 mod api_domains;
 mod api_groups;
 mod api_list_users;
+mod api_mfa_challenge;
+mod api_mfa_config;
+mod api_mfa_enrol;
+mod api_mfa_store;
 mod api_pools;
 mod api_protocol;
 mod api_rate_limits;

@@ -1,6 +1,7 @@
-//! Until MFA is served (issue 5), a pool with MfaConfiguration=ON issues nothing through the
-//! hosted pages either — not after a sign-up's confirmation, not after a new password, not from
-//! a code minted before the pool required MFA.
+//! Until MFA is served on the hosted pages (issue 5), a pool with MfaConfiguration=ON issues
+//! nothing through them, nor does a user with a software token in an OPTIONAL pool — not after
+//! a sign-up's confirmation, not after a new password, not from a code minted before the pool
+//! required MFA, not from the password alone.
 
 use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::ui_helpers::*;
@@ -101,5 +102,40 @@ async fn a_new_password_does_not_sign_in(backend: Backend) {
 
 crate::both_databases!(
     confirmation_does_not_sign_in,
-    a_new_password_does_not_sign_in
+    a_new_password_does_not_sign_in,
+    a_software_token_user_gets_no_code_from_the_password_alone
 );
+
+/// The hosted pages do not ask for the software token code yet: a user who has one enabled
+/// (OPTIONAL pool) gets no code from the password alone, and neither does anyone in an ON pool.
+async fn a_software_token_user_gets_no_code_from_the_password_alone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let h = hosted(&app).await;
+    crate::mfa_helpers::enable_totp(&app, &h.pool_id, UserPoolMfaType::Optional).await;
+    user(&app, &h.pool_id, "carol").await;
+    let sub = crate::user_helpers::stored(&app, &h.pool_id, "carol")
+        .await
+        .sub;
+    let store = &app.services.store;
+    store
+        .set_pending_totp(&sub, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 1)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .verify_pending_totp(&sub, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 1, None, 1)
+            .await
+            .unwrap()
+    );
+    let query = authorize_query(&h.client_id, &[]);
+    let page = sign_in(&app, &browser(), &h.pool_id, &query, "carol", PASSWORD).await;
+    assert_no_code(&page);
+    // A user without a factor still signs in there.
+    user(&app, &h.pool_id, "dave").await;
+    let page = sign_in(&app, &browser(), &h.pool_id, &query, "dave", PASSWORD).await;
+    assert!(page.location().starts_with(CALLBACK), "{}", page.body);
+    // MFA ON: nobody gets a code from the password alone.
+    crate::mfa_helpers::enable_totp(&app, &h.pool_id, UserPoolMfaType::On).await;
+    let page = sign_in(&app, &browser(), &h.pool_id, &query, "dave", PASSWORD).await;
+    assert_no_code(&page);
+}

@@ -1,12 +1,12 @@
-//! GetUser: the signed-in user's username and attributes (`sub` first). MFA members are
-//! omitted while no MFA is configured.
+//! GetUser: the signed-in user's username and attributes (`sub` first). `UserMFASettingList` and
+//! `PreferredMfaSetting` appear once the user has a factor enabled.
 
 use super::self_service::access_token;
 use super::shapes::attribute_list;
 use crate::domain::AuthError;
 use crate::domain::validate::Violations;
-use crate::services::Services;
 use crate::services::account;
+use crate::services::{Services, mfa};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -21,8 +21,10 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
     access_token(&mut v, &req.access_token);
     v.finish()?;
     let user = account::get_user(svc, &req.access_token).await?;
-    Ok(json!({
+    let mut out = json!({
         "Username": user.username,
         "UserAttributes": attribute_list(&user, None),
-    }))
+    });
+    crate::api::actions::shapes::add_mfa_settings(&mut out, &mfa::user_mfa(svc, &user).await?);
+    Ok(out)
 }

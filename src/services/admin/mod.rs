@@ -5,6 +5,7 @@ pub mod create_user;
 pub mod domains;
 pub mod groups;
 pub mod list_users;
+pub mod mfa_config;
 pub mod pools;
 pub mod reset_password;
 pub mod resource_servers;

@@ -1,5 +1,5 @@
 //! RespondToAuthChallenge / AdminRespondToAuthChallenge: PASSWORD_VERIFIER (the second SRP
-//! step) and NEW_PASSWORD_REQUIRED.
+//! step), NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA and MFA_SETUP.
 
 use super::session::{self, State};
 use super::{Door, Outcome, client_for, gate, required};
@@ -34,6 +34,8 @@ pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, Aut
     match input.challenge_name.as_str() {
         "PASSWORD_VERIFIER" => password_verifier(svc, &pool, &client, &input).await,
         "NEW_PASSWORD_REQUIRED" => new_password(svc, &pool, &client, &input).await,
+        "SOFTWARE_TOKEN_MFA" => software_token_mfa(svc, &pool, &client, &input).await,
+        "MFA_SETUP" => mfa_setup(svc, &pool, &client, &input).await,
         other => Err(AuthError::InvalidParameter(format!(
             "The challenge {other} is not supported by Tessera yet."
         ))),
@@ -46,6 +48,119 @@ async fn user_by_sub(
     sub: &str,
 ) -> Result<Option<User>, AuthError> {
     Ok(svc.store.get_user_by(&pool.id, UserKey::Sub, sub).await?)
+}
+
+/// SOFTWARE_TOKEN_MFA: the code of the user's verified software token. A wrong code counts
+/// toward the lockout like a wrong password; a code of a time step already used is refused.
+/// After a wrong or used code the session stays usable until it expires (the user retries).
+async fn software_token_mfa(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    input: &RespondInput,
+) -> Result<Outcome, AuthError> {
+    let r = &input.responses;
+    let username = required(r, "USERNAME")?;
+    let code = required(r, "SOFTWARE_TOKEN_MFA_CODE")?;
+    let token = input
+        .session
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AuthError::InvalidParameter("Missing required parameter Session".into()))?;
+    let state = session::take(svc, client, token, "SOFTWARE_TOKEN_MFA").await?;
+    let State::SoftwareTokenMfa { user_sub } = state else {
+        return Err(AuthError::NotAuthorized(
+            "Invalid session for the user.".into(),
+        ));
+    };
+    let user = user_by_sub(svc, pool, &user_sub)
+        .await?
+        .ok_or_else(|| AuthError::NotAuthorized("Invalid session for the user.".into()))?;
+    check_secret_hash(
+        client,
+        &[username, user.username.as_str()],
+        r.get("SECRET_HASH").map(String::as_str),
+    )?;
+    gate::check_not_locked(svc, &user).await?;
+    if !user.enabled {
+        return Err(AuthError::NotAuthorized("User is disabled.".into()));
+    }
+    let mfa = svc.store.user_mfa(&user.sub).await?;
+    let secret = mfa
+        .totp_secret
+        .as_deref()
+        .filter(|_| mfa.totp_active())
+        .ok_or_else(|| {
+            AuthError::SoftwareTokenMfaNotFound("The user has no software token.".into())
+        })?;
+    let now = svc.now();
+    let Some(step) = crate::crypto::totp::verify(secret, code, now.div_euclid(1000)) else {
+        return Err(match gate::wrong_password(svc, &user).await {
+            AuthError::NotAuthorized(m) if m.contains("attempts exceeded") => {
+                AuthError::NotAuthorized(m)
+            }
+            AuthError::NotAuthorized(_) => {
+                session::release(svc, token).await?;
+                AuthError::CodeMismatch("Invalid code received for user".into())
+            }
+            other => other,
+        });
+    };
+    if !svc.store.accept_totp_step(&user.sub, step, now).await? {
+        session::release(svc, token).await?;
+        return Err(AuthError::CodeMismatch(
+            "Invalid code received for user".into(),
+        ));
+    }
+    svc.store.clear_sign_in_failures(&user.sub).await?;
+    gate::issue_after_mfa(svc, pool, client, &user).await
+}
+
+/// MFA_SETUP: answered with the session VerifySoftwareToken returned once the new software
+/// token is verified; the sign-in then ends with tokens.
+async fn mfa_setup(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    input: &RespondInput,
+) -> Result<Outcome, AuthError> {
+    let r = &input.responses;
+    let username = required(r, "USERNAME")?;
+    let token = input
+        .session
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AuthError::InvalidParameter("Missing required parameter Session".into()))?;
+    let state = session::take(svc, client, token, "MFA_SETUP").await?;
+    let State::MfaSetup {
+        user_sub,
+        verified: true,
+        ..
+    } = state
+    else {
+        return Err(AuthError::InvalidParameter(
+            "The software token must be verified (VerifySoftwareToken) before MFA_SETUP is answered."
+                .into(),
+        ));
+    };
+    let user = user_by_sub(svc, pool, &user_sub)
+        .await?
+        .ok_or_else(|| AuthError::NotAuthorized("Invalid session for the user.".into()))?;
+    check_secret_hash(
+        client,
+        &[username, user.username.as_str()],
+        r.get("SECRET_HASH").map(String::as_str),
+    )?;
+    gate::check_not_locked(svc, &user).await?;
+    if !user.enabled {
+        return Err(AuthError::NotAuthorized("User is disabled.".into()));
+    }
+    if !svc.store.user_mfa(&user.sub).await?.totp_active() {
+        return Err(AuthError::SoftwareTokenMfaNotFound(
+            "The user has no verified software token.".into(),
+        ));
+    }
+    gate::issue_after_mfa(svc, pool, client, &user).await
 }
 
 /// SRP, second step: the client's proof that it knows the password.

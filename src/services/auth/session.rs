@@ -25,6 +25,16 @@ pub enum State {
     },
     /// A FORCE_CHANGE_PASSWORD user proved the temporary password.
     NewPasswordRequired { user_sub: String },
+    /// The password was right; the user's software token code is asked next.
+    SoftwareTokenMfa { user_sub: String },
+    /// MFA ON and no factor yet: the user sets up a software token with this session
+    /// (AssociateSoftwareToken gives `secret`, VerifySoftwareToken sets `verified`), then
+    /// answers MFA_SETUP.
+    MfaSetup {
+        user_sub: String,
+        secret: Option<String>,
+        verified: bool,
+    },
 }
 
 impl State {
@@ -33,6 +43,8 @@ impl State {
         match self {
             State::PasswordVerifier { .. } => "PASSWORD_VERIFIER",
             State::NewPasswordRequired { .. } => "NEW_PASSWORD_REQUIRED",
+            State::SoftwareTokenMfa { .. } => "SOFTWARE_TOKEN_MFA",
+            State::MfaSetup { .. } => "MFA_SETUP",
         }
     }
 }
@@ -74,6 +86,32 @@ fn invalid(detail: &str) -> AuthError {
     AuthError::NotAuthorized(format!("Invalid session for the user{detail}"))
 }
 
+/// Uses a session sent without a ClientId (AssociateSoftwareToken, VerifySoftwareToken): like
+/// [`take`], and the client it was issued to is returned with its state.
+pub async fn take_any_client(
+    svc: &Services,
+    token: &str,
+    challenge: &str,
+) -> Result<(State, UserPoolClient), AuthError> {
+    let now = svc.now();
+    let row = match svc.store.take_session(&hash(token), now).await? {
+        Taken::Fresh(row) => row,
+        Taken::Used => return Err(invalid(", session can only be used once.")),
+        Taken::Missing => return Err(invalid(".")),
+    };
+    if row.expires_at <= now {
+        return Err(invalid(", session is expired."));
+    }
+    if row.challenge != challenge {
+        return Err(invalid("."));
+    }
+    let client = crate::services::admin::clients::find_client(svc, &row.client_id)
+        .await
+        .map_err(|_| invalid("."))?;
+    let state = serde_json::from_str(&row.state).map_err(|e| AuthError::Internal(e.to_string()))?;
+    Ok((state, client))
+}
+
 /// Uses the session: it must exist, be unused, unexpired, belong to `client` and answer
 /// `challenge`. It cannot be used again whatever the outcome.
 pub async fn take(
@@ -101,4 +139,11 @@ pub async fn take(
         )));
     }
     serde_json::from_str(&row.state).map_err(|e| AuthError::Internal(e.to_string()))
+}
+
+/// Makes a session the caller used with [`take`] usable again (a wrong MFA code: Cognito lets
+/// the user retry with the same session until it expires).
+pub async fn release(svc: &Services, token: &str) -> Result<(), AuthError> {
+    svc.store.release_session(&hash(token)).await?;
+    Ok(())
 }

@@ -416,7 +416,7 @@ pub async fn complete(
     auth_time: Millis,
 ) -> Result<String, AuthorizeError> {
     let fail = |e: AuthError| AuthorizeError::Redirect(req.error_redirect(&internal(e)));
-    if let Err(e) = crate::services::auth::gate::require_no_mfa(&req.pool) {
+    if let Err(e) = crate::services::mfa::require_no_user_mfa(svc, &req.pool, user).await {
         return Err(AuthorizeError::Redirect(
             req.error_redirect(&OAuthError::new("access_denied", e.to_string())),
         ));

@@ -1,0 +1,171 @@
+//! Time-based one-time passwords (RFC 6238 over RFC 4226's HOTP): HMAC-SHA-1, 6 digits,
+//! 30-second steps, secrets of 20 random bytes shown to the user in unpadded base32 (the
+//! `SecretCode` of AssociateSoftwareToken). A code is checked against the current step and one
+//! step either side; the matched step is returned so the caller can refuse a replay.
+
+use aws_lc_rs::hmac;
+use rand::Rng;
+
+/// Length of one time step, in seconds.
+pub const STEP_SECONDS: i64 = 30;
+/// Digits in a code.
+pub const DIGITS: usize = 6;
+/// Bytes of a new secret.
+pub const SECRET_BYTES: usize = 20;
+
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// A new random secret in unpadded base32 (32 characters for 20 bytes).
+pub fn new_secret() -> String {
+    let mut buf = [0u8; SECRET_BYTES];
+    rand::rng().fill(&mut buf[..]);
+    base32_encode(&buf)
+}
+
+/// RFC 4648 base32, uppercase, without padding.
+pub fn base32_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
+    let mut acc: u32 = 0;
+    let mut bits = 0u32;
+    for &b in bytes {
+        acc = (acc << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(BASE32[((acc >> bits) & 31) as usize]));
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(BASE32[((acc << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+/// Decodes base32 (case-insensitive, `=` padding and spaces ignored); `None` if not base32.
+pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 5 / 8);
+    let mut acc: u32 = 0;
+    let mut bits = 0u32;
+    for c in text.bytes() {
+        if c == b'=' || c == b' ' {
+            continue;
+        }
+        let up = c.to_ascii_uppercase();
+        let v = BASE32.iter().position(|&x| x == up)? as u32;
+        acc = ((acc << 5) | v) & 0xFFFF;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(((acc >> bits) & 0xFF) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// The time step containing `unix_seconds`.
+pub fn step_at(unix_seconds: i64) -> i64 {
+    unix_seconds.div_euclid(STEP_SECONDS)
+}
+
+/// The HOTP value of `key` at counter `step`, with `digits` digits (zero-padded).
+pub fn hotp(key: &[u8], step: i64, digits: usize) -> String {
+    let k = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, key);
+    let tag = hmac::sign(&k, &step.to_be_bytes());
+    let mac = tag.as_ref();
+    let offset = usize::from(mac[mac.len() - 1] & 0x0f);
+    let bin = (u32::from(mac[offset] & 0x7f) << 24)
+        | (u32::from(mac[offset + 1]) << 16)
+        | (u32::from(mac[offset + 2]) << 8)
+        | u32::from(mac[offset + 3]);
+    let modulus = 10u64.pow(digits.min(9) as u32);
+    format!(
+        "{:0width$}",
+        u64::from(bin) % modulus,
+        width = digits.min(9)
+    )
+}
+
+/// The code of base32 `secret` at `unix_seconds`; `None` if the secret is not base32.
+pub fn code_at(secret: &str, unix_seconds: i64) -> Option<String> {
+    let key = base32_decode(secret)?;
+    Some(hotp(&key, step_at(unix_seconds), DIGITS))
+}
+
+/// Checks `code` against base32 `secret` at `unix_seconds`, accepting the current step and one
+/// step either side. Returns the step that matched (latest first), or `None`.
+pub fn verify(secret: &str, code: &str, unix_seconds: i64) -> Option<i64> {
+    if code.len() != DIGITS || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let key = base32_decode(secret)?;
+    let now = step_at(unix_seconds);
+    let mut found = None;
+    for step in [now + 1, now, now - 1] {
+        let expected = hotp(&key, step, DIGITS);
+        if super::constant_time_eq(expected.as_bytes(), code.as_bytes()) && found.is_none() {
+            found = Some(step);
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RFC_KEY: &[u8] = b"12345678901234567890";
+
+    #[test]
+    fn rfc6238_sha1_vectors() {
+        // RFC 6238 appendix B, SHA-1, 8 digits.
+        let cases = [
+            (59, "94287082"),
+            (1_111_111_109, "07081804"),
+            (1_111_111_111, "14050471"),
+            (1_234_567_890, "89005924"),
+            (2_000_000_000, "69279037"),
+            (20_000_000_000, "65353130"),
+        ];
+        for (t, want) in cases {
+            assert_eq!(hotp(RFC_KEY, step_at(t), 8), want, "t={t}");
+        }
+    }
+
+    #[test]
+    fn rfc4226_six_digit_vectors() {
+        let want = ["755224", "287082", "359152", "969429", "338314"];
+        for (i, w) in want.iter().enumerate() {
+            assert_eq!(hotp(RFC_KEY, i as i64, 6), *w);
+        }
+    }
+
+    #[test]
+    fn base32_round_trip_and_rfc4648() {
+        assert_eq!(base32_encode(b"foobar"), "MZXW6YTBOI");
+        assert_eq!(
+            base32_decode("MZXW6YTBOI======").as_deref(),
+            Some(&b"foobar"[..])
+        );
+        assert_eq!(base32_decode("mzxw6ytboi").as_deref(), Some(&b"foobar"[..]));
+        assert!(base32_decode("MZ1!").is_none());
+        let s = new_secret();
+        assert_eq!(s.len(), 32);
+        assert_eq!(base32_decode(&s).map(|b| b.len()), Some(SECRET_BYTES));
+    }
+
+    #[test]
+    fn verify_accepts_one_step_either_side_and_reports_it() {
+        let secret = base32_encode(RFC_KEY);
+        let t = 1_234_567_890;
+        let now = step_at(t);
+        let code = |s: i64| hotp(RFC_KEY, s, 6);
+        assert_eq!(verify(&secret, &code(now), t), Some(now));
+        assert_eq!(verify(&secret, &code(now - 1), t), Some(now - 1));
+        assert_eq!(verify(&secret, &code(now + 1), t), Some(now + 1));
+        assert_eq!(verify(&secret, &code(now - 2), t), None);
+        assert_eq!(verify(&secret, &code(now + 2), t), None);
+        assert_eq!(verify(&secret, "12345", t), None);
+        assert_eq!(verify(&secret, "abcdef", t), None);
+        assert_eq!(code_at(&secret, t), Some(code(now)));
+    }
+}
