@@ -180,6 +180,19 @@ pub fn settings_view(mfa: &UserMfa) -> (Option<String>, Vec<&'static str>) {
     (preferred, list)
 }
 
+/// A pool with MFA ON can only sign users in through a challenge (SOFTWARE_TOKEN_MFA or
+/// MFA_SETUP); every path that ends a sign-in without one — new passwords, hosted-UI
+/// confirmations and sessions, code exchanges — is refused rather than issuing tokens without
+/// the second factor.
+pub fn require_no_pool_mfa(pool: &UserPool) -> Result<(), AuthError> {
+    if pool.settings.mfa_configuration == "ON" {
+        return Err(AuthError::InvalidUserPoolConfiguration(
+            "This pool requires MFA, which Tessera does not serve yet.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Until the MFA challenges are served: refuses a sign-in that would need a second factor —
 /// any sign-in in a pool with MFA ON, and a user with a factor enabled in an OPTIONAL pool.
 pub async fn require_no_user_mfa(
@@ -187,7 +200,7 @@ pub async fn require_no_user_mfa(
     pool: &UserPool,
     user: &User,
 ) -> Result<(), AuthError> {
-    super::auth::gate::require_no_mfa(pool)?;
+    require_no_pool_mfa(pool)?;
     if pool.settings.mfa_configuration == "OFF" {
         return Ok(());
     }

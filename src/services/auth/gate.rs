@@ -41,18 +41,6 @@ pub async fn wrong_password(svc: &Services, user: &User) -> AuthError {
     }
 }
 
-/// MFA challenges come with the MFA work (issue 5); until then a pool that requires MFA
-/// refuses every sign-in — on every path that ends one: passwords, new passwords, hosted-UI
-/// sessions and confirmations — rather than issuing tokens without it.
-pub fn require_no_mfa(pool: &UserPool) -> Result<(), AuthError> {
-    if pool.settings.mfa_configuration == "ON" {
-        return Err(AuthError::InvalidUserPoolConfiguration(
-            "This pool requires MFA, which Tessera does not serve yet.".into(),
-        ));
-    }
-    Ok(())
-}
-
 /// Where a proven password leads.
 #[derive(Debug, Clone)]
 pub enum Step {

@@ -108,7 +108,7 @@ pub async fn new_password(
     if let Some(hash) = first_party_secret_hash(client, username) {
         responses.insert("SECRET_HASH".to_string(), hash);
     }
-    super::gate::require_no_mfa(pool)?;
+    crate::services::mfa::require_no_pool_mfa(pool)?;
     let user =
         super::respond::set_new_password(svc, pool, client, Some(session), &responses).await?;
     Ok(HostedStep::SignedIn {
@@ -126,7 +126,7 @@ pub async fn confirmed_user(
     pool: &UserPool,
     sub: &str,
 ) -> Result<Option<User>, AuthError> {
-    super::gate::require_no_mfa(pool)?;
+    crate::services::mfa::require_no_pool_mfa(pool)?;
     Ok(svc
         .store
         .get_user_by(&pool.id, UserKey::Sub, sub)
