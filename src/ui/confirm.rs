@@ -7,7 +7,7 @@
 use super::error;
 use super::forms::{Field, FormState};
 use super::page::{self, Flow, Layout};
-use super::{csrf, inputs, session};
+use super::{inputs, session};
 use crate::http::site::Site;
 use crate::services::Services;
 use crate::services::auth::hosted;
@@ -46,10 +46,7 @@ async fn view(
     cookie: &Session,
     username: &str,
 ) -> Result<ConfirmView, HttpResponse> {
-    let csrf = csrf::token(cookie).map_err(|e| {
-        tracing::error!(cause = %e, "storing the CSRF token");
-        page::internal()
-    })?;
+    let csrf = page::csrf_token(cookie)?;
     let pool = &flow.request.pool;
     let signed_up = session::signed_up(cookie, &flow.site.pool_id, svc.now())
         .filter(|s| pool.username_key(&s.username) == pool.username_key(username));

@@ -6,7 +6,7 @@
 use super::error;
 use super::forms::{Field, FormState};
 use super::page::{self, Flow, Layout};
-use super::{csrf, inputs, session};
+use super::{inputs, session};
 use crate::http::site::Site;
 use crate::services::Services;
 use crate::services::client_auth::first_party_secret_hash;
@@ -39,10 +39,7 @@ async fn view(
     cookie: &Session,
     username: &str,
 ) -> Result<ConfirmForgotPasswordView, HttpResponse> {
-    let csrf = csrf::token(cookie).map_err(|e| {
-        tracing::error!(cause = %e, "storing the CSRF token");
-        page::internal()
-    })?;
+    let csrf = page::csrf_token(cookie)?;
     let [password, repeat] = inputs::new_password_pair(&flow.request.pool.settings.password_policy);
     let fields = vec![
         Field::new("code", "Reset code")

@@ -6,7 +6,7 @@
 use super::error;
 use super::forms::FormState;
 use super::page::{self, Flow, Layout};
-use super::{csrf, inputs, session};
+use super::{inputs, session};
 use crate::http::site::Site;
 use crate::services::Services;
 use crate::services::client_auth::first_party_secret_hash;
@@ -34,10 +34,7 @@ async fn view(
     cookie: &Session,
     username: &str,
 ) -> Result<ForgotPasswordView, HttpResponse> {
-    let csrf = csrf::token(cookie).map_err(|e| {
-        tracing::error!(cause = %e, "storing the CSRF token");
-        page::internal()
-    })?;
+    let csrf = page::csrf_token(cookie)?;
     let field = inputs::username(&flow.request.pool).value(username);
     let username_noun = field.label.to_lowercase();
     Ok(ForgotPasswordView {

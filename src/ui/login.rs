@@ -6,7 +6,7 @@
 use super::error::{self, Next};
 use super::forms::{Field, FormState, Link};
 use super::page::{self, Flow, Layout};
-use super::{csrf, inputs, session};
+use super::{inputs, session};
 use crate::http::site::Site;
 use crate::services::Services;
 use crate::services::auth::hosted::{self, HostedStep};
@@ -35,10 +35,7 @@ async fn view(
     username: &str,
 ) -> Result<LoginView, HttpResponse> {
     let pool = &flow.request.pool;
-    let csrf = csrf::token(cookie).map_err(|e| {
-        tracing::error!(cause = %e, "storing the CSRF token");
-        page::internal()
-    })?;
+    let csrf = page::csrf_token(cookie)?;
     let fields = vec![
         inputs::username(pool)
             .id("signInFormUsername")

@@ -137,6 +137,16 @@ pub async fn begin(svc: &Services, site: Site, req: &HttpRequest) -> Result<Flow
     }
 }
 
+/// The browser's CSRF token for a form; a failure to store it is our fault (a 500 page).
+// Like `begin`, an error is the response to send; its size does not matter here.
+#[allow(clippy::result_large_err)]
+pub fn csrf_token(cookie: &actix_session::Session) -> Result<String, HttpResponse> {
+    super::csrf::token(cookie).map_err(|e| {
+        tracing::error!(cause = %e, "storing the CSRF token");
+        internal()
+    })
+}
+
 /// The start of every form POST: the flow, as [`begin`], and the form, refused with a 403
 /// page (before anything else happens) unless it carries this browser's CSRF token.
 pub async fn begin_post(

@@ -7,7 +7,7 @@
 use super::error;
 use super::forms::{FormData, FormState};
 use super::page::{self, Flow, Layout};
-use super::{csrf, inputs, session};
+use super::{inputs, session};
 use crate::domain::AuthError;
 use crate::http::site::Site;
 use crate::services::Services;
@@ -38,10 +38,7 @@ async fn view(
     challenge: &session::Challenge,
     typed: &FormData,
 ) -> Result<ResetPasswordView, HttpResponse> {
-    let csrf = csrf::token(cookie).map_err(|e| {
-        tracing::error!(cause = %e, "storing the CSRF token");
-        page::internal()
-    })?;
+    let csrf = page::csrf_token(cookie)?;
     let mut fields =
         inputs::new_password_pair(&flow.request.pool.settings.password_policy).to_vec();
     for name in &challenge.required_attributes {

@@ -7,7 +7,7 @@
 use super::error;
 use super::forms::{Field, FormData, FormState};
 use super::page::{self, Flow, Layout};
-use super::{csrf, inputs, session};
+use super::{inputs, session};
 use crate::http::site::Site;
 use crate::services::Services;
 use crate::services::auth::hosted;
@@ -53,10 +53,7 @@ async fn view(
     cookie: &Session,
     typed: &FormData,
 ) -> Result<SignUpView, HttpResponse> {
-    let csrf = csrf::token(cookie).map_err(|e| {
-        tracing::error!(cause = %e, "storing the CSRF token");
-        page::internal()
-    })?;
+    let csrf = page::csrf_token(cookie)?;
     Ok(SignUpView {
         layout: flow.layout(svc, "Sign up").await,
         form: FormState::new(flow.link("/signup"), csrf, fields(flow, typed)),
