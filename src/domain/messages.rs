@@ -140,6 +140,32 @@ pub fn code_sms(pool: &UserPool, username: &str, code: &str) -> String {
     )
 }
 
+/// The MFA code SMS: the pool's SmsAuthenticationMessage (`{####}` = the code).
+pub fn mfa_sms(pool: &UserPool, username: &str, code: &str) -> String {
+    fill(
+        pool.settings
+            .sms_authentication_message
+            .as_deref()
+            .unwrap_or("Your authentication code is {####}. "),
+        username,
+        code,
+    )
+}
+
+/// The MFA code email: the pool's EmailMfaConfiguration Subject and Message.
+pub fn mfa_email(pool: &UserPool, username: &str, code: &str) -> Rendered {
+    let config = pool.settings.email_mfa_configuration.as_ref();
+    let member = |name: &str| config.and_then(|c| c.get(name)).and_then(|v| v.as_str());
+    Rendered {
+        subject: member("Subject").unwrap_or("Your sign-in code").to_string(),
+        body: fill(
+            member("Message").unwrap_or("Your authentication code is {####}. "),
+            username,
+            code,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,11 @@
 //! The user's own MFA: software token enrolment (AssociateSoftwareToken, VerifySoftwareToken
-//! with an access token), MFA preferences (SetUserMFAPreference, AdminSetUserMFAPreference),
-//! and the rule every end of a sign-in applies until the MFA challenges are served: no tokens
-//! without the MFA the pool and the user require.
+//! with an access token or an MFA_SETUP session), and MFA preferences (SetUserMFAPreference,
+//! AdminSetUserMFAPreference, and the legacy SetUserSettings). The challenges at sign-in are
+//! `services::auth::second_factor`.
 
 use crate::crypto::totp;
 use crate::domain::AuthError;
 use crate::domain::mfa::{EMAIL_OTP, SMS_MFA, SOFTWARE_TOKEN_MFA, UserMfa};
-use crate::domain::pool::UserPool;
 use crate::domain::user::User;
 use crate::services::Services;
 use crate::services::account::signed_in;
@@ -118,22 +117,31 @@ async fn apply_preference(
 ) -> Result<(), AuthError> {
     let pool = svc.require_pool(&user.pool_id).await?;
     let mut mfa = svc.store.user_mfa(&user.sub).await?;
-    for (name, setting) in [(SMS_MFA, &prefs.sms), (EMAIL_OTP, &prefs.email)] {
-        if setting.as_ref().is_some_and(|s| s.enabled == Some(true)) {
-            return Err(AuthError::InvalidParameter(format!(
-                "{name} is not available in this user pool."
-            )));
+    if let Some(enabled) = prefs.sms.as_ref().and_then(|s| s.enabled) {
+        if enabled && !pool.settings.sms_mfa_enabled {
+            return Err(AuthError::InvalidParameter(
+                "SMS MFA is not enabled in this user pool.".into(),
+            ));
         }
+        if enabled && user.attribute("phone_number").is_none() {
+            return Err(AuthError::InvalidParameter(
+                "User does not have a phone number to receive SMS MFA codes.".into(),
+            ));
+        }
+        mfa.sms_enabled = enabled;
     }
-    if let Some(s) = &prefs.sms
-        && s.enabled == Some(false)
-    {
-        mfa.sms_enabled = false;
-    }
-    if let Some(s) = &prefs.email
-        && s.enabled == Some(false)
-    {
-        mfa.email_enabled = false;
+    if let Some(enabled) = prefs.email.as_ref().and_then(|s| s.enabled) {
+        if enabled && pool.settings.email_mfa_configuration.is_none() {
+            return Err(AuthError::InvalidParameter(
+                "Email MFA is not enabled in this user pool.".into(),
+            ));
+        }
+        if enabled && user.attribute("email").is_none() {
+            return Err(AuthError::InvalidParameter(
+                "User does not have an email address to receive email MFA codes.".into(),
+            ));
+        }
+        mfa.email_enabled = enabled;
     }
     if let Some(enabled) = prefs.software_token.as_ref().and_then(|s| s.enabled) {
         if enabled && !(mfa.totp_verified && mfa.totp_secret.is_some()) {
@@ -148,20 +156,30 @@ async fn apply_preference(
         }
         mfa.totp_enabled = enabled;
     }
-    let wants_totp_preferred = prefs
-        .software_token
-        .as_ref()
-        .is_some_and(|s| s.preferred_mfa == Some(true));
-    if wants_totp_preferred {
-        if !mfa.totp_active() {
-            return Err(AuthError::InvalidParameter(
-                "The preferred MFA method must be enabled.".into(),
-            ));
+    let factors = [
+        (SMS_MFA, &prefs.sms, mfa.sms_enabled),
+        (SOFTWARE_TOKEN_MFA, &prefs.software_token, mfa.totp_active()),
+        (EMAIL_OTP, &prefs.email, mfa.email_enabled),
+    ];
+    for (name, setting, active) in factors {
+        let wants = setting
+            .as_ref()
+            .is_some_and(|s| s.preferred_mfa == Some(true));
+        if wants {
+            if !active {
+                return Err(AuthError::InvalidParameter(
+                    "The preferred MFA method must be enabled.".into(),
+                ));
+            }
+            mfa.preferred = Some(name.into());
+        } else if mfa.preferred.as_deref() == Some(name)
+            && (!active
+                || setting
+                    .as_ref()
+                    .is_some_and(|s| s.preferred_mfa == Some(false)))
+        {
+            mfa.preferred = None;
         }
-        mfa.preferred = Some(SOFTWARE_TOKEN_MFA.into());
-    }
-    if mfa.preferred.as_deref() == Some(SOFTWARE_TOKEN_MFA) && !mfa.totp_active() {
-        mfa.preferred = None;
     }
     svc.store
         .set_mfa_preference(&user.sub, &mfa, svc.now())
@@ -178,39 +196,6 @@ pub fn settings_view(mfa: &UserMfa) -> (Option<String>, Vec<&'static str>) {
         .clone()
         .filter(|p| list.iter().any(|l| l == p));
     (preferred, list)
-}
-
-/// A pool with MFA ON can only sign users in through a challenge (SOFTWARE_TOKEN_MFA or
-/// MFA_SETUP); every path that ends a sign-in without one — new passwords, hosted-UI
-/// confirmations and sessions, code exchanges — is refused rather than issuing tokens without
-/// the second factor.
-pub fn require_no_pool_mfa(pool: &UserPool) -> Result<(), AuthError> {
-    if pool.settings.mfa_configuration == "ON" {
-        return Err(AuthError::InvalidUserPoolConfiguration(
-            "This pool requires MFA, which Tessera does not serve yet.".into(),
-        ));
-    }
-    Ok(())
-}
-
-/// Until the MFA challenges are served: refuses a sign-in that would need a second factor —
-/// any sign-in in a pool with MFA ON, and a user with a factor enabled in an OPTIONAL pool.
-pub async fn require_no_user_mfa(
-    svc: &Services,
-    pool: &UserPool,
-    user: &User,
-) -> Result<(), AuthError> {
-    require_no_pool_mfa(pool)?;
-    if pool.settings.mfa_configuration == "OFF" {
-        return Ok(());
-    }
-    let mfa = svc.store.user_mfa(&user.sub).await?;
-    if !mfa.setting_list().is_empty() {
-        return Err(AuthError::InvalidUserPoolConfiguration(
-            "This user requires MFA, which Tessera does not serve at sign-in yet.".into(),
-        ));
-    }
-    Ok(())
 }
 
 async fn setup_user(svc: &Services, client_pool: &str, sub: &str) -> Result<User, AuthError> {
@@ -273,7 +258,11 @@ pub async fn verify_with_session(
         ));
     };
     let user = setup_user(svc, &client.pool_id, &user_sub).await?;
-    verify_pending(svc, &user, code, device_name).await?;
+    if let Err(e) = verify_pending(svc, &user, code, device_name).await {
+        // A mistyped code is tried again in the same session.
+        session::release(svc, session_token).await?;
+        return Err(e);
+    }
     let next = session::new_token();
     session::save(
         svc,

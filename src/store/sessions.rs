@@ -73,6 +73,19 @@ impl Store {
         Ok(())
     }
 
+    /// As [`Self::release_session`], storing a new state with it (an MFA code's attempt count).
+    pub async fn release_session_with_state(&self, id_hash: &str, state: &str) -> StoreResult<()> {
+        db_run!(self, |db| {
+            sqlx::query("UPDATE auth_sessions SET used_at = NULL, state = $1 WHERE id_hash = $2")
+                .bind(state)
+                .bind(id_hash)
+                .execute(db)
+                .await
+                .map_err(map_err)?;
+        });
+        Ok(())
+    }
+
     /// Marks the session used and returns it, unless it was used before or does not exist.
     /// Expiry is the caller's check (it knows the clock).
     pub async fn take_session(&self, id_hash: &str, now: i64) -> StoreResult<Taken> {

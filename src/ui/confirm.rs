@@ -163,15 +163,12 @@ pub async fn post(
     let signed_up = session::signed_up(&cookie, pool_id, svc.now())
         .filter(|s| pool.username_key(&s.username) == pool.username_key(&username));
     if let Some(signed_up) = signed_up {
-        match hosted::confirmed_user(&svc, pool, &signed_up.sub).await {
-            Ok(Some(user)) => {
+        match hosted::confirmed_user(&svc, pool, &flow.request.client, &signed_up.sub).await {
+            Ok(Some(step)) => {
                 session::clear_signed_up(&cookie, pool_id);
-                let now = svc.now();
-                return page::signed_in(&svc, &cookie, &flow, &user, now).await;
+                return page::continue_step(&svc, &cookie, &flow, step).await;
             }
             Ok(None) => {}
-            // The pool refuses the sign-in (its MFA rules): the sign-in page will say why.
-            Err(crate::domain::AuthError::InvalidUserPoolConfiguration(_)) => {}
             Err(e) => tracing::error!(cause = %e, "signing in a just-confirmed user"),
         }
     }

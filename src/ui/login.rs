@@ -9,7 +9,7 @@ use super::page::{self, Flow, Layout};
 use super::{inputs, session};
 use crate::http::site::Site;
 use crate::services::Services;
-use crate::services::auth::hosted::{self, HostedStep};
+use crate::services::auth::hosted;
 use crate::services::codes;
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -114,26 +114,7 @@ pub async fn post(
     )
     .await;
     match step {
-        Ok(HostedStep::SignedIn { user, auth_time }) => {
-            session::clear_challenge(&cookie, &flow.site.pool_id);
-            page::signed_in(&svc, &cookie, &flow, &user, auth_time).await
-        }
-        Ok(HostedStep::NewPasswordRequired {
-            session: challenge_session,
-            username,
-            required_attributes,
-        }) => {
-            let challenge = session::Challenge {
-                session: challenge_session,
-                username,
-                required_attributes,
-            };
-            if let Err(e) = session::set_challenge(&cookie, &flow.site.pool_id, &challenge) {
-                tracing::error!(cause = %e, "storing the challenge in the cookie");
-                return page::internal();
-            }
-            page::found(&flow.link("/resetPassword"))
-        }
+        Ok(step) => page::continue_step(&svc, &cookie, &flow, step).await,
         Err(e) => {
             let problem = error::describe(&e);
             view.form.show(problem.field.as_deref(), &problem.message);

@@ -8,6 +8,7 @@ use crate::clock::Millis;
 use crate::domain::user::User;
 use crate::http::site::Site;
 use crate::services::Services;
+use crate::services::auth::hosted::HostedStep;
 use crate::services::oauth::authorize::{self, AuthorizeError, AuthorizeParams, AuthorizeRequest};
 use crate::services::oauth::sso;
 use actix_session::Session;
@@ -231,6 +232,66 @@ pub fn forbidden() -> HttpResponse {
 /// The page for an unexpected fault of ours (logged by the caller).
 pub fn internal() -> HttpResponse {
     error_page(StatusCode::INTERNAL_SERVER_ERROR, error::INTERNAL)
+}
+
+/// Where a hosted sign-in step leads the browser: signed in (back to the client), the
+/// new-password page, or the MFA pages (`/mfa` for a code, `/mfaOption` to choose a factor,
+/// `/mfaSetup` to set up a software token). Challenge sessions go into the cookie.
+pub async fn continue_step(
+    svc: &Services,
+    cookie: &Session,
+    flow: &Flow,
+    step: HostedStep,
+) -> HttpResponse {
+    let pool_id = &flow.site.pool_id;
+    match step {
+        HostedStep::SignedIn { user, auth_time } => {
+            session::clear_challenge(cookie, pool_id);
+            session::clear_mfa(cookie, pool_id);
+            signed_in(svc, cookie, flow, &user, auth_time).await
+        }
+        HostedStep::NewPasswordRequired {
+            session: challenge_session,
+            username,
+            required_attributes,
+        } => {
+            let challenge = session::Challenge {
+                session: challenge_session,
+                username,
+                required_attributes,
+            };
+            if let Err(e) = session::set_challenge(cookie, pool_id, &challenge) {
+                tracing::error!(cause = %e, "storing the challenge in the cookie");
+                return internal();
+            }
+            found(&flow.link("/resetPassword"))
+        }
+        HostedStep::Mfa {
+            challenge,
+            session: challenge_session,
+            username,
+            parameters,
+        } => {
+            let path = match challenge.as_str() {
+                "SELECT_MFA_TYPE" => "/mfaOption",
+                "MFA_SETUP" => "/mfaSetup",
+                _ => "/mfa",
+            };
+            let waiting = session::MfaChallenge {
+                challenge,
+                session: challenge_session,
+                username,
+                parameters,
+                secret: None,
+            };
+            session::clear_challenge(cookie, pool_id);
+            if let Err(e) = session::set_mfa(cookie, pool_id, &waiting) {
+                tracing::error!(cause = %e, "storing the MFA challenge in the cookie");
+                return internal();
+            }
+            found(&flow.link(path))
+        }
+    }
 }
 
 /// The end of every successful sign-in on the hosted pages: a hosted-UI session (so the next

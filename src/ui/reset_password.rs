@@ -11,7 +11,7 @@ use super::{inputs, session};
 use crate::domain::AuthError;
 use crate::http::site::Site;
 use crate::services::Services;
-use crate::services::auth::hosted::{self, HostedStep};
+use crate::services::auth::hosted;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -135,26 +135,7 @@ pub async fn post(
     )
     .await;
     match step {
-        Ok(HostedStep::SignedIn { user, auth_time }) => {
-            session::clear_challenge(&cookie, &flow.site.pool_id);
-            page::signed_in(&svc, &cookie, &flow, &user, auth_time).await
-        }
-        Ok(HostedStep::NewPasswordRequired {
-            session: next_session,
-            username,
-            required_attributes,
-        }) => {
-            let next = session::Challenge {
-                session: next_session,
-                username,
-                required_attributes,
-            };
-            if let Err(e) = session::set_challenge(&cookie, &flow.site.pool_id, &next) {
-                tracing::error!(cause = %e, "storing the challenge in the cookie");
-                return page::internal();
-            }
-            page::found(&flow.link("/resetPassword"))
-        }
+        Ok(step) => page::continue_step(&svc, &cookie, &flow, step).await,
         Err(AuthError::NotAuthorized(m)) if m.starts_with("Invalid session") => {
             back_to_sign_in(&flow, &cookie)
         }

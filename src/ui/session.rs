@@ -129,6 +129,45 @@ pub fn clear_challenge(session: &Session, pool_id: &str) {
     session.remove(&challenge_key(pool_id));
 }
 
+/// An MFA challenge waiting on the MFA pages (`/mfa`, `/mfaOption`, `/mfaSetup`): the
+/// challenge session string stays in the encrypted cookie, never in a page. `secret` is the
+/// software token secret being set up (MFA_SETUP), shown again if the code is mistyped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaChallenge {
+    pub challenge: String,
+    pub session: String,
+    pub username: String,
+    pub parameters: std::collections::BTreeMap<String, String>,
+    pub secret: Option<String>,
+}
+
+fn mfa_key(pool_id: &str) -> String {
+    format!("mfa:{pool_id}")
+}
+
+/// Remembers an MFA challenge for the MFA pages.
+pub fn set_mfa(
+    session: &Session,
+    pool_id: &str,
+    challenge: &MfaChallenge,
+) -> Result<(), actix_web::Error> {
+    session.insert(mfa_key(pool_id), challenge)?;
+    Ok(())
+}
+
+/// The MFA challenge waiting for this pool, if any.
+pub fn mfa(session: &Session, pool_id: &str) -> Option<MfaChallenge> {
+    session
+        .get::<MfaChallenge>(&mfa_key(pool_id))
+        .ok()
+        .flatten()
+}
+
+/// Forgets the MFA challenge (answered, or no longer usable).
+pub fn clear_mfa(session: &Session, pool_id: &str) {
+    session.remove(&mfa_key(pool_id));
+}
+
 fn notice_key(pool_id: &str) -> String {
     format!("notice:{pool_id}")
 }

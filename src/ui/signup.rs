@@ -163,11 +163,9 @@ pub async fn post(
     };
     let pool_id = &flow.site.pool_id;
     if outcome.confirmed {
-        return match hosted::confirmed_user(&svc, &flow.request.pool, &outcome.user_sub).await {
-            Ok(Some(user)) => {
-                let now = svc.now();
-                page::signed_in(&svc, &cookie, &flow, &user, now).await
-            }
+        let (pool, client) = (&flow.request.pool, &flow.request.client);
+        return match hosted::confirmed_user(&svc, pool, client, &outcome.user_sub).await {
+            Ok(Some(step)) => page::continue_step(&svc, &cookie, &flow, step).await,
             Ok(None) => page::found(&flow.link("/login")),
             Err(e) => {
                 tracing::error!(cause = %e, "signing in a confirmed new user");

@@ -44,9 +44,10 @@ pub async fn wrong_password(svc: &Services, user: &User) -> AuthError {
 /// Where a proven password leads.
 #[derive(Debug, Clone)]
 pub enum Step {
-    /// Nothing more to prove: the user is signed in (the door decides what to issue).
+    /// Nothing more to prove, every factor the pool and the user require included: the user
+    /// is signed in (the door decides what to issue). Only `second_factor` makes one.
     Proven(User),
-    /// A further challenge (NEW_PASSWORD_REQUIRED).
+    /// A further challenge (NEW_PASSWORD_REQUIRED, an MFA challenge).
     Challenge(Challenge),
 }
 
@@ -105,109 +106,15 @@ pub async fn password_proven(
                 .map(Step::Challenge)
         }
         UserStatus::Confirmed => {
-            if let Some(c) = software_token_challenge(svc, pool, client, user).await? {
-                return Ok(Step::Challenge(c));
-            }
-            if let Some(c) = mfa_setup_challenge(svc, pool, client, user).await? {
-                return Ok(Step::Challenge(c));
-            }
-            crate::services::mfa::require_no_user_mfa(svc, pool, user).await?;
-            Ok(Step::Proven(user.clone()))
+            super::second_factor::after_password(svc, pool, client, user).await
         }
         UserStatus::ExternalProvider => Err(AuthError::incorrect_credentials()),
     }
 }
 
-/// SOFTWARE_TOKEN_MFA when the pool has MFA ON or OPTIONAL, offers software tokens and the
-/// user has a verified token enabled: a session to answer with the code. None otherwise.
-async fn software_token_challenge(
-    svc: &Services,
-    pool: &UserPool,
-    client: &UserPoolClient,
-    user: &User,
-) -> Result<Option<Challenge>, AuthError> {
-    if pool.settings.mfa_configuration == "OFF" || !pool.settings.software_token_mfa_enabled {
-        return Ok(None);
-    }
-    let mfa = svc.store.user_mfa(&user.sub).await?;
-    if !mfa.totp_active() {
-        return Ok(None);
-    }
-    let token = session::new_token();
-    session::save(
-        svc,
-        client,
-        &token,
-        &State::SoftwareTokenMfa {
-            user_sub: user.sub.clone(),
-        },
-    )
-    .await?;
-    Ok(Some(Challenge {
-        name: "SOFTWARE_TOKEN_MFA".into(),
-        parameters: BTreeMap::new(),
-        session: Some(token),
-    }))
-}
-
-/// MFA_SETUP when the pool has MFA ON, offers software tokens and the user has no factor yet.
-async fn mfa_setup_challenge(
-    svc: &Services,
-    pool: &UserPool,
-    client: &UserPoolClient,
-    user: &User,
-) -> Result<Option<Challenge>, AuthError> {
-    if pool.settings.mfa_configuration != "ON" || !pool.settings.software_token_mfa_enabled {
-        return Ok(None);
-    }
-    let mfa = svc.store.user_mfa(&user.sub).await?;
-    if !mfa.setting_list().is_empty() {
-        return Ok(None);
-    }
-    let token = session::new_token();
-    session::save(
-        svc,
-        client,
-        &token,
-        &State::MfaSetup {
-            user_sub: user.sub.clone(),
-            secret: None,
-            verified: false,
-        },
-    )
-    .await?;
-    Ok(Some(Challenge {
-        name: "MFA_SETUP".into(),
-        parameters: BTreeMap::from([(
-            "MFAS_CAN_SETUP".to_string(),
-            "[\"SOFTWARE_TOKEN_MFA\"]".to_string(),
-        )]),
-        session: Some(token),
-    }))
-}
-
-/// Tokens for a sign-in whose second factor was just proven (SOFTWARE_TOKEN_MFA answered).
-pub async fn issue_after_mfa(
-    svc: &Services,
-    pool: &UserPool,
-    client: &UserPoolClient,
-    user: &User,
-) -> Result<Outcome, AuthError> {
-    issue_tokens(svc, pool, client, user).await
-}
-
-/// Tokens for a completed API sign-in.
-pub async fn issue(
-    svc: &Services,
-    pool: &UserPool,
-    client: &UserPoolClient,
-    user: &User,
-) -> Result<Outcome, AuthError> {
-    crate::services::mfa::require_no_user_mfa(svc, pool, user).await?;
-    issue_tokens(svc, pool, client, user).await
-}
-
-async fn issue_tokens(
+/// Tokens for a completed API sign-in: only for a [`Step::Proven`] user, whose every factor
+/// was proven (see `second_factor`).
+async fn issue(
     svc: &Services,
     pool: &UserPool,
     client: &UserPoolClient,

@@ -27,6 +27,16 @@ pub enum HostedStep {
         username: String,
         required_attributes: Vec<String>,
     },
+    /// An MFA challenge: SOFTWARE_TOKEN_MFA, SMS_MFA or EMAIL_OTP (a code to type; the
+    /// parameters say where an SMS or email code went), SELECT_MFA_TYPE (`MFAS_CAN_CHOOSE`),
+    /// or MFA_SETUP (`MFAS_CAN_SETUP`; see [`start_totp_setup`]). `username` is what the
+    /// answers name the user by.
+    Mfa {
+        challenge: String,
+        session: String,
+        username: String,
+        parameters: BTreeMap<String, String>,
+    },
 }
 
 /// Signs a user in with what they typed on the sign-in page: the API's password check
@@ -80,11 +90,79 @@ fn hosted_step(svc: &Services, step: Step) -> Result<HostedStep, AuthError> {
                 required_attributes,
             })
         }
-        Step::Challenge(c) => Err(AuthError::InvalidParameter(format!(
-            "The {} challenge cannot be answered on the hosted pages yet.",
-            c.name
-        ))),
+        Step::Challenge(c) => {
+            let session = c
+                .session
+                .ok_or_else(|| AuthError::Internal("challenge without a session".into()))?;
+            let username = c
+                .parameters
+                .get("USER_ID_FOR_SRP")
+                .cloned()
+                .unwrap_or_default();
+            Ok(HostedStep::Mfa {
+                challenge: c.name,
+                session,
+                username,
+                parameters: c.parameters,
+            })
+        }
     }
+}
+
+/// Answers an MFA challenge from the hosted pages. `responses` are the challenge's own keys
+/// (`SOFTWARE_TOKEN_MFA_CODE`, `SMS_MFA_CODE`, `EMAIL_OTP_CODE`, `ANSWER`, `EMAIL`);
+/// USERNAME and the first party's SECRET_HASH are added here.
+pub async fn answer_mfa(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    challenge: &str,
+    session: &str,
+    username: &str,
+    responses: BTreeMap<String, String>,
+) -> Result<HostedStep, AuthError> {
+    let mut responses = responses;
+    responses.insert("USERNAME".to_string(), username.to_string());
+    if let Some(hash) = first_party_secret_hash(client, username) {
+        responses.insert("SECRET_HASH".to_string(), hash);
+    }
+    let step =
+        super::respond::answer_mfa(svc, pool, client, challenge, Some(session), &responses).await?;
+    hosted_step(svc, step)
+}
+
+/// MFA_SETUP on the hosted pages, first half: a new software token secret (base32) for the
+/// user of the MFA_SETUP `session`, and the session to finish with.
+pub async fn start_totp_setup(
+    svc: &Services,
+    session: &str,
+) -> Result<(String, String), AuthError> {
+    crate::services::mfa::associate_with_session(svc, session).await
+}
+
+/// MFA_SETUP on the hosted pages, second half: the code from the authenticator verifies the
+/// new secret, and the MFA_SETUP challenge is answered. A wrong code leaves `session` usable.
+pub async fn finish_totp_setup(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    session: &str,
+    username: &str,
+    code: &str,
+    device_name: Option<&str>,
+) -> Result<HostedStep, AuthError> {
+    let verified =
+        crate::services::mfa::verify_with_session(svc, session, code, device_name).await?;
+    answer_mfa(
+        svc,
+        pool,
+        client,
+        "MFA_SETUP",
+        &verified,
+        username,
+        BTreeMap::new(),
+    )
+    .await
 }
 
 /// Answers NEW_PASSWORD_REQUIRED from the new-password page: `session` and `username` are
@@ -108,28 +186,30 @@ pub async fn new_password(
     if let Some(hash) = first_party_secret_hash(client, username) {
         responses.insert("SECRET_HASH".to_string(), hash);
     }
-    crate::services::mfa::require_no_pool_mfa(pool)?;
     let user =
         super::respond::set_new_password(svc, pool, client, Some(session), &responses).await?;
-    Ok(HostedStep::SignedIn {
-        user,
-        auth_time: svc.now(),
-    })
+    let step = super::second_factor::after_password(svc, pool, client, &user).await?;
+    hosted_step(svc, step)
 }
 
 /// The user who has just confirmed their sign-up in this browser, signed in: the hosted UI
 /// signs a user in after sign-up and confirmation without asking for the password again (the
-/// browser that chose the password proved the code). None unless the user is confirmed and
-/// enabled.
+/// browser that chose the password proved the code) — or, where the pool requires MFA, goes on
+/// to its challenge (MFA_SETUP for a new user). None unless the user is confirmed and enabled.
 pub async fn confirmed_user(
     svc: &Services,
     pool: &UserPool,
+    client: &UserPoolClient,
     sub: &str,
-) -> Result<Option<User>, AuthError> {
-    crate::services::mfa::require_no_pool_mfa(pool)?;
-    Ok(svc
+) -> Result<Option<HostedStep>, AuthError> {
+    let user = svc
         .store
         .get_user_by(&pool.id, UserKey::Sub, sub)
         .await?
-        .filter(|u| u.enabled && u.status == UserStatus::Confirmed))
+        .filter(|u| u.enabled && u.status == UserStatus::Confirmed);
+    let Some(user) = user else {
+        return Ok(None);
+    };
+    let step = super::second_factor::after_password(svc, pool, client, &user).await?;
+    hosted_step(svc, step).map(Some)
 }

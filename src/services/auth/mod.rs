@@ -4,7 +4,8 @@
 //!
 //! - `initiate`: flow gating per client, USER_PASSWORD_AUTH / ADMIN_USER_PASSWORD_AUTH,
 //!   USER_SRP_AUTH (first step), REFRESH_TOKEN_AUTH.
-//! - `respond`: PASSWORD_VERIFIER (SRP second step) and NEW_PASSWORD_REQUIRED.
+//! - `respond`: PASSWORD_VERIFIER (SRP second step), NEW_PASSWORD_REQUIRED, MFA answers.
+//! - `second_factor`: which MFA challenge follows a password, and its answers.
 //! - `gate`: what happens after a proven password — lockout, status and enabled checks,
 //!   expired temporary passwords, the NEW_PASSWORD_REQUIRED challenge, or tokens.
 //! - `session`: the single-use, short-lived `Session` strings.
@@ -13,6 +14,7 @@ pub(crate) mod gate;
 pub mod hosted;
 pub mod initiate;
 pub mod respond;
+pub mod second_factor;
 pub mod session;
 
 use crate::domain::AuthError;

@@ -1,8 +1,8 @@
 //! RespondToAuthChallenge / AdminRespondToAuthChallenge: PASSWORD_VERIFIER (the second SRP
-//! step), NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA and MFA_SETUP.
+//! step), NEW_PASSWORD_REQUIRED, and the MFA challenges (`second_factor`).
 
 use super::session::{self, State};
-use super::{Door, Outcome, client_for, gate, required};
+use super::{Door, Outcome, client_for, gate, required, second_factor};
 use crate::crypto::{constant_time_eq, srp};
 use crate::domain::AuthError;
 use crate::domain::attributes::{self, WriteKind};
@@ -31,13 +31,55 @@ pub struct RespondInput {
 /// Answers a challenge.
 pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, AuthError> {
     let (pool, client) = client_for(svc, &input.client_id, &input.door).await?;
-    match input.challenge_name.as_str() {
-        "PASSWORD_VERIFIER" => password_verifier(svc, &pool, &client, &input).await,
-        "NEW_PASSWORD_REQUIRED" => new_password(svc, &pool, &client, &input).await,
-        "SOFTWARE_TOKEN_MFA" => software_token_mfa(svc, &pool, &client, &input).await,
-        "MFA_SETUP" => mfa_setup(svc, &pool, &client, &input).await,
+    let step = match input.challenge_name.as_str() {
+        "PASSWORD_VERIFIER" => password_verifier(svc, &pool, &client, &input).await?,
+        "NEW_PASSWORD_REQUIRED" => {
+            let user = set_new_password(
+                svc,
+                &pool,
+                &client,
+                input.session.as_deref(),
+                &input.responses,
+            )
+            .await?;
+            second_factor::after_password(svc, &pool, &client, &user).await?
+        }
+        other => {
+            answer_mfa(
+                svc,
+                &pool,
+                &client,
+                other,
+                input.session.as_deref(),
+                &input.responses,
+            )
+            .await?
+        }
+    };
+    gate::finish(svc, &pool, &client, step).await
+}
+
+/// Answers an MFA challenge (SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SELECT_MFA_TYPE,
+/// MFA_SETUP) for either door and the hosted pages.
+pub(crate) async fn answer_mfa(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    challenge_name: &str,
+    session: Option<&str>,
+    responses: &BTreeMap<String, String>,
+) -> Result<gate::Step, AuthError> {
+    match challenge_name {
+        "SOFTWARE_TOKEN_MFA" => {
+            second_factor::software_token(svc, pool, client, session, responses).await
+        }
+        "SMS_MFA" | "EMAIL_OTP" => {
+            second_factor::code(svc, pool, client, challenge_name, session, responses).await
+        }
+        "SELECT_MFA_TYPE" => second_factor::select(svc, pool, client, session, responses).await,
+        "MFA_SETUP" => second_factor::setup(svc, pool, client, session, responses).await,
         other => Err(AuthError::InvalidParameter(format!(
-            "The challenge {other} is not supported by Tessera yet."
+            "The challenge {other} is not supported by Tessera."
         ))),
     }
 }
@@ -50,126 +92,13 @@ async fn user_by_sub(
     Ok(svc.store.get_user_by(&pool.id, UserKey::Sub, sub).await?)
 }
 
-/// SOFTWARE_TOKEN_MFA: the code of the user's verified software token. A wrong code counts
-/// toward the lockout like a wrong password; a code of a time step already used is refused.
-/// After a wrong or used code the session stays usable until it expires (the user retries).
-async fn software_token_mfa(
-    svc: &Services,
-    pool: &UserPool,
-    client: &UserPoolClient,
-    input: &RespondInput,
-) -> Result<Outcome, AuthError> {
-    let r = &input.responses;
-    let username = required(r, "USERNAME")?;
-    let code = required(r, "SOFTWARE_TOKEN_MFA_CODE")?;
-    let token = input
-        .session
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| AuthError::InvalidParameter("Missing required parameter Session".into()))?;
-    let state = session::take(svc, client, token, "SOFTWARE_TOKEN_MFA").await?;
-    let State::SoftwareTokenMfa { user_sub } = state else {
-        return Err(AuthError::NotAuthorized(
-            "Invalid session for the user.".into(),
-        ));
-    };
-    let user = user_by_sub(svc, pool, &user_sub)
-        .await?
-        .ok_or_else(|| AuthError::NotAuthorized("Invalid session for the user.".into()))?;
-    check_secret_hash(
-        client,
-        &[username, user.username.as_str()],
-        r.get("SECRET_HASH").map(String::as_str),
-    )?;
-    gate::check_not_locked(svc, &user).await?;
-    if !user.enabled {
-        return Err(AuthError::NotAuthorized("User is disabled.".into()));
-    }
-    let mfa = svc.store.user_mfa(&user.sub).await?;
-    let secret = mfa
-        .totp_secret
-        .as_deref()
-        .filter(|_| mfa.totp_active())
-        .ok_or_else(|| {
-            AuthError::SoftwareTokenMfaNotFound("The user has no software token.".into())
-        })?;
-    let now = svc.now();
-    let Some(step) = crate::crypto::totp::verify(secret, code, now.div_euclid(1000)) else {
-        return Err(match gate::wrong_password(svc, &user).await {
-            AuthError::NotAuthorized(m) if m.contains("attempts exceeded") => {
-                AuthError::NotAuthorized(m)
-            }
-            AuthError::NotAuthorized(_) => {
-                session::release(svc, token).await?;
-                AuthError::CodeMismatch("Invalid code received for user".into())
-            }
-            other => other,
-        });
-    };
-    if !svc.store.accept_totp_step(&user.sub, step, now).await? {
-        session::release(svc, token).await?;
-        return Err(AuthError::CodeMismatch(
-            "Invalid code received for user".into(),
-        ));
-    }
-    svc.store.clear_sign_in_failures(&user.sub).await?;
-    gate::issue_after_mfa(svc, pool, client, &user).await
-}
-
-/// MFA_SETUP: answered with the session VerifySoftwareToken returned once the new software
-/// token is verified; the sign-in then ends with tokens.
-async fn mfa_setup(
-    svc: &Services,
-    pool: &UserPool,
-    client: &UserPoolClient,
-    input: &RespondInput,
-) -> Result<Outcome, AuthError> {
-    let r = &input.responses;
-    let username = required(r, "USERNAME")?;
-    let token = input
-        .session
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| AuthError::InvalidParameter("Missing required parameter Session".into()))?;
-    let state = session::take(svc, client, token, "MFA_SETUP").await?;
-    let State::MfaSetup {
-        user_sub,
-        verified: true,
-        ..
-    } = state
-    else {
-        return Err(AuthError::InvalidParameter(
-            "The software token must be verified (VerifySoftwareToken) before MFA_SETUP is answered."
-                .into(),
-        ));
-    };
-    let user = user_by_sub(svc, pool, &user_sub)
-        .await?
-        .ok_or_else(|| AuthError::NotAuthorized("Invalid session for the user.".into()))?;
-    check_secret_hash(
-        client,
-        &[username, user.username.as_str()],
-        r.get("SECRET_HASH").map(String::as_str),
-    )?;
-    gate::check_not_locked(svc, &user).await?;
-    if !user.enabled {
-        return Err(AuthError::NotAuthorized("User is disabled.".into()));
-    }
-    if !svc.store.user_mfa(&user.sub).await?.totp_active() {
-        return Err(AuthError::SoftwareTokenMfaNotFound(
-            "The user has no verified software token.".into(),
-        ));
-    }
-    gate::issue_after_mfa(svc, pool, client, &user).await
-}
-
 /// SRP, second step: the client's proof that it knows the password.
 async fn password_verifier(
     svc: &Services,
     pool: &UserPool,
     client: &UserPoolClient,
     input: &RespondInput,
-) -> Result<Outcome, AuthError> {
+) -> Result<gate::Step, AuthError> {
     let r = &input.responses;
     let username = required(r, "USERNAME")?;
     let secret_block = required(r, "PASSWORD_CLAIM_SECRET_BLOCK")?;
@@ -260,26 +189,7 @@ async fn password_verifier(
     if !proven {
         return Err(gate::wrong_password(svc, &user).await);
     }
-    let step = gate::password_proven(svc, pool, client, &user).await?;
-    gate::finish(svc, pool, client, step).await
-}
-
-/// NEW_PASSWORD_REQUIRED through the API: the new password, then tokens.
-async fn new_password(
-    svc: &Services,
-    pool: &UserPool,
-    client: &UserPoolClient,
-    input: &RespondInput,
-) -> Result<Outcome, AuthError> {
-    let user = set_new_password(
-        svc,
-        pool,
-        client,
-        input.session.as_deref(),
-        &input.responses,
-    )
-    .await?;
-    gate::issue(svc, pool, client, &user).await
+    gate::password_proven(svc, pool, client, &user).await
 }
 
 /// NEW_PASSWORD_REQUIRED: a new password (and any missing required attributes) for a user

@@ -35,6 +35,22 @@ pub enum State {
         secret: Option<String>,
         verified: bool,
     },
+    /// A code was sent by SMS (`factor` = SMS_MFA) or email (EMAIL_OTP); its salted SHA-256
+    /// is kept with the wrong answers so far. `setup_email` is the address an MFA_SETUP
+    /// answer named: email MFA is enabled for it once the code is proven.
+    CodeMfa {
+        user_sub: String,
+        factor: String,
+        salt: String,
+        code_hash: String,
+        attempts: u32,
+        setup_email: Option<String>,
+    },
+    /// Several factors are enabled and none is preferred: the user chooses one.
+    SelectMfaType {
+        user_sub: String,
+        choices: Vec<String>,
+    },
 }
 
 impl State {
@@ -45,6 +61,9 @@ impl State {
             State::NewPasswordRequired { .. } => "NEW_PASSWORD_REQUIRED",
             State::SoftwareTokenMfa { .. } => "SOFTWARE_TOKEN_MFA",
             State::MfaSetup { .. } => "MFA_SETUP",
+            State::CodeMfa { factor, .. } if factor == "SMS_MFA" => "SMS_MFA",
+            State::CodeMfa { .. } => "EMAIL_OTP",
+            State::SelectMfaType { .. } => "SELECT_MFA_TYPE",
         }
     }
 }
@@ -145,5 +164,15 @@ pub async fn take(
 /// the user retry with the same session until it expires).
 pub async fn release(svc: &Services, token: &str) -> Result<(), AuthError> {
     svc.store.release_session(&hash(token)).await?;
+    Ok(())
+}
+
+/// As [`release`], keeping `state` as the session's new state (a wrong code counted).
+pub async fn release_with(svc: &Services, token: &str, state: &State) -> Result<(), AuthError> {
+    let state_json =
+        serde_json::to_string(state).map_err(|e| AuthError::Internal(e.to_string()))?;
+    svc.store
+        .release_session_with_state(&hash(token), &state_json)
+        .await?;
     Ok(())
 }

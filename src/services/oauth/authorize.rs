@@ -416,11 +416,6 @@ pub async fn complete(
     auth_time: Millis,
 ) -> Result<String, AuthorizeError> {
     let fail = |e: AuthError| AuthorizeError::Redirect(req.error_redirect(&internal(e)));
-    if let Err(e) = crate::services::mfa::require_no_user_mfa(svc, &req.pool, user).await {
-        return Err(AuthorizeError::Redirect(
-            req.error_redirect(&OAuthError::new("access_denied", e.to_string())),
-        ));
-    }
     let state = req.state.as_deref();
     match req.response_type {
         ResponseType::Code => {

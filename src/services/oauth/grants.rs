@@ -248,9 +248,6 @@ async fn authorization_code(
         ));
     }
     let pool = svc.require_pool(&row.pool_id).await.map_err(internal)?;
-    crate::services::mfa::require_no_user_mfa(svc, &pool, &user)
-        .await
-        .map_err(|e| OAuthError::invalid_grant(e.to_string()))?;
     let scopes: Vec<String> = row.scopes.split_whitespace().map(str::to_string).collect();
     let openid = scopes.iter().any(|s| s == "openid");
     let (result, origin_jti) = tokens::issue_with_origin(
