@@ -64,10 +64,12 @@ pub async fn finish(
     }
 }
 
-/// The password was right: clear the failure count, check the user's state, and go on to the
-/// next challenge or to a signed-in user. The lock is checked again first: parallel guesses all pass the
-/// check made before hashing, and one of them being right must not get through a lock the
-/// others' failures set meanwhile.
+/// The password was right: check the user's state, go on to the next challenge or to a
+/// signed-in user, and clear the failure count — unless a second factor is still to be proven:
+/// wrong codes add to the count, and a new sign-in with the password must not reset it (else
+/// codes could be guessed without end); `second_factor` clears it once the factor is proven.
+/// The lock is checked again first: parallel guesses all pass the check made before hashing,
+/// and one of them being right must not get through a lock the others' failures set meanwhile.
 pub async fn password_proven(
     svc: &Services,
     pool: &UserPool,
@@ -75,7 +77,21 @@ pub async fn password_proven(
     user: &User,
 ) -> Result<Step, AuthError> {
     check_not_locked(svc, user).await?;
-    svc.store.clear_sign_in_failures(&user.sub).await?;
+    let step = after_proof(svc, pool, client, user).await;
+    let factor_pending =
+        matches!(&step, Ok(Step::Challenge(c)) if c.name != "NEW_PASSWORD_REQUIRED");
+    if !factor_pending {
+        svc.store.clear_sign_in_failures(&user.sub).await?;
+    }
+    step
+}
+
+async fn after_proof(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    user: &User,
+) -> Result<Step, AuthError> {
     if !user.enabled {
         return Err(AuthError::NotAuthorized("User is disabled.".into()));
     }
