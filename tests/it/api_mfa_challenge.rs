@@ -1,8 +1,9 @@
 //! SOFTWARE_TOKEN_MFA at sign-in (password and SRP flows): the right code gives tokens, a wrong
 //! one is CodeMismatchException and counts toward the lockout, a code of a step already used is
-//! refused, an expired session is refused; MFA ON and no factor → MFA_SETUP; a pool whose only
-//! factor is not served (SMS) gives no tokens.
+//! refused, an expired session is refused; MFA ON and no factor → MFA_SETUP; MFA ON offering
+//! only SMS to a user without a verified phone gives no tokens.
 
+use crate::api_mfa_codes::{give_phone, offer};
 use crate::api_sign_in_srp::{answer, now_stamp, start};
 use crate::both_databases;
 use crate::helpers::{Backend, TestApp, spawn_app};
@@ -16,7 +17,7 @@ use cognito::types::{ChallengeNameType, SoftwareTokenMfaSettingsType, UserPoolMf
 both_databases!(
     mfa_challenge_right_wrong_replay_expired,
     mfa_challenge_after_srp,
-    mfa_on_without_factor_gives_no_tokens,
+    mfa_on_sms_only_without_verified_phone,
     mfa_setup_during_sign_in,
     mfa_challenge_through_admin_door,
 );
@@ -70,6 +71,9 @@ async fn challenge(app: &TestApp, client: &str) -> String {
         out.challenge_name(),
         Some(&ChallengeNameType::SoftwareTokenMfa)
     );
+    let params = out.challenge_parameters.unwrap();
+    assert_eq!(params["USER_ID_FOR_SRP"], "alice");
+    assert!(!params.contains_key("CODE_DELIVERY_DESTINATION"));
     out.session.unwrap()
 }
 
@@ -179,29 +183,22 @@ async fn mfa_challenge_after_srp(backend: Backend) {
     );
 }
 
-/// MFA ON with only SMS offered (not served): no tokens, no challenge Tessera cannot finish.
-async fn mfa_on_without_factor_gives_no_tokens(backend: Backend) {
+/// MFA ON with only SMS offered, alice with an unverified phone and no factor enabled: nothing
+/// to send a code to nor to set up (MFAMethodNotFoundException), no tokens. (With a verified
+/// phone the SMS code is asked: api_mfa_codes.)
+async fn mfa_on_sms_only_without_verified_phone(backend: Backend) {
     let app = spawn_app(backend).await;
     let (pool, client) = pool_client_user(&app, false).await;
-    app.cognito
-        .set_user_pool_mfa_config()
-        .user_pool_id(&pool)
-        .mfa_configuration(UserPoolMfaType::On)
-        .sms_mfa_configuration(
-            cognito::types::SmsMfaConfigType::builder()
-                .sms_authentication_message("Code {####}")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    offer(&app, &pool, UserPoolMfaType::On, true, false).await;
+    give_phone(&app, &pool, false).await;
     let err = password_auth(&app, &client, "alice", PASSWORD)
         .await
         .unwrap_err();
     assert_eq!(
         cognito::error::ProvideErrorMetadata::code(&err.into_service_error()),
-        Some("InvalidUserPoolConfigurationException")
+        Some("MFAMethodNotFoundException")
     );
+    assert!(app.sms.messages().is_empty());
 }
 
 /// MFA ON, software tokens offered, no factor yet: MFA_SETUP, then AssociateSoftwareToken and
@@ -216,10 +213,9 @@ async fn mfa_setup_during_sign_in(backend: Backend) {
         .unwrap();
     assert!(out.authentication_result.is_none());
     assert_eq!(out.challenge_name(), Some(&ChallengeNameType::MfaSetup));
-    assert_eq!(
-        out.challenge_parameters.unwrap()["MFAS_CAN_SETUP"],
-        "[\"SOFTWARE_TOKEN_MFA\"]"
-    );
+    let params = out.challenge_parameters.clone().unwrap();
+    assert_eq!(params["MFAS_CAN_SETUP"], "[\"SOFTWARE_TOKEN_MFA\"]");
+    assert_eq!(params["USER_ID_FOR_SRP"], "alice");
     let assoc = app
         .cognito
         .associate_software_token()
@@ -239,7 +235,7 @@ async fn mfa_setup_during_sign_in(backend: Backend) {
         .send()
         .await;
     assert!(early.is_err());
-    // That used the session up: start again.
+    // A new sign-in and association gives a new secret.
     let out = password_auth(&app, &client, "alice", PASSWORD)
         .await
         .unwrap();
