@@ -303,6 +303,8 @@ action_table! {
     "VerifySoftwareToken" => verify_software_token,
     "SetUserMFAPreference" => set_user_mfa_preference,
     "AdminSetUserMFAPreference" => admin_set_user_mfa_preference,
+    "SetUserSettings" => set_user_settings,
+    "AdminSetUserSettings" => admin_set_user_settings,
     "UpdateUserAttributes" => update_user_attributes,
     "DeleteUserAttributes" => delete_user_attributes,
     "GetUserAttributeVerificationCode" => get_user_attribute_verification_code,

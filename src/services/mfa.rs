@@ -188,6 +188,78 @@ async fn apply_preference(
     Ok(())
 }
 
+/// One entry of the legacy `MFAOptions` (SetUserSettings, AdminSetUserSettings, GetUser).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MfaOption {
+    pub delivery_medium: Option<String>,
+    pub attribute_name: Option<String>,
+}
+
+/// The legacy way to turn SMS MFA on or off: `MFAOptions` naming SMS to `phone_number` enables
+/// it, an empty list disables it. Only SMS to the phone number can be a factor this way.
+fn sms_setting(options: &[MfaOption]) -> Result<Preferences, AuthError> {
+    for option in options {
+        match option.delivery_medium.as_deref() {
+            Some("SMS") => {}
+            Some("EMAIL") => {
+                return Err(AuthError::InvalidParameter(
+                    "Only SMS is supported as the DeliveryMedium of MFAOptions.".into(),
+                ));
+            }
+            _ => {
+                return Err(AuthError::InvalidParameter(
+                    "1 validation error detected: Value at 'mFAOptions.member.deliveryMedium' \
+                     failed to satisfy constraint: Member must satisfy enum value set: [SMS, EMAIL]"
+                        .into(),
+                ));
+            }
+        }
+        if option.attribute_name.as_deref() != Some("phone_number") {
+            return Err(AuthError::InvalidParameter(
+                "The AttributeName of MFAOptions must be phone_number.".into(),
+            ));
+        }
+    }
+    Ok(Preferences {
+        sms: Some(FactorSetting {
+            enabled: Some(!options.is_empty()),
+            preferred_mfa: None,
+        }),
+        ..Default::default()
+    })
+}
+
+/// SetUserSettings: the signed-in user's legacy `MFAOptions`.
+pub async fn set_user_settings(
+    svc: &Services,
+    access_token: &str,
+    options: &[MfaOption],
+) -> Result<(), AuthError> {
+    let prefs = sms_setting(options)?;
+    let ctx = signed_in(svc, access_token).await?;
+    apply_preference(svc, &ctx.user, &prefs).await
+}
+
+/// AdminSetUserSettings: `MFAOptions` for a user named by the administrator.
+pub async fn admin_set_user_settings(
+    svc: &Services,
+    pool_id: &str,
+    username: &str,
+    options: &[MfaOption],
+) -> Result<(), AuthError> {
+    let prefs = sms_setting(options)?;
+    let user = users::get_user(svc, pool_id, username).await?;
+    apply_preference(svc, &user, &prefs).await
+}
+
+/// The legacy `MFAOptions` of GetUser / AdminGetUser: SMS to the phone number while SMS MFA is
+/// enabled.
+pub fn mfa_options_view(mfa: &UserMfa) -> Option<serde_json::Value> {
+    mfa.sms_enabled
+        .then(|| serde_json::json!([{ "DeliveryMedium": "SMS", "AttributeName": "phone_number" }]))
+}
+
 /// `PreferredMfaSetting` and `UserMFASettingList` for GetUser / AdminGetUser.
 pub fn settings_view(mfa: &UserMfa) -> (Option<String>, Vec<&'static str>) {
     let list = mfa.setting_list();

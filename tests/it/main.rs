@@ -22,6 +22,7 @@ mod api_mfa_codes;
 mod api_mfa_config;
 mod api_mfa_enrol;
 mod api_mfa_select;
+mod api_mfa_settings;
 mod api_mfa_store;
 mod api_pools;
 mod api_protocol;

@@ -285,14 +285,17 @@ pub fn with_token(mut out: Value, member: &str, token: Option<String>) -> Value 
     out
 }
 
-/// Adds `UserMFASettingList` and `PreferredMfaSetting` (GetUser, AdminGetUser) when the user
-/// has a factor enabled.
+/// Adds `UserMFASettingList`, `PreferredMfaSetting` and the legacy `MFAOptions` (SMS MFA)
+/// (GetUser, AdminGetUser) when the user has a factor enabled.
 pub fn add_mfa_settings(out: &mut Value, mfa: &crate::domain::mfa::UserMfa) {
     let (preferred, list) = crate::services::mfa::settings_view(mfa);
     if list.is_empty() {
         return;
     }
     if let Some(o) = out.as_object_mut() {
+        if let Some(options) = crate::services::mfa::mfa_options_view(mfa) {
+            o.insert("MFAOptions".into(), options);
+        }
         o.insert("UserMFASettingList".into(), serde_json::json!(list));
         if let Some(p) = preferred {
             o.insert("PreferredMfaSetting".into(), Value::String(p));
