@@ -242,6 +242,7 @@ impl PoolSettings {
             .as_ref()
             .and_then(|c| c.case_sensitive)
             .unwrap_or(true);
+        super::pool_mfa::require_factor(&settings)?;
         Ok(settings)
     }
 
@@ -274,8 +275,10 @@ impl PoolSettings {
             next.user_pool_tier = self.user_pool_tier.clone();
         }
         next.software_token_mfa_enabled = self.software_token_mfa_enabled;
-        next.sms_mfa_enabled = self.sms_mfa_enabled;
+        // SmsAuthenticationMessage with SmsConfiguration turns SMS MFA on, as at creation.
+        next.sms_mfa_enabled |= self.sms_mfa_enabled;
         next.email_mfa_configuration = self.email_mfa_configuration.clone();
+        super::pool_mfa::require_factor(&next)?;
         Ok(next)
     }
 
@@ -529,6 +532,8 @@ mod tests {
     fn update_resets_omitted_and_keeps_fixed() {
         let mut i = named("app");
         i.mfa_configuration = Some("OPTIONAL".into());
+        i.sms_authentication_message = Some("Code {####}".into());
+        i.sms_configuration = Some(serde_json::json!({"SnsCallerArn": "arn:aws:iam::1:role/sms"}));
         i.username_attributes = Some(vec!["email".into()]);
         let s = PoolSettings::for_create(&i).unwrap();
         let u = s.for_update(&PoolInput::default()).unwrap();
@@ -539,6 +544,30 @@ mod tests {
             ..Default::default()
         };
         assert!(s.for_update(&bad).is_err());
+    }
+
+    #[test]
+    fn mfa_on_or_optional_needs_a_factor() {
+        for mode in ["ON", "OPTIONAL"] {
+            let mut i = named("app");
+            i.mfa_configuration = Some(mode.into());
+            assert!(matches!(
+                PoolSettings::for_create(&i),
+                Err(AuthError::InvalidParameter(_))
+            ));
+            let s = PoolSettings::for_create(&named("app")).unwrap();
+            assert!(matches!(
+                s.for_update(&i),
+                Err(AuthError::InvalidParameter(_))
+            ));
+        }
+        let mut i = named("app");
+        i.mfa_configuration = Some("ON".into());
+        i.sms_authentication_message = Some("Code {####}".into());
+        i.sms_configuration = Some(serde_json::json!({"SnsCallerArn": "arn:aws:iam::1:role/sms"}));
+        let s = PoolSettings::for_create(&i).unwrap();
+        assert!(s.sms_mfa_enabled);
+        assert_eq!(s.mfa_configuration, "ON");
     }
 
     #[test]

@@ -109,16 +109,23 @@ pub fn apply(settings: &mut PoolSettings, input: &MfaConfigInput) -> Result<(), 
     if let Some(mode) = &input.mfa_configuration {
         next.mfa_configuration = mode.clone();
     }
-    let any_factor = next.software_token_mfa_enabled
-        || next.sms_mfa_enabled
-        || next.email_mfa_configuration.is_some();
-    if next.mfa_configuration != "OFF" && !any_factor {
+    require_factor(&next)?;
+    *settings = next;
+    Ok(())
+}
+
+/// MfaConfiguration ON or OPTIONAL needs a factor the pool offers (SetUserPoolMfaConfig,
+/// CreateUserPool, UpdateUserPool).
+pub fn require_factor(settings: &PoolSettings) -> Result<(), AuthError> {
+    let any_factor = settings.software_token_mfa_enabled
+        || settings.sms_mfa_enabled
+        || settings.email_mfa_configuration.is_some();
+    if settings.mfa_configuration != "OFF" && !any_factor {
         return Err(AuthError::InvalidParameter(
             "At least one MFA method must be enabled when MfaConfiguration is ON or OPTIONAL."
                 .into(),
         ));
     }
-    *settings = next;
     Ok(())
 }
 

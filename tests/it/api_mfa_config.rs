@@ -1,14 +1,19 @@
 //! SetUserPoolMfaConfig / GetUserPoolMfaConfig: validation, ON/OPTIONAL refused without a
-//! factor, the stored configuration read back, DescribeUserPool showing MfaConfiguration.
+//! factor, the stored configuration read back, DescribeUserPool showing MfaConfiguration;
+//! CreateUserPool / UpdateUserPool refuse ON/OPTIONAL without a factor too.
 
 use crate::both_databases;
 use crate::helpers::{Backend, spawn_app};
 use aws_sdk_cognitoidentityprovider as cognito;
 use cognito::types::{
-    EmailMfaConfigType, SmsMfaConfigType, SoftwareTokenMfaConfigType, UserPoolMfaType,
+    EmailMfaConfigType, SmsConfigurationType, SmsMfaConfigType, SoftwareTokenMfaConfigType,
+    UserPoolMfaType,
 };
 
-both_databases!(mfa_config_set_get_and_validation);
+both_databases!(
+    mfa_config_set_get_and_validation,
+    create_and_update_pool_need_a_factor_for_mfa
+);
 
 async fn mfa_config_set_get_and_validation(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -153,4 +158,116 @@ async fn mfa_config_set_get_and_validation(backend: Backend) {
         err.into_service_error().meta().code(),
         Some("ResourceNotFoundException")
     );
+}
+
+fn sms_configuration() -> SmsConfigurationType {
+    SmsConfigurationType::builder()
+        .sns_caller_arn("arn:aws:iam::123456789012:role/sms")
+        .build()
+}
+
+async fn create_and_update_pool_need_a_factor_for_mfa(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for mode in [UserPoolMfaType::On, UserPoolMfaType::Optional] {
+        let r = app
+            .cognito
+            .create_user_pool()
+            .pool_name("mfa")
+            .mfa_configuration(mode.clone())
+            .send()
+            .await;
+        crate::assert_aws_error!(r, "InvalidParameterException");
+        // A message without the SMS configuration is not a factor either.
+        let r = app
+            .cognito
+            .create_user_pool()
+            .pool_name("mfa")
+            .mfa_configuration(mode.clone())
+            .sms_authentication_message("Code {####}")
+            .send()
+            .await;
+        crate::assert_aws_error!(r, "InvalidParameterException");
+    }
+    let listed = app
+        .cognito
+        .list_user_pools()
+        .max_results(10)
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.user_pools().is_empty());
+
+    // With SMS configured, ON is accepted and SMS is the pool's factor.
+    let pool = app
+        .cognito
+        .create_user_pool()
+        .pool_name("mfa")
+        .mfa_configuration(UserPoolMfaType::On)
+        .sms_authentication_message("Code {####}")
+        .sms_configuration(sms_configuration())
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap();
+    assert_eq!(pool.mfa_configuration, Some(UserPoolMfaType::On));
+    let got = app
+        .cognito
+        .get_user_pool_mfa_config()
+        .user_pool_id(pool.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.sms_mfa_configuration
+            .and_then(|c| c.sms_authentication_message),
+        Some("Code {####}".into())
+    );
+
+    // UpdateUserPool on a pool without a factor: ON/OPTIONAL refused, OFF fine.
+    let plain = app.create_pool("plain").await;
+    for mode in [UserPoolMfaType::On, UserPoolMfaType::Optional] {
+        let r = app
+            .cognito
+            .update_user_pool()
+            .user_pool_id(&plain)
+            .mfa_configuration(mode)
+            .send()
+            .await;
+        crate::assert_aws_error!(r, "InvalidParameterException");
+    }
+    app.cognito
+        .update_user_pool()
+        .user_pool_id(&plain)
+        .mfa_configuration(UserPoolMfaType::Off)
+        .send()
+        .await
+        .unwrap();
+    // Once software tokens are offered (SetUserPoolMfaConfig), UpdateUserPool may turn MFA on.
+    app.cognito
+        .set_user_pool_mfa_config()
+        .user_pool_id(&plain)
+        .software_token_mfa_configuration(
+            SoftwareTokenMfaConfigType::builder().enabled(true).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    app.cognito
+        .update_user_pool()
+        .user_pool_id(&plain)
+        .mfa_configuration(UserPoolMfaType::On)
+        .send()
+        .await
+        .unwrap();
+    let described = app
+        .cognito
+        .describe_user_pool()
+        .user_pool_id(&plain)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap();
+    assert_eq!(described.mfa_configuration, Some(UserPoolMfaType::On));
 }

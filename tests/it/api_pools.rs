@@ -204,6 +204,12 @@ async fn update_replaces_settings(db: Backend) {
         .update_user_pool()
         .user_pool_id(&id)
         .mfa_configuration(UserPoolMfaType::Optional)
+        .sms_authentication_message("Code {####}")
+        .sms_configuration(
+            aws_sdk_cognitoidentityprovider::types::SmsConfigurationType::builder()
+                .sns_caller_arn("arn:aws:iam::123456789012:role/sms")
+                .build(),
+        )
         .user_pool_tags("k", "v")
         .send()
         .await
