@@ -479,6 +479,8 @@ pub enum Limited {
     ChangePassword,
     GetUserAttributeVerificationCode,
     VerifyUserAttribute,
+    /// SMS and email MFA codes sent at sign-in (each needs the right password first).
+    MfaCode,
 }
 
 impl Limited {
@@ -493,6 +495,7 @@ impl Limited {
                 ("get_user_attribute_verification_code", 5)
             }
             Limited::VerifyUserAttribute => ("verify_user_attribute", 15),
+            Limited::MfaCode => ("mfa_code", 20),
         }
     }
 

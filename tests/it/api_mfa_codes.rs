@@ -27,6 +27,7 @@ both_databases!(
     sms_mfa_after_srp_and_through_admin_door,
     sms_mfa_for_verified_phone_in_mfa_on_pool,
     email_otp_code_right_after_wrong,
+    sms_mfa_codes_per_hour_limit,
 );
 
 pub const PHONE: &str = "+15555550123";
@@ -593,4 +594,23 @@ async fn email_otp_code_right_after_wrong(backend: Backend) {
     .await
     .unwrap_err();
     assert_eq!(err, "NotAuthorizedException");
+}
+
+/// Each MFA code sent costs a message: at most 20 per user per hour, whatever the sign-ins;
+/// the 21st sign-in is TooManyRequestsException and sends nothing; an hour later it works.
+async fn sms_mfa_codes_per_hour_limit(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_pool, client) = sms_pool(&app).await;
+    for _ in 0..20 {
+        challenged(&app, &client, ChallengeNameType::SmsMfa).await;
+    }
+    assert_eq!(app.sms.messages().len(), 20);
+    let err = password_auth(&app, &client, "alice", PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "TooManyRequestsException");
+    assert_eq!(app.sms.messages().len(), 20);
+    advance(&app, 3601);
+    challenged(&app, &client, ChallengeNameType::SmsMfa).await;
+    assert_eq!(app.sms.messages().len(), 21);
 }

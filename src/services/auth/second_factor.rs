@@ -25,9 +25,9 @@ use crate::domain::messages;
 use crate::domain::mfa::{EMAIL_OTP, SMS_MFA, SOFTWARE_TOKEN_MFA, UserMfa};
 use crate::domain::pool::UserPool;
 use crate::domain::user::User;
-use crate::services::Services;
 use crate::services::admin::users::{SaveMode, save_user};
 use crate::services::client_auth::check_secret_hash;
+use crate::services::{Services, codes};
 use crate::store::users::UserKey;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -205,6 +205,16 @@ async fn factor_challenge(
                 ))
             })?,
     };
+    // Each message costs money and reaches a person: a stolen password must not become a way
+    // to send them without end.
+    if codes::limit(svc, user, codes::Limited::MfaCode)
+        .await
+        .is_err()
+    {
+        return Err(AuthError::TooManyRequests(
+            "Too many MFA codes were sent to this user; try again later.".into(),
+        ));
+    }
     let code = random::numeric_code(6);
     let salt = random::base64_token(16);
     send_code(svc, pool, user, medium, &to, &code).await?;
