@@ -84,6 +84,11 @@ pub fn describe(e: &AuthError) -> Problem {
             "code",
             "That code is not right. Check the code and try again.",
         ),
+        // VerifySoftwareToken's refusal while a software token is set up.
+        AuthError::EnableSoftwareTokenMfa(_) => Problem::field(
+            "code",
+            "That code is not right. Check the code your authenticator app shows and try again.",
+        ),
         AuthError::ExpiredCode(_) => Problem::field(
             "code",
             "That code has expired or has already been used. Ask for a new code.",
@@ -101,11 +106,14 @@ pub fn describe(e: &AuthError) -> Problem {
             Problem::form("We could not send you a code. Please try again later.")
         }
         AuthError::InvalidParameter(m) => invalid_parameter(m),
-        // The pool's own set-up refuses the sign-in (MFA required before it is served): say
-        // so, it is the administrator's to fix.
+        // The pool's own set-up refuses the sign-in: say so, it is the administrator's to fix.
         AuthError::InvalidUserPoolConfiguration(m) => Problem::form(format!(
             "Sign-in is not available: {m} Please contact the administrator."
         )),
+        // The pool requires MFA and has no factor this user can use or set up.
+        AuthError::MfaMethodNotFound(_) => Problem::form(
+            "Signing in needs a second step that is not available for your account. Please contact the administrator.",
+        ),
         AuthError::Internal(cause) => {
             tracing::error!(%cause, "internal error on a hosted page");
             Problem::form(INTERNAL)
@@ -131,6 +139,9 @@ fn not_authorized(message: &str) -> Problem {
         }
         m if m.starts_with("User cannot be confirmed. Current status is CONFIRMED") => {
             Problem::form("This account is already confirmed. Please sign in.")
+        }
+        m if m.starts_with("Invalid code received for user; too many attempts") => {
+            Problem::form("Too many wrong codes. Sign in again to get a new code.")
         }
         m if m.starts_with("Invalid session") => {
             Problem::form("Your sign-in has expired. Please sign in again.")
@@ -178,6 +189,9 @@ fn invalid_parameter(message: &str) -> Problem {
             "username",
             "Your username cannot be a phone number; choose another username.",
         ),
+        "EMAIL must be an email address." => {
+            Problem::field("email", "Enter an email address like name@example.com.")
+        }
         "User is already confirmed." => {
             Problem::form("This account is already confirmed. Please sign in.")
         }

@@ -272,11 +272,7 @@ pub async fn continue_step(
             username,
             parameters,
         } => {
-            let path = match challenge.as_str() {
-                "SELECT_MFA_TYPE" => "/mfaOption",
-                "MFA_SETUP" => "/mfaSetup",
-                _ => "/mfa",
-            };
+            let path = mfa_path(&challenge);
             let waiting = session::MfaChallenge {
                 challenge,
                 session: challenge_session,
@@ -291,6 +287,16 @@ pub async fn continue_step(
             }
             found(&flow.link(path))
         }
+    }
+}
+
+/// The page that answers an MFA challenge: `/mfaOption` (SELECT_MFA_TYPE), `/mfaSetup`
+/// (MFA_SETUP) or `/mfa` (a code: SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP).
+pub fn mfa_path(challenge: &str) -> &'static str {
+    match challenge {
+        "SELECT_MFA_TYPE" => "/mfaOption",
+        "MFA_SETUP" => "/mfaSetup",
+        _ => "/mfa",
     }
 }
 

@@ -16,10 +16,15 @@ Then the browser walks, asserting on every page:
      password → sign-in with the "password changed" notice → sign-in with the new password →
      callback with a code;
   3. an unregistered redirect_uri → the error page; an AdminCreateUser user → the new-password
-     page → callback; the sign-in page on a phone-sized screen.
+     page → callback; the sign-in page on a phone-sized screen;
+  4. the pool then requires MFA with an authenticator app: sign-in → the set-up page (QR code and
+     key) → the key read off the page and the code computed here (RFC 6238, hmac + hashlib +
+     struct, independent of the server) → callback → tokens; a second sign-in → the code page →
+     a code of a later time step (a step is not accepted twice) → callback → tokens.
 A screenshot of every page goes to docs/screenshots/ (or $BROWSER_SCREENSHOT_DIR): PNG,
 1280×800 (the phone one 390×844), device scale 1. The text typed is the same on every run, so
-the pictures only change when the pages do.
+the pictures only change when the pages do; the authenticator key and its QR code, new on every
+run, are masked.
 
     TESSERA_BIN=target/debug/tessera DATABASE_URL=postgres://… python tests/clients/browser_flow.py
 
@@ -31,6 +36,7 @@ failed; a failed step prints the page's URL and HTML.
 import base64
 import email
 import hashlib
+import hmac
 import http.server
 import json
 import os
@@ -97,6 +103,24 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- TOTP (RFC 6238)
+
+TOTP_PERIOD = 30
+
+
+def totp(secret, step):
+    """The 6-digit RFC 6238 code (HMAC-SHA-1) of base32 `secret` for time step `step`."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
+
+
+def totp_step():
+    return int(time.time()) // TOTP_PERIOD
 
 
 # ---------------------------------------------------------------- the SMTP sink
@@ -356,9 +380,10 @@ class Flow:
         })
         return f"{self.base}/oauth2/authorize?{query}"
 
-    def shot(self, name):
+    def shot(self, name, mask=()):
         os.makedirs(SHOTS, exist_ok=True)
-        self.page.screenshot(path=os.path.join(SHOTS, name), animations="disabled", caret="hide")
+        self.page.screenshot(path=os.path.join(SHOTS, name), animations="disabled", caret="hide",
+                             mask=[self.page.locator(m) for m in mask], mask_color="#8c959f")
 
     def on_page(self, path, *selectors):
         """The browser is on `{base}{path}` and shows every selector."""
@@ -543,6 +568,58 @@ class Flow:
         expect(width <= PHONE["width"], f"the sign-in page is {width} px wide on a {PHONE['width']} px screen")
         self.shot("10-sign-in-phone.png")
 
+    # -- walk 4: MFA with an authenticator app
+
+    def require_mfa(self):
+        expect(totp("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 59 // TOTP_PERIOD) == "287082",
+               "the test's TOTP generator fails the RFC 6238 test vector")
+        self.admin.set_user_pool_mfa_config(
+            UserPoolId=self.pool_id, MfaConfiguration="ON", SoftwareTokenMfaConfiguration={"Enabled": True},
+        )
+
+    def sign_in_jane(self):
+        self.sign_in_page_from_app()
+        page = self.page
+        page.fill("#signInFormUsername", JANE)
+        page.fill("#signInFormPassword", PASSWORD_2)
+        page.click("button[name=signInSubmitButton]")
+
+    def mfa_setup_page(self):
+        self.sign_in_jane()
+        self.on_page("/mfaSetup", "svg.qr", "#totpSecret", "input[name=code][autocomplete=one-time-code]",
+                     "input[name=_csrf]")
+        key = self.page.locator("#totpSecret")
+        self.secret = key.get_attribute("data-secret") or ""
+        expect(re.fullmatch(r"[A-Z2-7]{32}", self.secret), f"no base32 key on the page: {self.secret!r}")
+        expect(key.inner_text().replace(" ", "") == self.secret, f"the key shown is not the key: {key.inner_text()!r}")
+        uri = self.page.locator("a[href^='otpauth://totp/']").get_attribute("href") or ""
+        expect(f"secret={self.secret}&issuer=Mosaic&" in uri, f"unexpected key URI {uri!r}")
+        self.shot("11-mfa-setup.png", mask=(".qr-code", "#totpSecret"))
+
+    def mfa_set_up(self):
+        self.enrol_step = totp_step()
+        self.page.fill("input[name=code]", totp(self.secret, self.enrol_step))
+        self.page.fill("input[name=device_name]", "Phone")
+        self.page.locator("form[method=post] [type=submit]").first.click()
+        claims = self.exchange(self.at_callback())
+        expect(claims.get("email") == JANE, f"email claim {claims.get('email')!r}")
+
+    def mfa_code_page(self):
+        self.sign_in_jane()
+        self.on_page("/mfa", "input[name=code][inputmode=numeric]", "input[name=_csrf]")
+        text = self.page.locator("main").inner_text()
+        expect("authenticator app" in text, f"the code page does not say where the code is: {text!r}")
+        self.shot("12-mfa-code.png")
+
+    def mfa_sign_in(self):
+        # The enrolment used its time step: wait for the next one.
+        while totp_step() <= self.enrol_step:
+            time.sleep(0.5)
+        self.page.fill("input[name=code]", totp(self.secret, totp_step()))
+        self.page.locator("form[method=post] [type=submit]").first.click()
+        claims = self.exchange(self.at_callback())
+        expect(claims.get("email") == JANE, f"email claim {claims.get('email')!r}")
+
 
 def run(steps, flow):
     """Runs the steps in order; after a failure the rest of the walk is reported as blocked."""
@@ -612,6 +689,13 @@ def main():
                 run([("unregistered redirect_uri → error page", flow.error_page)], flow)
                 run([("AdminCreateUser user → new password page → callback", flow.new_password_required)], flow)
                 run([("sign-in page on a phone-sized screen", flow.phone)], flow)
+                run([
+                    ("set-up: the pool requires MFA (authenticator app)", flow.require_mfa),
+                    ("sign-in → authenticator set-up page (QR code and key)", flow.mfa_setup_page),
+                    ("code computed from the key → callback → tokens", flow.mfa_set_up),
+                    ("second sign-in → code page", flow.mfa_code_page),
+                    ("code of a later time step → callback → tokens", flow.mfa_sign_in),
+                ], flow)
             finally:
                 browser.close()
     finally:
