@@ -74,6 +74,20 @@ pub async fn verify_pending(
             "No software token is associated with the user.".into(),
         ));
     };
+    verify_secret(svc, user, &secret, code, device_name).await
+}
+
+/// Checks `code` against `secret`, which must still be the user's pending secret, and makes it
+/// the verified one. (A sign-in's MFA_SETUP names its own secret, so that two set-ups at once
+/// cannot verify one and keep the other.)
+async fn verify_secret(
+    svc: &Services,
+    user: &User,
+    secret: &str,
+    code: &str,
+    device_name: Option<&str>,
+) -> Result<(), AuthError> {
+    let secret = secret.to_string();
     let now = svc.now();
     let Some(step) = totp::verify(&secret, code, now.div_euclid(1000)) else {
         return Err(AuthError::EnableSoftwareTokenMfa("Code mismatch".into()));
@@ -330,7 +344,7 @@ pub async fn verify_with_session(
         ));
     };
     let user = setup_user(svc, &client.pool_id, &user_sub).await?;
-    if let Err(e) = verify_pending(svc, &user, code, device_name).await {
+    if let Err(e) = verify_secret(svc, &user, &secret, code, device_name).await {
         // A mistyped code is tried again in the same session.
         session::release(svc, session_token).await?;
         return Err(e);

@@ -28,6 +28,7 @@ both_databases!(
     sms_mfa_for_verified_phone_in_mfa_on_pool,
     email_otp_code_right_after_wrong,
     sms_mfa_codes_per_hour_limit,
+    a_wrong_challenge_name_leaves_the_session,
 );
 
 pub const PHONE: &str = "+15555550123";
@@ -613,4 +614,35 @@ async fn sms_mfa_codes_per_hour_limit(backend: Backend) {
     advance(&app, 3601);
     challenged(&app, &client, ChallengeNameType::SmsMfa).await;
     assert_eq!(app.sms.messages().len(), 21);
+}
+
+/// A session answered under the wrong ChallengeName is InvalidParameterException and stays
+/// usable for its own challenge.
+async fn a_wrong_challenge_name_leaves_the_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_pool, client) = sms_pool(&app).await;
+    let (session, _) = challenged(&app, &client, ChallengeNameType::SmsMfa).await;
+    let code = last_sms_code(&app);
+    let (err, _) = respond_code(
+        &app,
+        &client,
+        ChallengeNameType::SoftwareTokenMfa,
+        "SOFTWARE_TOKEN_MFA_CODE",
+        &session,
+        &code,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err, "InvalidParameterException");
+    let out = respond_code(
+        &app,
+        &client,
+        ChallengeNameType::SmsMfa,
+        "SMS_MFA_CODE",
+        &session,
+        &code,
+    )
+    .await
+    .unwrap();
+    assert!(has_tokens(&out));
 }

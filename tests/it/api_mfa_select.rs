@@ -24,6 +24,7 @@ both_databases!(
     mfa_setup_with_email,
     mfa_setup_software_token_after_a_wrong_code,
     new_password_then_mfa_setup,
+    new_password_cannot_move_an_sms_factor,
 );
 
 async fn select(
@@ -184,15 +185,20 @@ async fn mfa_setup_with_email(backend: Backend) {
             .challenge_responses("EMAIL", email)
             .send()
     };
-    // Not an address: refused, the session stays usable.
+    // Not an address, or not the (unverified) address alice has: refused, the session stays
+    // usable (a password alone must not move the account's email).
     crate::assert_aws_error!(setup("not-an-address").await, "InvalidParameterException");
-    let out = setup("alice.new@example.com").await.unwrap();
+    crate::assert_aws_error!(
+        setup("alice.new@example.com").await,
+        "InvalidParameterException"
+    );
+    assert!(app.smtp.to("alice.new@example.com").is_empty());
+    let out = setup("alice@example.com").await.unwrap();
     assert!(out.authentication_result.is_none());
     assert_eq!(out.challenge_name(), Some(&ChallengeNameType::EmailOtp));
     let params = out.challenge_parameters.clone().unwrap();
     assert_eq!(params["CODE_DELIVERY_DELIVERY_MEDIUM"], "EMAIL");
-    assert!(app.smtp.to("alice@example.com").is_empty());
-    let code = last_mail_code(&app, "alice.new@example.com");
+    let code = last_mail_code(&app, "alice@example.com");
     let otp_session = out.session.unwrap();
     let (err, _) = respond_code(
         &app,
@@ -231,12 +237,12 @@ async fn mfa_setup_with_email(backend: Backend) {
             .find(|a| a.name() == name)
             .and_then(|a| a.value().map(str::to_string))
     };
-    assert_eq!(attribute("email").as_deref(), Some("alice.new@example.com"));
+    assert_eq!(attribute("email").as_deref(), Some("alice@example.com"));
     assert_eq!(attribute("email_verified").as_deref(), Some("true"));
 
-    // The next sign-in asks for an email code at the new address.
+    // The next sign-in asks for an email code directly.
     challenged(&app, &client, ChallengeNameType::EmailOtp).await;
-    assert_eq!(app.smtp.to("alice.new@example.com").len(), 2);
+    assert_eq!(app.smtp.to("alice@example.com").len(), 2);
 }
 
 /// MFA_SETUP with a software token: a mistyped code in VerifySoftwareToken leaves the session
@@ -345,4 +351,53 @@ async fn new_password_then_mfa_setup(backend: Backend) {
     assert!(done.authentication_result.unwrap().access_token.is_some());
     // The new password is in force.
     challenged(&app, &client, ChallengeNameType::SoftwareTokenMfa).await;
+}
+
+/// A temporary password cannot redirect an enabled SMS factor: NEW_PASSWORD_REQUIRED with a
+/// new phone_number is refused (the session stays usable), and the code then goes to the
+/// number on file.
+async fn new_password_cannot_move_an_sms_factor(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let pool = app.create_pool("sms-optional").await;
+    let (client, _) = client_with(&app, &pool, &["ALLOW_USER_PASSWORD_AUTH"], false, false).await;
+    offer(&app, &pool, UserPoolMfaType::Optional, true, false).await;
+    app.cognito
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username("alice")
+        .temporary_password("Temp0rary!pw")
+        .message_action(MessageActionType::Suppress)
+        .user_attributes(attr("phone_number", PHONE))
+        .send()
+        .await
+        .unwrap();
+    enable_factors(&app, &pool, true, false).await;
+    let out = password_auth(&app, &client, "alice", "Temp0rary!pw")
+        .await
+        .unwrap();
+    assert_eq!(
+        out.challenge_name(),
+        Some(&ChallengeNameType::NewPasswordRequired)
+    );
+    let session = out.session.unwrap();
+    let answer = |phone: Option<&str>| {
+        let mut req = app
+            .cognito
+            .respond_to_auth_challenge()
+            .client_id(&client)
+            .challenge_name(ChallengeNameType::NewPasswordRequired)
+            .session(&session)
+            .challenge_responses("USERNAME", "alice")
+            .challenge_responses("NEW_PASSWORD", PASSWORD);
+        if let Some(p) = phone {
+            req = req.challenge_responses("userAttributes.phone_number", p);
+        }
+        req.send()
+    };
+    let err = answer(Some("+15555550999")).await.unwrap_err();
+    assert_eq!(error_code(&err), "InvalidParameterException");
+    assert!(app.sms.messages().is_empty());
+    let out = answer(None).await.unwrap();
+    assert_eq!(out.challenge_name(), Some(&ChallengeNameType::SmsMfa));
+    last_sms_code(&app);
 }

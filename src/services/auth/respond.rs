@@ -252,6 +252,23 @@ pub(crate) async fn set_new_password(
     if !user.enabled {
         return Err(AuthError::NotAuthorized("User is disabled.".into()));
     }
+    // A temporary password must not redirect an enabled SMS or email factor: its codes would
+    // go wherever the holder of the temporary password says.
+    let mfa = svc.store.user_mfa(&user.sub).await?;
+    for (name, enabled) in [
+        ("phone_number", mfa.sms_enabled),
+        ("email", mfa.email_enabled),
+    ] {
+        if enabled
+            && let (Some(new), Some(old)) = (given.get(name), user.attribute(name))
+            && new != old
+        {
+            session::release(svc, token).await?;
+            return Err(AuthError::InvalidParameter(format!(
+                "Cannot change {name} while it receives MFA codes."
+            )));
+        }
+    }
     let required_names = attributes::required_names(&pool.settings.schema);
     for (name, value) in &given {
         if let Some(existing) = user.attribute(name)

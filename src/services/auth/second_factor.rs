@@ -378,6 +378,9 @@ pub async fn software_token(
         session::release(svc, &token).await?;
         return Err(mismatch());
     };
+    // Parallel guesses all pass the check made when the session was taken; a right one must
+    // not get through a lock its siblings' failures set meanwhile.
+    gate::check_not_locked(svc, &user).await?;
     if !svc.store.accept_totp_step(&user.sub, step, now).await? {
         session::release(svc, &token).await?;
         return Err(mismatch());
@@ -439,6 +442,7 @@ pub async fn code(
         session::release_with(svc, &token, &state).await?;
         return Err(mismatch());
     }
+    gate::check_not_locked(svc, &user).await?;
     if let Some(address) = setup_email {
         if user.attribute("email") != Some(address.as_str()) {
             user.attributes.insert("email".into(), address);
@@ -522,6 +526,16 @@ pub async fn setup(
                 session::release(svc, &token).await?;
                 return Err(AuthError::InvalidParameter(
                     "EMAIL must be an email address.".into(),
+                ));
+            }
+            // A user with an address on file sets up email MFA for that address: a password
+            // alone must not move the account's email (and its recovery) elsewhere.
+            if let Some(own) = user.attribute("email")
+                && !own.eq_ignore_ascii_case(address)
+            {
+                session::release(svc, &token).await?;
+                return Err(AuthError::InvalidParameter(
+                    "EMAIL must be the email address the user already has.".into(),
                 ));
             }
             let next = factor_challenge(svc, pool, client, &user, EMAIL_OTP, Some(address)).await?;

@@ -148,10 +148,13 @@ pub async fn take(
     if row.expires_at <= now {
         return Err(invalid(", session is expired."));
     }
+    // A session sent with the wrong client or challenge stays usable for the right one.
     if row.client_id != client.id {
+        release(svc, token).await?;
         return Err(invalid("."));
     }
     if row.challenge != challenge {
+        release(svc, token).await?;
         return Err(AuthError::InvalidParameter(format!(
             "The session is for the {} challenge, not {challenge}.",
             row.challenge
