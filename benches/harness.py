@@ -320,8 +320,8 @@ def bench_database(args, backend, database_url, work):
             points = []
             for c in args.connections:
                 r = run_wrk(server, script, data_path, c, args.seconds)
-                log(f"{backend} {name} c={c}: {r['rps']:.0f}/s p50={r['p50_ms']:.2f} ms "
-                    f"p99={r['p99_ms']:.2f} ms cpu={r['server_cores']} non2xx={r['non_2xx']}")
+                log(f"{backend} {name} c={c}: {r['rps']:.0f}/s p50={r['p50_ms'] or 0:.2f} ms "
+                    f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']} non2xx={r['non_2xx']}")
                 points.append(r)
             result["paths"][name] = {"what": what, "points": points}
         result["rss_end_kb"] = server.status_kb("VmRSS")
