@@ -291,6 +291,76 @@ def run_wrk(server, script, data_path, connections, seconds):
     return r
 
 
+# --- ListUsers at scale ------------------------------------------------------------------------
+
+def seed_many(backend, database_url, pool, n):
+    """Inserts n confirmed users (no password) straight into the users table (see
+    migrations/*/0001_init.sql): the admin API would need hours for a million."""
+    now = int(time.time() * 1000)
+    t0 = time.monotonic()
+    if backend == "sqlite":
+        import sqlite3
+        db = sqlite3.connect(database_url.removeprefix("sqlite://"), timeout=60)
+        db.execute("PRAGMA busy_timeout = 60000")
+        with db:
+            db.execute(f"""
+WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < {n - 1})
+INSERT INTO users (id, pool_id, username, username_key, status, enabled, email, attributes,
+                   created_at, updated_at)
+SELECT sub, '{pool}', name, name, 'CONFIRMED', 1, name || '@example.com',
+       '{{"email":"' || name || '@example.com","email_verified":"true","sub":"' || sub || '"}}',
+       {now}, {now}
+FROM (SELECT printf('lu%07d', i) AS name,
+             printf('00000000-0000-4000-8000-%012x', i + 1) AS sub FROM seq)""")
+        db.close()
+    else:
+        sql = f"""
+INSERT INTO users (id, pool_id, username, username_key, status, enabled, email, attributes,
+                   created_at, updated_at)
+SELECT u.sub, '{pool}', u.name, u.name, 'CONFIRMED', true, u.name || '@example.com',
+       '{{"email":"' || u.name || '@example.com","email_verified":"true","sub":"' || u.sub || '"}}',
+       {now}, {now}
+FROM (SELECT 'lu' || lpad(i::text, 7, '0') AS name,
+             '00000000-0000-4000-8000-' || lpad(to_hex(i + 1), 12, '0') AS sub
+      FROM generate_series(0, {n - 1}) AS i) AS u;
+ANALYZE users;
+"""
+        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", database_url, "-c", sql],
+                       check=True, stdout=subprocess.DEVNULL)
+    log(f"{backend}: inserted {n} users by SQL in {time.monotonic() - t0:.1f} s")
+
+
+def list_users_latency(url, pool, n, seconds, filter_kind):
+    """Closed loop on one connection (boto3, SigV4): ListUsers with a Filter; latencies as the
+    client sees them (boto3's own overhead, about a millisecond, included)."""
+    import random
+    cognito = admin(url)
+    lat, errors, matched = [], 0, 0
+    stop = time.monotonic() + seconds
+    while time.monotonic() < stop:
+        i = random.randrange(n)
+        if filter_kind == "exact":
+            flt = f'email = "lu{i:07d}@example.com"'
+        else:
+            flt = f'email ^= "lu{i // 10:06d}"'
+        t = time.perf_counter()
+        try:
+            r = cognito.list_users(UserPoolId=pool, Filter=flt, Limit=60)
+            matched += len(r["Users"])
+        except Exception:  # noqa: BLE001 - counted and reported
+            errors += 1
+            continue
+        lat.append((time.perf_counter() - t) * 1000)
+    lat.sort()
+
+    def pct(p):
+        return round(lat[min(len(lat) - 1, int(len(lat) * p))], 2) if lat else None
+
+    return {"filter": filter_kind, "requests": len(lat), "errors": errors,
+            "rps": round(len(lat) / seconds, 1), "p50_ms": pct(0.5), "p99_ms": pct(0.99),
+            "users_per_answer": round(matched / len(lat), 1) if lat else None}
+
+
 # --- main -------------------------------------------------------------------------------------
 
 def bench_database(args, backend, database_url, work):
@@ -324,6 +394,17 @@ def bench_database(args, backend, database_url, work):
                     f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']} non2xx={r['non_2xx']}")
                 points.append(r)
             result["paths"][name] = {"what": what, "points": points}
+        if args.list_users > 0:
+            pool = admin(server.url).create_user_pool(PoolName="bench-list")["UserPool"]["Id"]
+            seed_many(backend, database_url, pool, args.list_users)
+            result["list_users"] = {"users": args.list_users, "points": []}
+            for kind in ("exact", "prefix"):
+                cpu0, t0 = server.cpu_seconds(), time.monotonic()
+                r = list_users_latency(server.url, pool, args.list_users, args.seconds, kind)
+                r["server_cores"] = round((server.cpu_seconds() - cpu0) / (time.monotonic() - t0), 3)
+                log(f"{backend} ListUsers {kind} filter at {args.list_users} users: "
+                    f"{r['rps']}/s p50={r['p50_ms']} ms p99={r['p99_ms']} ms errors={r['errors']}")
+                result["list_users"]["points"].append(r)
         result["rss_end_kb"] = server.status_kb("VmRSS")
         result["peak_rss_process_kb"] = server.status_kb("VmHWM")
     finally:
@@ -342,6 +423,8 @@ def main():
     ap.add_argument("--tokens", type=int, default=64, help="users signed in for token paths")
     ap.add_argument("--postgres-url", default="", help="a database to create bench DBs from")
     ap.add_argument("--paths", default="", help="comma-separated subset of paths")
+    ap.add_argument("--list-users", type=int, default=1_000_000,
+                    help="users inserted by SQL for ListUsers with a Filter (0: skip)")
     args = ap.parse_args()
     args.connections = [int(c) for c in args.connections.split(",")]
     args.seconds = int(args.seconds) if args.seconds == int(args.seconds) else args.seconds

@@ -5,8 +5,9 @@
 # docs/benchmarks.png.
 #
 #   bash benches/run.sh            # 10 s per point (the reference run)
-#   bash benches/run.sh --quick    # 2 s per point, 1-s floors: a smoke run
-#   options: --seconds N  --users N  --paths jwks,get_user,...  --no-postgres  --no-build
+#   bash benches/run.sh --quick    # 2 s per point, 1-s floors, ListUsers at 100,000: a smoke run
+#   options: --seconds N  --users N  --list-users N (0: skip)  --paths jwks,get_user,...
+#            --no-postgres  --no-build
 #            --note TEXT (a warning printed at the top of docs/benchmarks.md)
 #
 # Installs what it needs: wrk (Debian, apt-get), PostgreSQL (via tests/postgres.sh), and a Python
@@ -20,17 +21,18 @@ cd "$(dirname "$0")/.."
 fail() { echo "benches/run.sh: $*" >&2; exit 1; }
 say() { echo "benches/run.sh: $*" >&2; }
 
-seconds=10 floor_seconds=3 users=1000 paths="" postgres=1 build=1 mode=reference
+seconds=10 floor_seconds=3 users=1000 list_users=1000000 paths="" postgres=1 build=1 mode=reference
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) seconds=2 floor_seconds=1 mode=quick ;;
+    --quick) seconds=2 floor_seconds=1 list_users=100000 mode=quick ;;
     --seconds) seconds=$2; shift ;;
     --users) users=$2; shift ;;
+    --list-users) list_users=$2; shift ;;
     --paths) paths=$2; shift ;;
     --note) export BENCH_NOTE=$2; shift ;;
     --no-postgres) postgres=0 ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) fail "unknown option $1 (see --help)" ;;
   esac
   shift
@@ -86,7 +88,7 @@ BENCH_SECONDS=$floor_seconds cargo bench --locked --bench crypto | tee "$out/cry
 
 say "load runs: ${seconds} s per point"
 "$venv/bin/python" benches/harness.py --binary target/release/tessera --work "$PWD/$out/work" \
-  --out "$out/results.json" --seconds "$seconds" --users "$users" --paths "$paths" \
+  --out "$out/results.json" --seconds "$seconds" --users "$users" --paths "$paths" --list-users "$list_users" \
   --postgres-url "$([ "$postgres" = 1 ] && echo "${TESSERA_TEST_POSTGRES_URL:-}")" \
   || fail "the load runs failed (server logs in $out/work/)"
 
