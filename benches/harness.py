@@ -181,7 +181,7 @@ def seed(url, users, tokens, out_path):
     pool = cognito.create_user_pool(PoolName="bench-" + uuid.uuid4().hex[:8])["UserPool"]["Id"]
     client = cognito.create_user_pool_client(
         UserPoolId=pool, ClientName="bench",
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]["ClientId"]
     cognito.create_resource_server(
         UserPoolId=pool, Identifier="api", Name="api",
@@ -236,7 +236,7 @@ def seed(url, users, tokens, out_path):
         f.write(f"  oauth_access = {lua_list(h['access_token'] for h in hosted)},\n")
         f.write(f"  oauth_refresh = {lua_list(h['refresh_token'] for h in hosted)},\n")
         f.write("}\n")
-    return pool
+    return {"pool": pool, "client": client, "web": web, "users": names}
 
 
 # --- wrk --------------------------------------------------------------------------------------
@@ -289,6 +289,64 @@ def run_wrk(server, script, data_path, connections, seconds):
         "peak_is_per_run": peak_reset,
     })
     return r
+
+
+# --- multi-step flows (a Python driver: wrk cannot carry state from one step to the next) -------
+
+def _flow_worker(job):
+    """One connection's closed loop; returns its latencies (ms) and error count."""
+    kind, url, data, worker, seconds = job
+    import botocore
+    import botocore.config
+    from pycognito.aws_srp import AWSSRP
+    users = data["users"]
+    idp = boto3.client("cognito-idp", endpoint_url=url, region_name="local",
+                       config=botocore.config.Config(signature_version=botocore.UNSIGNED))
+    lat, errors, n = [], [], worker * 7919
+    stop = time.monotonic() + seconds
+    while time.monotonic() < stop:
+        n += 1
+        user = users[n % len(users)]
+        t = time.perf_counter()
+        try:
+            if kind == "srp":
+                AWSSRP(username=user, password=PASSWORD, pool_id=data["pool"],
+                       client_id=data["client"], client=idp).authenticate_user()
+            else:
+                hosted_sign_in(url, data["pool"], data["web"], user)
+        except Exception as e:  # noqa: BLE001 - counted and reported
+            errors.append(str(e)[:200])
+            continue
+        lat.append((time.perf_counter() - t) * 1000)
+    return lat, errors
+
+
+def run_flow(server, kind, data, connections, seconds):
+    import multiprocessing
+    jobs = [(kind, server.url, data, i, seconds) for i in range(connections)]
+    peak_reset = server.reset_peak_rss()
+    cpu0, t0 = server.cpu_seconds(), time.monotonic()
+    with multiprocessing.get_context("fork").Pool(connections) as pool:
+        parts = pool.map(_flow_worker, jobs)
+    wall, cpu = time.monotonic() - t0, server.cpu_seconds() - cpu0
+    lat = sorted(x for p in parts for x in p[0])
+    errors = [e for p in parts for e in p[1]]
+
+    def pct(p):
+        return round(lat[min(len(lat) - 1, int(len(lat) * p))], 2) if lat else None
+
+    return {"connections": connections, "seconds": seconds, "requests": len(lat),
+            "rps": round(len(lat) / seconds, 1), "p50_ms": pct(0.5), "p99_ms": pct(0.99),
+            "non_2xx": len(errors), "socket_errors": 0, "first_error": errors[0] if errors else None,
+            "server_cpu_s": round(cpu, 3), "server_cores": round(cpu / wall, 3),
+            "per_cpu_second": round(len(lat) / cpu, 1) if cpu > 0 else None,
+            "peak_rss_kb": server.status_kb("VmHWM"), "peak_is_per_run": peak_reset}
+
+
+FLOWS = [
+    ("srp_auth", "srp", "USER_SRP_AUTH: InitiateAuth + RespondToAuthChallenge (pycognito)"),
+    ("hosted_round_trip", "hosted", "hosted UI: authorize → sign-in page → POST → code → token"),
+]
 
 
 # --- ListUsers at scale ------------------------------------------------------------------------
@@ -379,7 +437,7 @@ def bench_database(args, backend, database_url, work):
                             os.path.join(work, f"{backend}.log"))
             result["ready_ms_existing"] = round(server.ready_ms, 1)
         data_path = os.path.join(work, f"{backend}-data.lua")
-        seed(server.url, args.users, args.tokens, data_path)
+        flow_data = seed(server.url, args.users, args.tokens, data_path)
         time.sleep(0.5)
         result["rss_after_seed_kb"] = server.status_kb("VmRSS")
         result["paths"] = {}
@@ -394,6 +452,17 @@ def bench_database(args, backend, database_url, work):
                     f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']} non2xx={r['non_2xx']}")
                 points.append(r)
             result["paths"][name] = {"what": what, "points": points}
+        for name, kind, what in FLOWS:
+            if only and name not in only:
+                continue
+            points = []
+            for c in args.flow_connections:
+                r = run_flow(server, kind, flow_data, c, args.seconds)
+                log(f"{backend} {name} c={c}: {r['rps']:.0f}/s p50={r['p50_ms'] or 0:.2f} ms "
+                    f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']} errors={r['non_2xx']}"
+                    + (f" ({r['first_error']})" if r["first_error"] else ""))
+                points.append(r)
+            result["paths"][name] = {"what": what, "points": points, "driver": "python"}
         if args.list_users > 0:
             pool = admin(server.url).create_user_pool(PoolName="bench-list")["UserPool"]["Id"]
             seed_many(backend, database_url, pool, args.list_users)
@@ -420,6 +489,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--connections", default="1,16,64")
     ap.add_argument("--users", type=int, default=1000)
+    ap.add_argument("--flow-connections", default="1,16",
+                    help="processes driving the multi-step flows (Python)")
     ap.add_argument("--tokens", type=int, default=64, help="users signed in for token paths")
     ap.add_argument("--postgres-url", default="", help="a database to create bench DBs from")
     ap.add_argument("--paths", default="", help="comma-separated subset of paths")
@@ -427,6 +498,7 @@ def main():
                     help="users inserted by SQL for ListUsers with a Filter (0: skip)")
     args = ap.parse_args()
     args.connections = [int(c) for c in args.connections.split(",")]
+    args.flow_connections = [int(c) for c in args.flow_connections.split(",")]
     args.seconds = int(args.seconds) if args.seconds == int(args.seconds) else args.seconds
     os.makedirs(args.work, exist_ok=True)
 
