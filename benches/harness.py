@@ -122,6 +122,38 @@ class Server:
         self.log.close()
 
 
+class Peer(Server):
+    """Another implementation, started from the registries' packages (see benches/run.sh)."""
+
+    def __init__(self, name, cmd, env, cwd, log_path):
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        cmd = [c.replace("{port}", str(self.port)) for c in cmd]
+        full_env = dict(os.environ, **{k: v.replace("{port}", str(self.port))
+                                       for k, v in env.items()})
+        self.log = open(log_path, "ab")
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen(cmd, env=full_env, cwd=cwd, stdout=self.log,
+                                     stderr=self.log)
+        self.ready_ms = self._wait_answering(t0)
+
+    def _wait_answering(self, t0, timeout=120):
+        while time.perf_counter() - t0 < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; "
+                                   f"see {self.log.name}")
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                c.request("GET", "/.well-known/openid-configuration")
+                c.getresponse().read()
+                return (time.perf_counter() - t0) * 1000
+            except OSError:
+                pass
+            time.sleep(0.01)
+        raise RuntimeError(f"{self.name} did not answer in time")
+
+
 # --- seeding ----------------------------------------------------------------------------------
 
 def admin(url):
@@ -237,6 +269,97 @@ def seed(url, users, tokens, out_path):
         f.write(f"  oauth_refresh = {lua_list(h['refresh_token'] for h in hosted)},\n")
         f.write("}\n")
     return {"pool": pool, "client": client, "web": web, "users": names}
+
+
+def seed_peer(url, users, tokens, out_path):
+    """A pool, a client and users through the AWS API of an emulator (cognito-local, moto)."""
+    cognito = admin(url)
+    pool = cognito.create_user_pool(PoolName="bench")["UserPool"]["Id"]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool, ClientName="bench",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    names = [f"user{i:07d}" for i in range(users)]
+
+    def create(name):
+        c = admin(url)
+        c.admin_create_user(UserPoolId=pool, Username=name, MessageAction="SUPPRESS",
+                            UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"},
+                                            {"Name": "email_verified", "Value": "true"}])
+        c.admin_set_user_password(UserPoolId=pool, Username=name, Password=PASSWORD,
+                                  Permanent=True)
+
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        list(ex.map(create, names))
+    results = [call(url, "InitiateAuth", {
+        "ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": n, "PASSWORD": PASSWORD}})["AuthenticationResult"]
+        for n in names[:tokens]]
+
+    def lua_list(values):
+        return "{" + ",".join(json.dumps(v) for v in values) + "}"
+
+    with open(out_path, "w") as f:
+        f.write(f"return {{\n  pool = {json.dumps(pool)},\n  client = {json.dumps(client)},\n"
+                f"  password = {json.dumps(PASSWORD)},\n  users = {lua_list(names)},\n"
+                f"  access = {lua_list(r['AccessToken'] for r in results)},\n"
+                f"  refresh = {lua_list(r.get('RefreshToken', '') for r in results)},\n}}\n")
+
+
+def seed_oidc_provider(out_path):
+    basic = "Basic " + base64.b64encode(b"machine:machine-secret").decode()
+    with open(out_path, "w") as f:
+        f.write(f'return {{ pool = "", token_path = "/token", basic = {json.dumps(basic)} }}\n')
+
+
+# name -> (command, environment, paths it is measured on, seeding, what it skips)
+def peer_specs(args):
+    peers = args.peers_dir
+    return {
+        "oidc-provider": (["node", f"{peers}/oidc.mjs", "{port}"], {},
+                          ["client_credentials"], "oidc"),
+        "cognito-local": (["node", f"{peers}/node_modules/cognito-local/lib/bin/start.js"],
+                          {"PORT": "{port}", "HOST": "127.0.0.1"},
+                          ["password_auth", "refresh_auth", "get_user", "sign_up"], "aws"),
+        "moto": ([os.path.join(os.path.dirname(sys.executable), "moto_server"), "-p", "{port}"],
+                 {}, ["password_auth", "refresh_auth", "get_user", "sign_up"], "aws"),
+    }
+
+
+def bench_peer(args, name, work):
+    cmd, env, paths, kind = peer_specs(args)[name]
+    cwd = os.path.join(work, "peer-" + name)
+    os.makedirs(cwd, exist_ok=True)
+    if name == "cognito-local":
+        # its default pools take e-mail addresses as usernames; the bench uses plain names
+        os.makedirs(os.path.join(cwd, ".cognito"), exist_ok=True)
+        with open(os.path.join(cwd, ".cognito", "config.json"), "w") as f:
+            json.dump({"UserPoolDefaults": {"UsernameAttributes": []}}, f)
+    result = {"backend": name, "paths": {}}
+    peer = Peer(name, cmd, env, cwd, os.path.join(work, f"peer-{name}.log"))
+    try:
+        result["ready_ms_fresh"] = round(peer.ready_ms, 1)
+        time.sleep(0.5)
+        result["idle_rss_kb"] = peer.status_kb("VmRSS")
+        data_path = os.path.join(work, f"peer-{name}-data.lua")
+        if kind == "aws":
+            seed_peer(peer.url, args.users, args.tokens, data_path)
+        else:
+            seed_oidc_provider(data_path)
+        scripts = {n: (s, w) for n, s, w in PATHS}
+        for path in paths:
+            script, what = scripts[path]
+            points = []
+            for c in args.connections:
+                r = run_wrk(peer, script, data_path, c, args.seconds)
+                log(f"peer {name} {path} c={c}: {r['rps']:.0f}/s p50={r['p50_ms'] or 0:.2f} ms "
+                    f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']} non2xx={r['non_2xx']}")
+                points.append(r)
+            result["paths"][path] = {"what": what, "points": points}
+        result["peak_rss_process_kb"] = peer.status_kb("VmHWM")
+    finally:
+        peer.stop()
+    return result
 
 
 # --- wrk --------------------------------------------------------------------------------------
@@ -494,6 +617,9 @@ def main():
     ap.add_argument("--tokens", type=int, default=64, help="users signed in for token paths")
     ap.add_argument("--postgres-url", default="", help="a database to create bench DBs from")
     ap.add_argument("--paths", default="", help="comma-separated subset of paths")
+    ap.add_argument("--databases", default="sqlite,postgres", help="which Tessera runs")
+    ap.add_argument("--peers", default="", help="comma-separated: oidc-provider,cognito-local,moto")
+    ap.add_argument("--peers-dir", default="", help="node_modules of the Node peers, oidc.mjs")
     ap.add_argument("--list-users", type=int, default=1_000_000,
                     help="users inserted by SQL for ListUsers with a Filter (0: skip)")
     args = ap.parse_args()
@@ -505,9 +631,11 @@ def main():
     results = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                "seconds": args.seconds, "users": args.users, "databases": [],
                "loadavg": " ".join(open("/proc/loadavg").read().split()[:3])}
-    results["databases"].append(bench_database(
-        args, "sqlite", f"sqlite://{args.work}/sqlite/tessera.db", args.work))
-    if args.postgres_url:
+    dbs = args.databases.split(",")
+    if "sqlite" in dbs:
+        results["databases"].append(bench_database(
+            args, "sqlite", f"sqlite://{args.work}/sqlite/tessera.db", args.work))
+    if args.postgres_url and "postgres" in dbs:
         db = f"tessera_bench_{os.getpid()}"
         subprocess.run(["psql", "-q", args.postgres_url, "-c", f"DROP DATABASE IF EXISTS {db}",
                         "-c", f"CREATE DATABASE {db}"], check=True, stdout=subprocess.DEVNULL)
@@ -517,6 +645,13 @@ def main():
         finally:
             subprocess.run(["psql", "-q", args.postgres_url, "-c", f"DROP DATABASE IF EXISTS {db}"],
                            check=False, stdout=subprocess.DEVNULL)
+    results["peers"] = []
+    for name in [p for p in args.peers.split(",") if p]:
+        try:
+            results["peers"].append(bench_peer(args, name, args.work))
+        except Exception as e:  # noqa: BLE001 - a peer that fails is reported, not fatal
+            log(f"peer {name} failed: {e}")
+            results["peers"].append({"backend": name, "error": str(e)[:300], "paths": {}})
     with open(args.out, "w") as f:
         json.dump(results, f, indent=1)
 

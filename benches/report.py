@@ -40,6 +40,17 @@ LABELS = {
     "hosted_round_trip": "hosted UI round trip*",
 }
 
+PEER_NOTES = {
+    "oidc-provider": "benches/peers/oidc.mjs: one confidential client, in-memory adapter, "
+                     "JWT access tokens signed RS256 with a 2048-bit key (as Tessera's); no "
+                     "database, no per-IP rate limit.",
+    "cognito-local": "stores passwords in plain text (AdminSetUserPassword keeps `Password: "
+                     "req.Password`, sign-in compares strings: no argon2id), keeps pools in JSON "
+                     "files, and GetUser only decodes the access token (jsonwebtoken.decode, no "
+                     "signature check).",
+    "moto": "in memory; MOTO_NOTES",
+}
+
 DURATION = {"ns": 1e-9, "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
@@ -194,6 +205,53 @@ def write_markdown(args, results, single, multi, threads):
             entry["_ratio_core"] = pc
         w("")
         targets.append((name, db))
+
+    peers = [p for p in results.get("peers", [])]
+    if peers:
+        w("## Peers, same run, same wrk scripts")
+        w("")
+        w("Each peer is started from its registry package by the same command and measured on "
+          "the paths whose wire protocol it shares with Tessera. What each skips that Tessera "
+          "does (read from its source):")
+        w("")
+        for name, note in PEER_NOTES.items():
+            if any(p["backend"] == name for p in peers):
+                w(f"- **{name}**: {note}")
+        w("")
+        w("| peer | path | conns | req/s | p50 ms | p99 ms | non-2xx | CPU (cores) | req/CPU-s | "
+          "peak RSS MB |")
+        w("|---|---|---|---|---|---|---|---|---|---|")
+        for peer in peers:
+            if peer.get("error"):
+                w(f"| {peer['backend']} | failed: {peer['error'][:120]} | | | | | | | | |")
+                continue
+            for path, entry in peer["paths"].items():
+                for p in entry["points"]:
+                    w(f"| {peer['backend']} | {LABELS.get(path, path)} | {p['connections']} | "
+                      f"{fmt(p['rps'])} | {fmt(p['p50_ms'], 2)} | {fmt(p['p99_ms'], 2)} | "
+                      f"{p['non_2xx'] + p['socket_errors']} | {fmt(p['server_cores'], 2)} | "
+                      f"{fmt(p['per_cpu_second'])} | {p['peak_rss_kb'] / 1024:.1f} |")
+        w("")
+        w("Tessera ÷ peer, best point of each (req/CPU-s, then req/s):")
+        w("")
+        w("| peer | path | " + " | ".join(f"Tessera {d['backend']}" for d in results["databases"])
+          + " |")
+        w("|---|---|" + "---|" * len(results["databases"]))
+        for peer in peers:
+            for path, entry in peer["paths"].items():
+                pb = best(entry["points"])
+                cells = []
+                for d in results["databases"]:
+                    if path not in d["paths"]:
+                        cells.append("–")
+                        continue
+                    tb = best(d["paths"][path]["points"])
+                    per_cpu = (tb["per_cpu_second"] / pb["per_cpu_second"]
+                               if tb["per_cpu_second"] and pb["per_cpu_second"] else None)
+                    rps = tb["rps"] / pb["rps"] if pb["rps"] else None
+                    cells.append(f"{fmt(per_cpu, 2)}× per CPU-s, {fmt(rps, 2)}× req/s")
+                w(f"| {peer['backend']} | {LABELS.get(path, path)} | " + " | ".join(cells) + " |")
+        w("")
 
     w("## DESIGN §5 targets, this run")
     w("")

@@ -7,7 +7,7 @@
 #   bash benches/run.sh            # 10 s per point (the reference run)
 #   bash benches/run.sh --quick    # 2 s per point, 1-s floors, ListUsers at 100,000: a smoke run
 #   options: --seconds N  --users N  --list-users N (0: skip)  --paths jwks,get_user,...
-#            --no-postgres  --no-build
+#            --no-postgres  --no-build  --peers oidc-provider,cognito-local,moto  --no-peers
 #            --note TEXT (a warning printed at the top of docs/benchmarks.md)
 #
 # Installs what it needs: wrk (Debian, apt-get), PostgreSQL (via tests/postgres.sh), and a Python
@@ -22,6 +22,7 @@ fail() { echo "benches/run.sh: $*" >&2; exit 1; }
 say() { echo "benches/run.sh: $*" >&2; }
 
 seconds=10 floor_seconds=3 users=1000 list_users=1000000 paths="" postgres=1 build=1 mode=reference
+peers=oidc-provider,cognito-local,moto
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) seconds=2 floor_seconds=1 list_users=100000 mode=quick ;;
@@ -31,8 +32,10 @@ while [ $# -gt 0 ]; do
     --paths) paths=$2; shift ;;
     --note) export BENCH_NOTE=$2; shift ;;
     --no-postgres) postgres=0 ;;
+    --peers) peers=$2; shift ;;
+    --no-peers) peers="" ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) fail "unknown option $1 (see --help)" ;;
   esac
   shift
@@ -65,6 +68,23 @@ if [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$stamp" ]; then
   echo "$stamp" >"$venv/.requirements.sha256"
 fi
 
+# Peers measured in the same run: the Node ones (benches/peers/package-lock.json) in
+# target/bench-peers, moto's server in the venv (benches/requirements.txt)
+if [ -n "$peers" ]; then
+  peer_dir=target/bench-peers
+  stamp=$(cat benches/peers/package.json benches/peers/package-lock.json | sha256sum | cut -c1-64)
+  if [ "$(cat "$peer_dir/.lock.sha256" 2>/dev/null)" != "$stamp" ] || [ ! -d "$peer_dir/node_modules" ]; then
+    command -v npm >/dev/null 2>&1 || apt_install nodejs npm || fail "npm is missing (the Node peers need it; or --no-peers)"
+    rm -rf "$peer_dir"
+    mkdir -p "$peer_dir"
+    cp benches/peers/package.json benches/peers/package-lock.json "$peer_dir/"
+    (cd "$peer_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+      || fail "npm ci failed for benches/peers/package-lock.json"
+    echo "$stamp" >"$peer_dir/.lock.sha256"
+  fi
+  cp benches/peers/oidc.mjs "$peer_dir/"
+fi
+
 # PostgreSQL (the same start-up as tests/run.sh)
 if [ "$postgres" = 1 ] && [ -z "${TESSERA_TEST_POSTGRES_URL:-}" ]; then
   # shellcheck source=tests/postgres.sh
@@ -90,6 +110,7 @@ say "load runs: ${seconds} s per point"
 "$venv/bin/python" benches/harness.py --binary target/release/tessera --work "$PWD/$out/work" \
   --out "$out/results.json" --seconds "$seconds" --users "$users" --paths "$paths" --list-users "$list_users" \
   --postgres-url "$([ "$postgres" = 1 ] && echo "${TESSERA_TEST_POSTGRES_URL:-}")" \
+  --peers "$peers" --peers-dir "$PWD/target/bench-peers" \
   || fail "the load runs failed (server logs in $out/work/)"
 
 command_line="bash benches/run.sh"
