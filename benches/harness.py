@@ -156,8 +156,8 @@ class Peer(Server):
 
 # --- seeding ----------------------------------------------------------------------------------
 
-def admin(url):
-    return boto3.client("cognito-idp", endpoint_url=url, region_name="local",
+def admin(url, region="local"):
+    return boto3.client("cognito-idp", endpoint_url=url, region_name=region,
                         aws_access_key_id=KEY, aws_secret_access_key=SECRET)
 
 
@@ -273,7 +273,7 @@ def seed(url, users, tokens, out_path):
 
 def seed_peer(url, users, tokens, out_path):
     """A pool, a client and users through the AWS API of an emulator (cognito-local, moto)."""
-    cognito = admin(url)
+    cognito = admin(url, "us-east-1")  # moto knows only AWS's regions
     pool = cognito.create_user_pool(PoolName="bench")["UserPool"]["Id"]
     client = cognito.create_user_pool_client(
         UserPoolId=pool, ClientName="bench",
@@ -282,7 +282,7 @@ def seed_peer(url, users, tokens, out_path):
     names = [f"user{i:07d}" for i in range(users)]
 
     def create(name):
-        c = admin(url)
+        c = admin(url, "us-east-1")
         c.admin_create_user(UserPoolId=pool, Username=name, MessageAction="SUPPRESS",
                             UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"},
                                             {"Name": "email_verified", "Value": "true"}])

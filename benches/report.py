@@ -48,7 +48,9 @@ PEER_NOTES = {
                      "req.Password`, sign-in compares strings: no argon2id), keeps pools in JSON "
                      "files, and GetUser only decodes the access token (jsonwebtoken.decode, no "
                      "signature check).",
-    "moto": "in memory; MOTO_NOTES",
+    "moto": ("keeps everything in memory, stores passwords in plain text (`user.password != "
+             "password`), and GetUser looks the access token up in a dictionary of issued "
+             "tokens (no signature check)."),
 }
 
 DURATION = {"ns": 1e-9, "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}
