@@ -343,7 +343,7 @@ def bench_peer(args, name, work):
         result["idle_rss_kb"] = peer.status_kb("VmRSS")
         data_path = os.path.join(work, f"peer-{name}-data.lua")
         if kind == "aws":
-            seed_peer(peer.url, args.users, args.tokens, data_path)
+            seed_peer(peer.url, args.peer_users, args.tokens, data_path)
         else:
             seed_oidc_provider(data_path)
         scripts = {n: (s, w) for n, s, w in PATHS}
@@ -357,6 +357,7 @@ def bench_peer(args, name, work):
                 points.append(r)
             result["paths"][path] = {"what": what, "points": points}
         result["peak_rss_process_kb"] = peer.status_kb("VmHWM")
+        result["users"] = args.peer_users if kind == "aws" else 0
     finally:
         peer.stop()
     return result
@@ -619,6 +620,9 @@ def main():
     ap.add_argument("--paths", default="", help="comma-separated subset of paths")
     ap.add_argument("--databases", default="sqlite,postgres", help="which Tessera runs")
     ap.add_argument("--peers", default="", help="comma-separated: oidc-provider,cognito-local,moto")
+    ap.add_argument("--peer-users", type=int, default=200,
+                    help="users seeded into each AWS-protocol peer (cognito-local rewrites a "
+                         "JSON file per user)")
     ap.add_argument("--peers-dir", default="", help="node_modules of the Node peers, oidc.mjs")
     ap.add_argument("--list-users", type=int, default=1_000_000,
                     help="users inserted by SQL for ListUsers with a Filter (0: skip)")

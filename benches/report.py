@@ -214,7 +214,8 @@ def write_markdown(args, results, single, multi, threads):
         w("")
         w("Each peer is started from its registry package by the same command and measured on "
           "the paths whose wire protocol it shares with Tessera. What each skips that Tessera "
-          "does (read from its source):")
+          "does (read from its source). The AWS-protocol peers hold "
+          f"{next((p.get('users') for p in peers if p.get('users')), 0):,} seeded users.")
         w("")
         for name, note in PEER_NOTES.items():
             if any(p["backend"] == name for p in peers):
