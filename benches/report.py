@@ -128,6 +128,9 @@ def write_markdown(args, results, single, multi, threads):
 
     w("## Floors (`cargo bench --bench crypto`, same run)")
     w("")
+    if not single:
+        w("Not measured in this run (`--no-floors`): no ratios to floors below.")
+        w("")
     w(f"| operation | one thread | per core /s | all cores ({threads} threads) /s |")
     w("|---|---|---|---|")
     for label in (SIGN, VERIFY, ARGON, "SRP server_ephemeral", SRP):

@@ -7,7 +7,8 @@
 #   bash benches/run.sh            # 10 s per point (the reference run)
 #   bash benches/run.sh --quick    # 2 s per point, 1-s floors, ListUsers at 100,000: a smoke run
 #   options: --seconds N  --users N  --list-users N (0: skip)  --paths jwks,get_user,...
-#            --no-postgres  --no-build  --peers oidc-provider,cognito-local,moto  --no-peers
+#            --no-postgres  --no-build  --no-floors  --peers oidc-provider,cognito-local,moto
+#            --no-peers
 #            --note TEXT (a warning printed at the top of docs/benchmarks.md)
 #
 # Installs what it needs: wrk (Debian, apt-get), PostgreSQL (via tests/postgres.sh), and a Python
@@ -22,7 +23,7 @@ fail() { echo "benches/run.sh: $*" >&2; exit 1; }
 say() { echo "benches/run.sh: $*" >&2; }
 
 seconds=10 floor_seconds=3 users=1000 list_users=1000000 paths="" postgres=1 build=1 mode=reference
-peers=oidc-provider,cognito-local,moto
+peers=oidc-provider,cognito-local,moto floors=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) seconds=2 floor_seconds=1 list_users=100000 mode=quick ;;
@@ -35,7 +36,8 @@ while [ $# -gt 0 ]; do
     --peers) peers=$2; shift ;;
     --no-peers) peers="" ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --no-floors) floors=0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) fail "unknown option $1 (see --help)" ;;
   esac
   shift
@@ -110,9 +112,13 @@ say "load runs: ${seconds} s per point"
   || fail "the load runs failed (server logs in $out/work/)"
 
 # The floors after the load runs, so that their build (dev-dependencies) does not delay them
-say "crypto floors (cargo bench --bench crypto)"
-BENCH_SECONDS=$floor_seconds cargo bench --locked --bench crypto | tee "$out/crypto.txt" \
-  || fail "cargo bench --bench crypto failed"
+if [ "$floors" = 1 ]; then
+  say "crypto floors (cargo bench --bench crypto)"
+  BENCH_SECONDS=$floor_seconds cargo bench --locked --bench crypto | tee "$out/crypto.txt" \
+    || fail "cargo bench --bench crypto failed"
+else
+  : >"$out/crypto.txt"
+fi
 
 command_line="bash benches/run.sh"
 [ "$mode" = quick ] && command_line="$command_line --quick"
