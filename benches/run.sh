@@ -12,7 +12,8 @@
 #            --note TEXT (a warning printed at the top of docs/benchmarks.md)
 #
 # Installs what it needs: wrk (Debian, apt-get), PostgreSQL (via tests/postgres.sh), and a Python
-# venv in target/bench-venv (boto3, matplotlib). Fails with a message when it cannot.
+# venv in target/bench-venv (boto3, matplotlib, pycognito, moto), the Node peers in
+# target/bench-peers (npm ci). Fails with a message when it cannot.
 # Everything runs under the caller's priority: prefix with `nice -n 19` on a shared machine.
 # Use an existing PostgreSQL instead: TESSERA_TEST_POSTGRES_URL=postgres://user:pass@host/db
 # (a role that may CREATE DATABASE).
@@ -37,7 +38,7 @@ while [ $# -gt 0 ]; do
     --no-peers) peers="" ;;
     --no-build) build=0 ;;
     --no-floors) floors=0 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) fail "unknown option $1 (see --help)" ;;
   esac
   shift
