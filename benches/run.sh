@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
     --no-peers) peers="" ;;
     --no-build) build=0 ;;
     --no-floors) floors=0 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) fail "unknown option $1 (see --help)" ;;
   esac
   shift
