@@ -325,8 +325,8 @@ def write_markdown(args, results, single, multi, threads):
 
     row("ListUsers with a Filter at 1,000,000 users p50 < 20 ms", list_users)
     w("")
-    w("Not measured yet (issue #6): the peers (oidc-provider, cognito-local, moto)"
-      ", and profiles of the missed targets.")
+    w("Not done yet (issue #6): a flamegraph and a plan for each missed target; refresh through "
+      "oidc-provider (needs a code flow first).")
     w("")
     w("![requests per second by path](benchmarks.png)")
     w("")
