@@ -1,6 +1,7 @@
 //! Micro-benchmarks of the crypto on the sign-in paths: `cargo bench --bench crypto`.
-//! Prints the mean cost per operation; figures go to docs/status.md. Timings are never
-//! asserted in tests.
+//! Prints the mean cost per operation (one thread), then the throughput of the floors on all
+//! cores (`... on N threads  X/s`); benches/run.sh parses both into docs/benchmarks.md.
+//! Timings are never asserted in tests.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,7 +20,37 @@ fn time(label: &str, rounds: u32, mut f: impl FnMut()) {
     println!("{label:<40} {:>10.3?}", start.elapsed() / rounds);
 }
 
+/// Runs `f` on `threads` threads for `seconds` and prints operations per second in all.
+fn throughput(label: &str, threads: usize, seconds: f64, f: impl Fn() + Sync) {
+    let stop = Instant::now() + std::time::Duration::from_secs_f64(seconds);
+    let start = Instant::now();
+    let total: u64 = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut n = 0u64;
+                    while Instant::now() < stop {
+                        f();
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    let per_second = total as f64 / start.elapsed().as_secs_f64();
+    println!("{:<40} {per_second:>10.1}/s", format!("{label} on {threads} threads"));
+}
+
 fn main() {
+    // BENCH_SECONDS bounds each all-core throughput measurement (default 3 s).
+    let seconds: f64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3.0);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+
     time("RSA-2048 key generation", 10, || {
         drop(generate_key().unwrap())
     });
@@ -89,6 +120,39 @@ fn main() {
     };
     assert!(srp::verify_claim(&claim).unwrap());
     time("SRP verify_claim", 50, || {
+        assert!(srp::verify_claim(&claim).unwrap())
+    });
+
+    // argon2id at the parameters the server uses (src/crypto/password.rs: Argon2::default(),
+    // m=19456 KiB, t=2, p=1); a sign-in verifies one such hash.
+    use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+    let phc = argon2::Argon2::default()
+        .hash_password(b"Load-Test-Pass-1")
+        .unwrap()
+        .to_string();
+    assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    let parsed = PasswordHash::new(&phc).unwrap();
+    let argon_verify = || {
+        argon2::Argon2::default()
+            .verify_password(b"Load-Test-Pass-1", &parsed)
+            .unwrap()
+    };
+    time("argon2id verify (m=19456,t=2,p=1)", 20, argon_verify);
+
+    // The floors on all cores, as the server would use them.
+    throughput("RS256 sign, cached key", cores, seconds, || {
+        drop(signing.sign(&claims).unwrap())
+    });
+    throughput("RS256 parse + verify, cached key", cores, seconds, || {
+        verifying
+            .verify(&UnverifiedToken::parse(&token).unwrap())
+            .unwrap()
+    });
+    throughput("argon2id verify (m=19456,t=2,p=1)", cores, seconds, argon_verify);
+    throughput("SRP server_ephemeral", cores, seconds, || {
+        drop(srp::server_ephemeral(&verifier).unwrap())
+    });
+    throughput("SRP verify_claim", cores, seconds, || {
         assert!(srp::verify_claim(&claim).unwrap())
     });
 }
