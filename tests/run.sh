@@ -32,7 +32,6 @@ ensure_postgres() {
     -c "SELECT datname FROM pg_database WHERE datname LIKE 'tessera_t_%'" | while read -r db; do
       as_postgres psql -q -p "$port" -d postgres -c "DROP DATABASE IF EXISTS \"$db\"" >/dev/null || true
     done
-  export TESSERA_TEST_POSTGRES_URL="postgres://$role:$role@127.0.0.1:$port/postgres"
 }
 
 free_port() {
