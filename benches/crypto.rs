@@ -40,7 +40,10 @@ fn throughput(label: &str, threads: usize, seconds: f64, f: impl Fn() + Sync) {
         handles.into_iter().map(|h| h.join().unwrap()).sum()
     });
     let per_second = total as f64 / start.elapsed().as_secs_f64();
-    println!("{:<40} {per_second:>10.1}/s", format!("{label} on {threads} threads"));
+    println!(
+        "{:<40} {per_second:>10.1}/s",
+        format!("{label} on {threads} threads")
+    );
 }
 
 fn main() {
@@ -148,7 +151,12 @@ fn main() {
             .verify(&UnverifiedToken::parse(&token).unwrap())
             .unwrap()
     });
-    throughput("argon2id verify (m=19456,t=2,p=1)", cores, seconds, argon_verify);
+    throughput(
+        "argon2id verify (m=19456,t=2,p=1)",
+        cores,
+        seconds,
+        argon_verify,
+    );
     throughput("SRP server_ephemeral", cores, seconds, || {
         drop(srp::server_ephemeral(&verifier).unwrap())
     });
