@@ -52,12 +52,7 @@ fn label(factor: &str) -> Option<&'static str> {
 
 /// The factors the challenge offers, the first one checked.
 fn choices(challenge: &MfaChallenge) -> Vec<Choice> {
-    let offered: Vec<String> = challenge
-        .parameters
-        .get("MFAS_CAN_CHOOSE")
-        .and_then(|json| serde_json::from_str(json).ok())
-        .unwrap_or_default();
-    offered
+    hosted::listed(&challenge.parameters, "MFAS_CAN_CHOOSE")
         .into_iter()
         .filter_map(|factor| {
             let label = label(&factor)?;

@@ -56,11 +56,7 @@ enum Factor {
 
 /// The factor to set up: a software token when the pool offers it, else email.
 fn factor(challenge: &MfaChallenge) -> Option<Factor> {
-    let offered: Vec<String> = challenge
-        .parameters
-        .get("MFAS_CAN_SETUP")
-        .and_then(|json| serde_json::from_str(json).ok())
-        .unwrap_or_default();
+    let offered = hosted::listed(&challenge.parameters, "MFAS_CAN_SETUP");
     if offered.iter().any(|f| f == "SOFTWARE_TOKEN_MFA") {
         Some(Factor::SoftwareToken)
     } else if offered.iter().any(|f| f == "EMAIL_OTP") {

@@ -60,53 +60,51 @@ pub async fn sign_in(
     hosted_step(svc, step)
 }
 
+/// A challenge parameter that holds a JSON list of names (`requiredAttributes`,
+/// `MFAS_CAN_SETUP`, `MFAS_CAN_CHOOSE`), decoded; empty when absent or not a list.
+pub fn listed(parameters: &BTreeMap<String, String>, key: &str) -> Vec<String> {
+    parameters
+        .get(key)
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default()
+}
+
 /// A gate step as the hosted pages see it.
 fn hosted_step(svc: &Services, step: Step) -> Result<HostedStep, AuthError> {
-    match step {
-        Step::Proven(user) => Ok(HostedStep::SignedIn {
-            user,
-            auth_time: svc.now(),
-        }),
-        Step::Challenge(c) if c.name == "NEW_PASSWORD_REQUIRED" => {
-            let session = c
-                .session
-                .ok_or_else(|| AuthError::Internal("challenge without a session".into()))?;
-            let username = c
-                .parameters
-                .get("USER_ID_FOR_SRP")
-                .cloned()
-                .unwrap_or_default();
-            let required_attributes = c
-                .parameters
-                .get("requiredAttributes")
-                .and_then(|j| serde_json::from_str::<Vec<String>>(j).ok())
-                .unwrap_or_default()
-                .into_iter()
-                .map(|a| a.trim_start_matches("userAttributes.").to_string())
-                .collect();
-            Ok(HostedStep::NewPasswordRequired {
-                session,
-                username,
-                required_attributes,
-            })
+    let c = match step {
+        Step::Proven(user) => {
+            return Ok(HostedStep::SignedIn {
+                user,
+                auth_time: svc.now(),
+            });
         }
-        Step::Challenge(c) => {
-            let session = c
-                .session
-                .ok_or_else(|| AuthError::Internal("challenge without a session".into()))?;
-            let username = c
-                .parameters
-                .get("USER_ID_FOR_SRP")
-                .cloned()
-                .unwrap_or_default();
-            Ok(HostedStep::Mfa {
-                challenge: c.name,
-                session,
-                username,
-                parameters: c.parameters,
-            })
-        }
+        Step::Challenge(c) => c,
+    };
+    let session = c
+        .session
+        .ok_or_else(|| AuthError::Internal("challenge without a session".into()))?;
+    let username = c
+        .parameters
+        .get("USER_ID_FOR_SRP")
+        .cloned()
+        .unwrap_or_default();
+    if c.name == "NEW_PASSWORD_REQUIRED" {
+        let required_attributes = listed(&c.parameters, "requiredAttributes")
+            .into_iter()
+            .map(|a| a.trim_start_matches("userAttributes.").to_string())
+            .collect();
+        return Ok(HostedStep::NewPasswordRequired {
+            session,
+            username,
+            required_attributes,
+        });
     }
+    Ok(HostedStep::Mfa {
+        challenge: c.name,
+        session,
+        username,
+        parameters: c.parameters,
+    })
 }
 
 /// Answers an MFA challenge from the hosted pages. `responses` are the challenge's own keys
