@@ -4,14 +4,38 @@
 //! the allocator arena of the thread that used it, and spreading hashes over tokio's blocking
 //! pool left one such buffer in every arena (860 MB RSS after a short sign-in burst, against
 //! tens of MB with the threads fixed).
+//!
+//! Each hashing thread keeps its argon2 memory from one hash to the next ([`Scratch`]):
+//! mapping, faulting in and unmapping 19 MiB for every hash cost about 40% of a sign-in's CPU
+//! (docs/performance.md). The memory is reserved at a thread's first hash, so an idle server
+//! holds none and a busy one `concurrency` × 19 MiB.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use rand::Rng;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Semaphore, oneshot};
 
-type Job = Box<dyn FnOnce() + Send>;
+type Job = Box<dyn FnOnce(&mut Scratch) + Send>;
+
+/// A hashing thread's argon2 working memory, reused by every hash the thread computes.
+/// Argon2 writes every block before reading it, so what a previous hash left there never
+/// affects the next one.
+#[derive(Default)]
+struct Scratch(Vec<Block>);
+
+impl Scratch {
+    fn blocks(&mut self, count: usize) -> &mut [Block] {
+        if self.0.len() < count {
+            self.0.resize(count, Block::new());
+        }
+        &mut self.0[..count]
+    }
+}
+
+/// Salt length of new hashes (bytes), as the argon2 crate's default.
+const SALT_LEN: usize = 16;
 
 /// Hashes and verifies passwords; cheap to clone.
 #[derive(Clone, Debug)]
@@ -49,7 +73,7 @@ impl PasswordHasherPool {
     /// Runs `f` on a hashing thread, at most `concurrency` at once, in the caller's span.
     async fn run<R: Send + 'static>(
         &self,
-        f: impl FnOnce() -> R + Send + 'static,
+        f: impl FnOnce(&mut Scratch) -> R + Send + 'static,
     ) -> Result<R, HashError> {
         let _permit = self
             .permits
@@ -59,8 +83,8 @@ impl PasswordHasherPool {
         let (done, result) = oneshot::channel();
         let span = tracing::Span::current();
         self.jobs
-            .send(Box::new(move || {
-                let _ = done.send(span.in_scope(f));
+            .send(Box::new(move |scratch: &mut Scratch| {
+                let _ = done.send(span.in_scope(|| f(scratch)));
             }))
             .map_err(|_| HashError("no hashing thread is running".into()))?;
         result
@@ -71,14 +95,16 @@ impl PasswordHasherPool {
     /// Returns a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
         let password = password.to_string();
-        self.run(move || hash_now(&password)).await?
+        self.run(move |scratch| hash_now(scratch, &password))
+            .await?
     }
 
     /// True when `password` matches `phc`. A malformed stored hash verifies as false.
     pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, HashError> {
         let password = password.to_string();
         let phc = phc.to_string();
-        self.run(move || verify_now(&password, &phc)).await
+        self.run(move |scratch| verify_now(scratch, &password, &phc))
+            .await
     }
 
     /// Verifies against `phc`, or, when there is no stored hash (unknown user, user without a
@@ -91,7 +117,7 @@ impl PasswordHasherPool {
         match phc {
             Some(phc) => self.verify(password, phc).await,
             None => {
-                let dummy = dummy_hash()?;
+                let dummy = self.dummy_hash().await?;
                 self.verify(password, &dummy).await?;
                 Ok(false)
             }
@@ -118,42 +144,91 @@ fn return_big_buffers_to_the_system() {
 
 /// A hashing thread: runs jobs until every sender is gone.
 fn work(queue: &Mutex<Receiver<Job>>) {
+    let mut scratch = Scratch::default();
     loop {
         let job = match queue.lock() {
             Ok(q) => q.recv(),
             Err(_) => return,
         };
         match job {
-            Ok(job) => job(),
+            Ok(job) => job(&mut scratch),
             Err(_) => return,
         }
     }
 }
 
-/// A hash of a random password with the same parameters, made once per process.
-fn dummy_hash() -> Result<String, HashError> {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    if let Some(h) = DUMMY.get() {
-        return Ok(h.clone());
+impl PasswordHasherPool {
+    /// A hash of a random password with the same parameters, made once per process.
+    async fn dummy_hash(&self) -> Result<String, HashError> {
+        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        if let Some(h) = DUMMY.get() {
+            return Ok(h.clone());
+        }
+        let h = self.hash(&crate::crypto::random::uuid()).await?;
+        Ok(DUMMY.get_or_init(|| h).clone())
     }
-    let h = hash_now(&crate::crypto::random::uuid())?;
-    Ok(DUMMY.get_or_init(|| h).clone())
 }
 
-fn hash_now(password: &str) -> Result<String, HashError> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| HashError(e.to_string()))
+fn failed(e: impl std::fmt::Display) -> HashError {
+    HashError(e.to_string())
 }
 
-fn verify_now(password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
-    }
+/// A new PHC string at the default parameters (argon2id, v=19, m=19456, t=2, p=1), with a
+/// random 16-byte salt.
+fn hash_now(scratch: &mut Scratch, password: &str) -> Result<String, HashError> {
+    let argon = Argon2::default();
+    let params = argon.params().clone();
+    let mut salt = [0u8; SALT_LEN];
+    rand::rng().fill(&mut salt[..]);
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    argon
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            &salt,
+            &mut out,
+            scratch.blocks(params.block_count()),
+        )
+        .map_err(failed)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(failed)?,
+        salt: Some(Salt::new(&salt).map_err(failed)?),
+        hash: Some(Output::new(&out).map_err(failed)?),
+    };
+    Ok(phc.to_string())
+}
+
+/// True when `password` hashes to `phc` with `phc`'s own algorithm, version, parameters and
+/// salt (so hashes made with other parameters keep working); false for a malformed `phc`.
+fn verify_now(scratch: &mut Scratch, password: &str, phc: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm.as_str()) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    let mut out = vec![0u8; expected.len()];
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt.as_ref(),
+            &mut out,
+            scratch.blocks(blocks),
+        )
+        .is_ok()
+        && crate::crypto::constant_time_eq(&out, expected.as_bytes())
 }
 
 #[cfg(test)]
@@ -168,5 +243,38 @@ mod tests {
         assert!(pool.verify("Correct-horse1", &h).await.unwrap());
         assert!(!pool.verify("wrong", &h).await.unwrap());
         assert!(!pool.verify("x", "not a hash").await.unwrap());
+    }
+
+    /// Hashes made here and by the argon2 crate's own hasher verify both ways, including
+    /// hashes at other parameters (stored before a parameter change, or imported).
+    #[tokio::test]
+    async fn compatible_with_the_argon2_crate() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let pool = PasswordHasherPool::new(1);
+        let ours = pool.hash("Correct-horse1").await.unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"Correct-horse1", &parsed)
+                .is_ok()
+        );
+        let theirs = Argon2::default()
+            .hash_password(b"Correct-horse1")
+            .unwrap()
+            .to_string();
+        assert!(pool.verify("Correct-horse1", &theirs).await.unwrap());
+        assert!(!pool.verify("Correct-horse2", &theirs).await.unwrap());
+        let small = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8192, 3, 1, None).unwrap(),
+        )
+        .hash_password(b"Correct-horse1")
+        .unwrap()
+        .to_string();
+        assert!(pool.verify("Correct-horse1", &small).await.unwrap());
+        assert!(!pool.verify("Correct-horse1x", &small).await.unwrap());
+        // after a bigger hash, the thread's memory is longer than this one needs
+        assert!(pool.verify("Correct-horse1", &ours).await.unwrap());
     }
 }
