@@ -1,20 +1,31 @@
 //! Structured logs with `tracing`: text for people, JSON for log pipelines. The level comes from
 //! `RUST_LOG` (default `info`).
+//!
+//! Lines are formatted on the thread that logs and written to stderr by a writer thread
+//! (`tracing-appender`), so a request never waits on a `write` to a slow terminal or pipe. The
+//! queue is not lossy: when it is full, loggers wait rather than drop lines.
 
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber once; later calls (tests) are ignored.
-pub fn init(format: &str) {
+/// Installs the global subscriber once; later calls (tests) are ignored. Keep the guard until
+/// the process ends: dropping it flushes the lines still queued.
+pub fn init(format: &str) -> WorkerGuard {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,actix_server=warn"));
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("tessera-log")
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     let _ = if format == "json" {
         builder.json().try_init()
     } else {
         builder.try_init()
     };
+    guard
 }
 
 /// Runs blocking work (password hashing) on the blocking pool while keeping the caller's span,

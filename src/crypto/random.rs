@@ -28,9 +28,12 @@ pub fn client_secret() -> String {
     pick(LOWER_ALNUM, 51)
 }
 
-/// A UUID v4 (`sub`).
+/// A UUID v4 (`sub`, request ids), from the thread's CSPRNG (`rand`'s ChaCha, seeded by the
+/// OS) rather than a `getrandom` system call per id.
 pub fn uuid() -> String {
-    uuid::Uuid::new_v4().to_string()
+    uuid::Builder::from_random_bytes(rand::rng().random())
+        .into_uuid()
+        .to_string()
 }
 
 /// An AWS-style access key id: `AKIA` + 16 uppercase alphanumerics.
