@@ -88,7 +88,8 @@ pub struct UserPoolClient {
     pub pool_id: String,
     pub name: String,
     pub secret: Option<String>,
-    pub settings: ClientSettings,
+    /// Shared: parsed once per stored change (the store's cache).
+    pub settings: std::sync::Arc<ClientSettings>,
     /// Bumped by every saved change; a save from a stale copy is refused.
     pub version: i64,
     pub created_at: i64,
@@ -363,7 +364,7 @@ mod tests {
             pool_id: "local_x".into(),
             name: "n".into(),
             secret: None,
-            settings: settings(&input).unwrap(),
+            settings: settings(&input).unwrap().into(),
             version: 0,
             created_at: 0,
             updated_at: 0,
@@ -415,7 +416,7 @@ mod tests {
             ..Default::default()
         };
         let mut c = client(&[]);
-        c.settings = settings(&input).unwrap();
+        c.settings = settings(&input).unwrap().into();
         assert!(c.has_callback_url("https://a.example.com/cb"));
         assert!(!c.has_callback_url("https://a.example.com/cb/"));
         assert!(!c.has_callback_url("https://A.example.com/cb"));

@@ -244,7 +244,8 @@ mod tests {
                     ..Default::default()
                 },
             )
-            .unwrap(),
+            .unwrap()
+            .into(),
             version: 0,
             created_at: 0,
             updated_at: 0,

@@ -180,7 +180,8 @@ mod tests {
                 pool_name: Some("p".into()),
                 ..Default::default()
             })
-            .unwrap(),
+            .unwrap()
+            .into(),
             version: 0,
             created_at: 0,
             updated_at: 0,
@@ -210,7 +211,7 @@ mod tests {
         let pool = UserPool {
             id: "p".into(),
             name: "p".into(),
-            settings,
+            settings: settings.into(),
             version: 0,
             created_at: 0,
             updated_at: 0,

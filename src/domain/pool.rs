@@ -170,7 +170,9 @@ pub struct PoolSettings {
 pub struct UserPool {
     pub id: String,
     pub name: String,
-    pub settings: PoolSettings,
+    /// Shared: parsed once per stored change (the store's cache); change with
+    /// `Arc::make_mut`.
+    pub settings: std::sync::Arc<PoolSettings>,
     /// Bumped by every saved change; a save from a stale copy is refused.
     pub version: i64,
     pub created_at: i64,

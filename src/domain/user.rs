@@ -262,7 +262,7 @@ mod tests {
         UserPool {
             id: "local_x".into(),
             name: "p".into(),
-            settings: PoolSettings::for_create(&input).unwrap(),
+            settings: PoolSettings::for_create(&input).unwrap().into(),
             version: 0,
             created_at: 0,
             updated_at: 0,

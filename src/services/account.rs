@@ -6,6 +6,7 @@
 use crate::domain::AuthError;
 use crate::domain::attributes::{self, WriteKind};
 use crate::domain::mask::{CodeDeliveryDetails, DeliveryMedium};
+use crate::domain::mfa::UserMfa;
 use crate::domain::pool::UserPool;
 use crate::domain::user::{self, User, UserStatus};
 use crate::services::admin::clients::find_client;
@@ -36,9 +37,11 @@ pub(crate) async fn signed_in(
     }
 }
 
-/// GetUser: the user and all its attributes.
-pub async fn get_user(svc: &Services, access_token: &str) -> Result<User, AuthError> {
-    Ok(signed_in(svc, access_token).await?.user)
+/// GetUser: the user, all its attributes, and its MFA settings (read with the token's checks,
+/// in the same query).
+pub async fn get_user(svc: &Services, access_token: &str) -> Result<(User, UserMfa), AuthError> {
+    let ctx = signed_in(svc, access_token).await?;
+    Ok((ctx.user, ctx.mfa))
 }
 
 /// Whether the pool keeps the old value of `attribute` until a new one is verified

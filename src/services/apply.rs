@@ -99,11 +99,11 @@ async fn update_pool(
     };
     let mut settings = current.for_update(&updatable)?;
     settings.schema = schema;
-    if &settings == current {
+    if settings == **current {
         return Ok((existing.clone(), ChangeKind::Unchanged));
     }
     let mut pool = existing.clone();
-    pool.settings = settings;
+    pool.settings = std::sync::Arc::new(settings);
     pool.updated_at = svc.now();
     pools::save_pool(svc, &pool).await?;
     Ok((pool, ChangeKind::Updated))

@@ -10,6 +10,7 @@ use crate::crypto::jwt::{UnverifiedToken, looks_like_jwt};
 use crate::crypto::{constant_time_eq, random};
 use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
+use crate::domain::mfa::UserMfa;
 use crate::domain::pool::UserPool;
 use crate::domain::token_claims::{self, TokenFacts};
 use crate::domain::token_validity::unit_seconds;
@@ -58,6 +59,10 @@ pub struct SignIn<'a> {
 pub struct AccessContext {
     pub pool: UserPool,
     pub user: User,
+    /// The user's MFA settings, read with the token's checks.
+    pub mfa: UserMfa,
+    /// The client the token was issued to, read with the token's checks; None once deleted.
+    pub client: Option<UserPoolClient>,
     pub client_id: String,
     pub origin_jti: String,
     pub scopes: Vec<String>,
@@ -409,7 +414,8 @@ fn invalid_access_token() -> AuthError {
 /// only RS256 is accepted. A token of a deleted user is "Access Token has been revoked" (the
 /// user's sign-ins went with it); of a disabled user, "User is disabled.". After the signature
 /// (no query once the kid is cached) it costs one query by primary keys joining the sign-in,
-/// the user and the pool.
+/// the user, the user's MFA settings, the client and the pool (their settings parsed once per
+/// change: `store::parsed`), so GetUser and userInfo need nothing more.
 pub async fn authenticate(svc: &Services, access_token: &str) -> Result<AccessContext, AuthError> {
     let token = UnverifiedToken::parse(access_token).map_err(|_| invalid_access_token())?;
     if token.header.alg != "RS256" {
@@ -452,6 +458,8 @@ pub async fn authenticate(svc: &Services, access_token: &str) -> Result<AccessCo
     Ok(AccessContext {
         pool: record.pool,
         user: record.user,
+        mfa: record.mfa,
+        client: record.client,
         client_id: claims.client_id,
         origin_jti: claims.origin_jti,
         scopes: claims

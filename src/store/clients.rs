@@ -34,7 +34,9 @@ macro_rules! require_scopes {
         }
     }};
 }
-use crate::domain::client::UserPoolClient;
+use super::parsed::ParsedCache;
+use crate::domain::client::{ClientSettings, UserPoolClient};
+use std::sync::LazyLock;
 
 #[derive(sqlx::FromRow)]
 struct ClientRow {
@@ -48,10 +50,13 @@ struct ClientRow {
     updated_at: i64,
 }
 
+/// Every client's parsed settings (see [`ParsedCache`]).
+static SETTINGS: LazyLock<ParsedCache<ClientSettings>> = LazyLock::new(ParsedCache::new);
+
 impl ClientRow {
     fn into_client(self) -> StoreResult<UserPoolClient> {
         Ok(UserPoolClient {
-            settings: from_json(&self.settings, "user_pool_clients.settings")?,
+            settings: SETTINGS.get(&self.id, &self.settings, "user_pool_clients.settings")?,
             id: self.id,
             pool_id: self.pool_id,
             name: self.name,
@@ -64,6 +69,46 @@ impl ClientRow {
 }
 
 const COLUMNS: &str = "id, pool_id, name, secret, settings, version, created_at, updated_at";
+
+/// The columns of `user_pool_clients c` as [`JoinedClientRow`] reads them.
+pub(super) const C_COLUMNS: &str = "c.id AS c_id, c.pool_id AS c_pool_id, c.name AS c_name, \
+    c.secret AS c_secret, c.settings AS c_settings, c.version AS c_version, \
+    c.created_at AS c_created_at, c.updated_at AS c_updated_at";
+
+/// A client read through a LEFT JOIN: every column null when there is no such client.
+#[derive(sqlx::FromRow)]
+pub(super) struct JoinedClientRow {
+    c_id: Option<String>,
+    c_pool_id: Option<String>,
+    c_name: Option<String>,
+    c_secret: Option<String>,
+    c_settings: Option<String>,
+    c_version: Option<i64>,
+    c_created_at: Option<i64>,
+    c_updated_at: Option<i64>,
+}
+
+impl JoinedClientRow {
+    pub(super) fn into_client(self) -> StoreResult<Option<UserPoolClient>> {
+        let (Some(id), Some(pool_id), Some(name), Some(settings)) =
+            (self.c_id, self.c_pool_id, self.c_name, self.c_settings)
+        else {
+            return Ok(None);
+        };
+        ClientRow {
+            id,
+            pool_id,
+            name,
+            secret: self.c_secret,
+            settings,
+            version: self.c_version.unwrap_or_default(),
+            created_at: self.c_created_at.unwrap_or_default(),
+            updated_at: self.c_updated_at.unwrap_or_default(),
+        }
+        .into_client()
+        .map(Some)
+    }
+}
 const INSERT_COLUMNS: &str = "id, pool_id, name, secret, settings, created_at, updated_at";
 
 impl Store {

@@ -2,49 +2,61 @@
 //! accepted time step — taken atomically, only if greater, so a code works once — and the
 //! enabled and preferred factors.
 
-use super::{Store, StoreResult, map_err};
+use super::{Store, StoreResult, map_err, sql};
 use crate::db_run;
 use crate::domain::mfa::UserMfa;
 
-type Row = (
-    Option<String>,
-    Option<String>,
-    bool,
-    bool,
-    Option<i64>,
-    Option<String>,
-    bool,
-    bool,
-    Option<String>,
-);
+/// The columns of `user_mfa m` as [`MfaRow`] reads them; with a LEFT JOIN, a user without a
+/// row reads as the default (nothing set up).
+pub(super) const M_COLUMNS: &str = "m.totp_secret AS mfa_totp_secret, \
+    m.totp_pending_secret AS mfa_totp_pending_secret, \
+    COALESCE(m.totp_verified, FALSE) AS mfa_totp_verified, \
+    COALESCE(m.totp_enabled, FALSE) AS mfa_totp_enabled, m.totp_last_step AS mfa_totp_last_step, \
+    m.totp_device_name AS mfa_totp_device_name, COALESCE(m.sms_enabled, FALSE) AS mfa_sms_enabled, \
+    COALESCE(m.email_enabled, FALSE) AS mfa_email_enabled, m.preferred AS mfa_preferred";
+
+#[derive(sqlx::FromRow)]
+pub(super) struct MfaRow {
+    mfa_totp_secret: Option<String>,
+    mfa_totp_pending_secret: Option<String>,
+    mfa_totp_verified: bool,
+    mfa_totp_enabled: bool,
+    mfa_totp_last_step: Option<i64>,
+    mfa_totp_device_name: Option<String>,
+    mfa_sms_enabled: bool,
+    mfa_email_enabled: bool,
+    mfa_preferred: Option<String>,
+}
+
+impl MfaRow {
+    pub(super) fn into_mfa(self) -> UserMfa {
+        UserMfa {
+            totp_secret: self.mfa_totp_secret,
+            totp_pending_secret: self.mfa_totp_pending_secret,
+            totp_verified: self.mfa_totp_verified,
+            totp_enabled: self.mfa_totp_enabled,
+            totp_last_step: self.mfa_totp_last_step,
+            totp_device_name: self.mfa_totp_device_name,
+            sms_enabled: self.mfa_sms_enabled,
+            email_enabled: self.mfa_email_enabled,
+            preferred: self.mfa_preferred,
+        }
+    }
+}
 
 impl Store {
     /// The user's MFA row; the default (nothing set up) when there is none.
     pub async fn user_mfa(&self, user_id: &str) -> StoreResult<UserMfa> {
         let row = db_run!(self, |db| {
-            sqlx::query_as::<_, Row>(
-                "SELECT totp_secret, totp_pending_secret, totp_verified, totp_enabled, \
-                 totp_last_step, totp_device_name, sms_enabled, email_enabled, preferred \
-                 FROM user_mfa WHERE user_id = $1",
-            )
+            sqlx::query_as::<_, MfaRow>(sql(format!(
+                "SELECT {M_COLUMNS} FROM user_mfa m WHERE m.user_id = $1"
+            )))
             .bind(user_id)
             .fetch_optional(db)
             .await
             .map_err(map_err)?
         });
-        Ok(row
-            .map(|r| UserMfa {
-                totp_secret: r.0,
-                totp_pending_secret: r.1,
-                totp_verified: r.2,
-                totp_enabled: r.3,
-                totp_last_step: r.4,
-                totp_device_name: r.5,
-                sms_enabled: r.6,
-                email_enabled: r.7,
-                preferred: r.8,
-            })
-            .unwrap_or_default())
+        Ok(row.map(MfaRow::into_mfa).unwrap_or_default())
     }
 
     /// Stores `secret` as the user's pending TOTP secret (AssociateSoftwareToken); a verified

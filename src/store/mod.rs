@@ -12,6 +12,7 @@ pub mod groups;
 pub mod lockout;
 pub mod mfa;
 pub mod oauth_codes;
+mod parsed;
 pub mod pool_secrets;
 pub mod pools;
 pub mod rate_limits;
@@ -122,8 +123,12 @@ impl Store {
     pub async fn connect(url: &str) -> StoreResult<Store> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
+            // No ping before each acquire (sqlx's default): it doubles the round trips of
+            // every query. A connection broken by a database restart fails its next query
+            // once and is then discarded by the pool.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
@@ -145,8 +150,11 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            // A SQLite connection is a file handle on this host: nothing to ping (the ping is a
+            // round trip to the connection's worker thread before every query).
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
             Ok(Store::Sqlite(pool))

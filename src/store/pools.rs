@@ -1,8 +1,10 @@
 //! User pools: one row each, settings as a JSON document.
 
-use super::{Store, StoreResult, from_json, map_err, sql, to_json};
+use super::parsed::ParsedCache;
+use super::{Store, StoreResult, map_err, sql, to_json};
 use crate::db_run;
-use crate::domain::pool::UserPool;
+use crate::domain::pool::{PoolSettings, UserPool};
+use std::sync::{Arc, LazyLock};
 
 #[derive(sqlx::FromRow)]
 struct PoolRow {
@@ -14,10 +16,18 @@ struct PoolRow {
     updated_at: i64,
 }
 
+/// Every pool's parsed settings (see [`ParsedCache`]).
+static SETTINGS: LazyLock<ParsedCache<PoolSettings>> = LazyLock::new(ParsedCache::new);
+
+/// The settings of pool `id` from their stored text, parsed once per change.
+pub(super) fn parsed_settings(id: &str, text: &str) -> StoreResult<Arc<PoolSettings>> {
+    SETTINGS.get(id, text, "user_pools.settings")
+}
+
 impl PoolRow {
     fn into_pool(self) -> StoreResult<UserPool> {
         Ok(UserPool {
-            settings: from_json(&self.settings, "user_pools.settings")?,
+            settings: parsed_settings(&self.id, &self.settings)?,
             id: self.id,
             name: self.name,
             version: self.version,

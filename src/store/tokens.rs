@@ -3,9 +3,13 @@
 //! SHA-256 hashes of the opaque refresh tokens of a family (several with rotation; a replaced
 //! one is marked `superseded_at`).
 
+use super::clients::{C_COLUMNS, JoinedClientRow};
+use super::mfa::{M_COLUMNS, MfaRow};
 use super::users::{U_COLUMNS, UserRow};
-use super::{BeginWrite, Store, StoreResult, from_json, map_err};
+use super::{BeginWrite, Store, StoreResult, map_err};
 use crate::db_run;
+use crate::domain::client::UserPoolClient;
+use crate::domain::mfa::UserMfa;
 use crate::domain::pool::UserPool;
 use crate::domain::user::User;
 
@@ -46,6 +50,10 @@ pub struct AccessRecord {
     pub origin_pool_id: String,
     pub revoked_at: Option<i64>,
     pub user: User,
+    /// The user's MFA settings (GetUser shows them).
+    pub mfa: UserMfa,
+    /// The client the family was issued to; None once it has been deleted.
+    pub client: Option<UserPoolClient>,
     pub pool: UserPool,
 }
 
@@ -53,6 +61,10 @@ pub struct AccessRecord {
 struct AccessRow {
     #[sqlx(flatten)]
     user: UserRow,
+    #[sqlx(flatten)]
+    mfa: MfaRow,
+    #[sqlx(flatten)]
+    client: JoinedClientRow,
     origin_client_id: String,
     origin_pool_id: String,
     origin_revoked_at: Option<i64>,
@@ -193,18 +205,21 @@ impl Store {
         })
     }
 
-    /// The family, user and pool behind an access token's `origin_jti`, in one indexed query
-    /// (primary keys of `token_origins`, `users` and `user_pools`). None when the family is
+    /// The family, user (with its MFA settings), client and pool behind an access token's
+    /// `origin_jti`, in one indexed query (primary keys of `token_origins`, `users`, `user_mfa`,
+    /// `user_pool_clients` and `user_pools`). None when the family is
     /// unknown or its user was deleted (the family went with it).
     pub async fn access_record(&self, origin_jti: &str) -> StoreResult<Option<AccessRecord>> {
         let row = db_run!(self, |pool| {
             sqlx::query_as::<_, AccessRow>(sqlx::AssertSqlSafe(format!(
-                "SELECT {U_COLUMNS}, o.client_id AS origin_client_id, \
+                "SELECT {U_COLUMNS}, {M_COLUMNS}, {C_COLUMNS}, o.client_id AS origin_client_id, \
                  o.pool_id AS origin_pool_id, o.revoked_at AS origin_revoked_at, \
                  p.name AS pool_name, p.settings AS pool_settings, p.version AS pool_version, \
                  p.created_at AS pool_created_at, p.updated_at AS pool_updated_at \
                  FROM token_origins o JOIN users u ON u.id = o.user_id \
-                 JOIN user_pools p ON p.id = o.pool_id WHERE o.origin_jti = $1"
+                 JOIN user_pools p ON p.id = o.pool_id \
+                 LEFT JOIN user_mfa m ON m.user_id = u.id \
+                 LEFT JOIN user_pool_clients c ON c.id = o.client_id WHERE o.origin_jti = $1"
             )))
             .bind(origin_jti)
             .fetch_optional(pool)
@@ -215,7 +230,7 @@ impl Store {
         let pool = UserPool {
             id: row.origin_pool_id.clone(),
             name: row.pool_name,
-            settings: from_json(&row.pool_settings, "user_pools.settings")?,
+            settings: super::pools::parsed_settings(&row.origin_pool_id, &row.pool_settings)?,
             version: row.pool_version,
             created_at: row.pool_created_at,
             updated_at: row.pool_updated_at,
@@ -225,6 +240,8 @@ impl Store {
             origin_pool_id: row.origin_pool_id,
             revoked_at: row.origin_revoked_at,
             user: row.user.into_user()?,
+            mfa: row.mfa.into_mfa(),
+            client: row.client.into_client()?,
             pool,
         }))
     }

@@ -170,7 +170,7 @@ mod tests {
         UserPool {
             id: "p".into(),
             name: "p".into(),
-            settings: PoolSettings::for_create(&input).unwrap(),
+            settings: PoolSettings::for_create(&input).unwrap().into(),
             version: 0,
             created_at: 0,
             updated_at: 0,

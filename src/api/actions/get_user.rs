@@ -5,8 +5,8 @@ use super::self_service::access_token;
 use super::shapes::attribute_list;
 use crate::domain::AuthError;
 use crate::domain::validate::Violations;
+use crate::services::Services;
 use crate::services::account;
-use crate::services::{Services, mfa};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -20,11 +20,11 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
     let mut v = Violations::new();
     access_token(&mut v, &req.access_token);
     v.finish()?;
-    let user = account::get_user(svc, &req.access_token).await?;
+    let (user, mfa) = account::get_user(svc, &req.access_token).await?;
     let mut out = json!({
         "Username": user.username,
         "UserAttributes": attribute_list(&user, None),
     });
-    crate::api::actions::shapes::add_mfa_settings(&mut out, &mfa::user_mfa(svc, &user).await?);
+    crate::api::actions::shapes::add_mfa_settings(&mut out, &mfa);
     Ok(out)
 }

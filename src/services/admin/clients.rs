@@ -76,7 +76,7 @@ pub async fn create_client(
             pool_id: pool.id.clone(),
             name: input.client_name.clone().unwrap_or_default(),
             secret: secret.clone(),
-            settings: settings.clone(),
+            settings: settings.clone().into(),
             version: 0,
             created_at: now,
             updated_at: now,
@@ -132,7 +132,9 @@ pub async fn update_client(
     if input.client_name.is_none() {
         input.client_name = Some(client.name.clone());
     }
-    client.settings = settings_for(svc, &pool, &input, client.secret.is_some()).await?;
+    client.settings = settings_for(svc, &pool, &input, client.secret.is_some())
+        .await?
+        .into();
     client.name = input.client_name.unwrap_or_default();
     client.updated_at = svc.now();
     if !svc.store.update_client(&client).await? {

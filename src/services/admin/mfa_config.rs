@@ -13,7 +13,7 @@ pub async fn set_mfa_config(
     input: &MfaConfigInput,
 ) -> Result<Value, AuthError> {
     let mut pool = svc.require_pool(pool_id).await?;
-    pool_mfa::apply(&mut pool.settings, input)?;
+    pool_mfa::apply(std::sync::Arc::make_mut(&mut pool.settings), input)?;
     pool.updated_at = svc.now();
     save_pool(svc, &pool).await?;
     tracing::info!(pool_id, mfa = %pool.settings.mfa_configuration, "pool MFA configuration set");

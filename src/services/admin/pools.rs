@@ -26,7 +26,7 @@ pub async fn create_pool(svc: &Services, input: PoolInput) -> Result<UserPool, A
         let pool = UserPool {
             id: random::pool_id(&svc.region),
             name: name.clone(),
-            settings: settings.clone(),
+            settings: std::sync::Arc::new(settings.clone()),
             version: 0,
             created_at: now,
             updated_at: now,
@@ -68,7 +68,7 @@ pub async fn describe_pool(svc: &Services, pool_id: &str) -> Result<PoolDescript
 /// UpdateUserPool: replaces the updatable settings (Cognito's full-replace semantics).
 pub async fn update_pool(svc: &Services, pool_id: &str, input: PoolInput) -> Result<(), AuthError> {
     let mut pool = svc.require_pool(pool_id).await?;
-    pool.settings = pool.settings.for_update(&input)?;
+    pool.settings = std::sync::Arc::new(pool.settings.for_update(&input)?);
     if let Some(name) = input.pool_name {
         pool.name = name;
     }
@@ -126,7 +126,10 @@ pub async fn add_custom_attributes(
     added: &[SchemaAttribute],
 ) -> Result<(), AuthError> {
     let mut pool = svc.require_pool(pool_id).await?;
-    attributes::add_custom(&mut pool.settings.schema, added)?;
+    attributes::add_custom(
+        &mut std::sync::Arc::make_mut(&mut pool.settings).schema,
+        added,
+    )?;
     pool.updated_at = svc.now();
     save_pool(svc, &pool).await
 }

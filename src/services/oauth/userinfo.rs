@@ -99,13 +99,9 @@ pub async fn userinfo(
             "Access token does not contain openid scope",
         ));
     }
-    let client = match crate::services::admin::clients::find_client(svc, &ctx.client_id).await {
-        Ok(c) => c,
-        // Deleting a client ends its sign-ins; this is the instant in between.
-        Err(AuthError::ResourceNotFound(_)) => {
-            return Err(OAuthError::invalid_token("Access Token has been revoked"));
-        }
-        Err(e) => return Err(internal(e)),
+    // Deleting a client ends its sign-ins; this is the instant in between.
+    let Some(client) = &ctx.client else {
+        return Err(OAuthError::invalid_token("Access Token has been revoked"));
     };
     Ok(claims(
         &ctx.user,
