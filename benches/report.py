@@ -131,7 +131,7 @@ def write_markdown(args, results, single, multi, threads):
     if not single:
         w("Not measured in this run (`--no-floors`): no ratios to floors below.")
         w("")
-    w(f"| operation | one thread | per core /s | all cores ({threads} threads) /s |")
+    w(f"| operation | one thread | per core /s | all cores ({threads or '–'} threads) /s |")
     w("|---|---|---|---|")
     for label in (SIGN, VERIFY, ARGON, "SRP server_ephemeral", SRP):
         if label in single:
@@ -325,8 +325,10 @@ def write_markdown(args, results, single, multi, threads):
 
     row("ListUsers with a Filter at 1,000,000 users p50 < 20 ms", list_users)
     w("")
-    w("Not done yet (issue #6): a flamegraph and a plan for each missed target; refresh through "
-      "oidc-provider (needs a code flow first).")
+    w("Where the time goes on each path (flame graphs from `bash benches/profile.sh`), what "
+      "was optimised and the plan for each missed target: [performance.md](performance.md). "
+      "Not measured yet: refresh through oidc-provider (its refresh tokens need a code flow "
+      "first).")
     w("")
     w("![requests per second by path](benchmarks.png)")
     w("")
