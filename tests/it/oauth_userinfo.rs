@@ -123,6 +123,20 @@ async fn only_readable_attributes_are_released(db: Backend) {
     let a = userinfo(&app, &pool, &token).await;
     assert_eq!(a.status, 200, "{:?}", a.body);
     assert_eq!(names(&a.body), ["email", "given_name", "sub", "username"]);
+
+    // A change to the client shows at the next request (parsed settings are cached, but
+    // checked against the stored text at every read).
+    app.cognito
+        .update_user_pool_client()
+        .user_pool_id(&pool)
+        .client_id(&client.id)
+        .read_attributes("email")
+        .send()
+        .await
+        .unwrap();
+    let b = userinfo(&app, &pool, &token).await;
+    assert_eq!(b.status, 200, "{:?}", b.body);
+    assert_eq!(names(&b.body), ["email", "sub", "username"]);
 }
 
 async fn tokens_without_openid_are_refused(db: Backend) {
