@@ -71,7 +71,7 @@ for path in "$@"; do
     >/dev/null 2>&1 || fail "$path: perf record failed"
   wait "$harness" || fail "$path: the harness failed (see $work/$path.log)"
   perf script -i "$work/$path.perf" 2>/dev/null | inferno-collapse-perf >"$work/$path.folded"
-  inferno-flamegraph --title "Tessera $path ($database, 64 connections)" \
+  inferno-flamegraph --minwidth 1 --title "Tessera $path ($database, 64 connections)" \
     <"$work/$path.folded" >"$out/$path.svg"
   "$venv/bin/python" benches/frames.py "$work/$path.folded" >"$out/$path.txt"
   say "$path: $(grep -E 'c=64' "$work/$path.log" | sed 's/.*c=64: //') -> $out/$path.svg"

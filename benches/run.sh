@@ -105,6 +105,21 @@ if [ "$build" = 1 ]; then
 fi
 [ -x target/release/tessera ] || fail "target/release/tessera is missing"
 
+# The floors before and after the load runs (the report keeps the fastest of each): on a shared
+# VM a core's speed drifts, and one measurement taken at a slow moment would inflate ratios.
+floors_run() {
+  BENCH_SECONDS=$floor_seconds cargo bench --locked --bench crypto >"$1" \
+    || fail "cargo bench --bench crypto failed"
+  cat "$1"
+}
+: >"$out/crypto-before.txt"
+if [ "$floors" = 1 ]; then
+  say "building the crypto floors (cargo bench --bench crypto --no-run)"
+  cargo bench --locked --bench crypto --no-run || fail "could not build benches/crypto.rs"
+  say "crypto floors, before the load runs"
+  floors_run "$out/crypto-before.txt"
+fi
+
 say "load runs: ${seconds} s per point"
 "$venv/bin/python" benches/harness.py --binary target/release/tessera --work "$PWD/$out/work" \
   --out "$out/results.json" --seconds "$seconds" --users "$users" --paths "$paths" --list-users "$list_users" \
@@ -112,18 +127,17 @@ say "load runs: ${seconds} s per point"
   --peers "$peers" --peers-dir "$PWD/target/bench-peers" \
   || fail "the load runs failed (server logs in $out/work/)"
 
-# The floors after the load runs, so that their build (dev-dependencies) does not delay them
 if [ "$floors" = 1 ]; then
-  say "crypto floors (cargo bench --bench crypto)"
-  BENCH_SECONDS=$floor_seconds cargo bench --locked --bench crypto | tee "$out/crypto.txt" \
-    || fail "cargo bench --bench crypto failed"
+  say "crypto floors, after the load runs"
+  floors_run "$out/crypto.txt"
 else
   : >"$out/crypto.txt"
 fi
 
 command_line="bash benches/run.sh"
 [ "$mode" = quick ] && command_line="$command_line --quick"
-"$venv/bin/python" benches/report.py --results "$out/results.json" --crypto "$out/crypto.txt" \
+"$venv/bin/python" benches/report.py --results "$out/results.json" \
+  --crypto "$out/crypto-before.txt" --crypto "$out/crypto.txt" \
   --command "$command_line" --markdown docs/benchmarks.md --chart docs/benchmarks.png \
   || fail "could not write the report"
 say "wrote docs/benchmarks.md and docs/benchmarks.png"
