@@ -77,11 +77,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let _log_writer = tessera::telemetry::init(&settings.log_format);
+    let log_writer = tessera::telemetry::init(&settings.log_format);
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new().block_on(serve(settings)),
         other => tokio_runtime().and_then(|rt| rt.block_on(run_command(other, settings))),
     };
+    // Flush the queued log lines before the final message, so it comes last.
+    drop(log_writer);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -124,11 +124,14 @@ impl Store {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
             // No ping before each acquire (sqlx's default): it doubles the round trips of
-            // every query. A connection broken by a database restart fails its next query
-            // once and is then discarded by the pool.
+            // every query. The cost: after a database restart each pooled connection fails
+            // one request (InternalErrorException, which the AWS SDKs retry) and is dropped.
+            // Idle connections close after a minute, before the idle timeouts of NATs and
+            // load balancers (typically 4–6 min) could leave one silently dead.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .test_before_acquire(false)
+                .idle_timeout(Duration::from_secs(60))
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
