@@ -167,6 +167,24 @@ pub async fn respond_code(
         .map_err(|e| (error_code(&e), error_message(&e)))
 }
 
+/// Answers an SMS_MFA challenge with `code`.
+pub async fn respond_sms(
+    app: &TestApp,
+    client: &str,
+    session: &str,
+    code: &str,
+) -> Result<RespondToAuthChallengeOutput, (String, String)> {
+    respond_code(
+        app,
+        client,
+        ChallengeNameType::SmsMfa,
+        "SMS_MFA_CODE",
+        session,
+        code,
+    )
+    .await
+}
+
 pub fn has_tokens(out: &RespondToAuthChallengeOutput) -> bool {
     out.authentication_result
         .as_ref()
@@ -210,59 +228,29 @@ async fn sms_mfa_code_right_after_wrong(backend: Backend) {
     assert_eq!(app.sms.messages()[0]["pool_id"], pool.as_str());
 
     // A wrong code: CodeMismatchException, counted; the same session takes the right one.
-    let (err, _) = respond_code(
-        &app,
-        &client,
-        ChallengeNameType::SmsMfa,
-        "SMS_MFA_CODE",
-        &session,
-        &wrong(&code),
-    )
-    .await
-    .unwrap_err();
+    let (err, _) = respond_sms(&app, &client, &session, &wrong(&code))
+        .await
+        .unwrap_err();
     assert_eq!(err, "CodeMismatchException");
     let failures = app.services.store.sign_in_failures(&sub).await.unwrap();
     assert_eq!(failures.map(|f| f.failures), Some(1));
-    let out = respond_code(
-        &app,
-        &client,
-        ChallengeNameType::SmsMfa,
-        "SMS_MFA_CODE",
-        &session,
-        &code,
-    )
-    .await
-    .unwrap();
+    let out = respond_sms(&app, &client, &session, &code).await.unwrap();
     assert!(has_tokens(&out));
     // Success clears the failures; the session is used up.
     let failures = app.services.store.sign_in_failures(&sub).await.unwrap();
     assert!(failures.is_none_or(|f| f.failures == 0));
-    let (err, _) = respond_code(
-        &app,
-        &client,
-        ChallengeNameType::SmsMfa,
-        "SMS_MFA_CODE",
-        &session,
-        &code,
-    )
-    .await
-    .unwrap_err();
+    let (err, _) = respond_sms(&app, &client, &session, &code)
+        .await
+        .unwrap_err();
     assert_eq!(err, "NotAuthorizedException");
     // The code of one sign-in is not the next one's (a new code is sent).
     let (session, _) = challenged(&app, &client, ChallengeNameType::SmsMfa).await;
     assert_eq!(app.sms.messages().len(), 2);
     let next = last_sms_code(&app);
     if next != code {
-        let (err, _) = respond_code(
-            &app,
-            &client,
-            ChallengeNameType::SmsMfa,
-            "SMS_MFA_CODE",
-            &session,
-            &code,
-        )
-        .await
-        .unwrap_err();
+        let (err, _) = respond_sms(&app, &client, &session, &code)
+            .await
+            .unwrap_err();
         assert_eq!(err, "CodeMismatchException");
     }
     // A missing code is a bad request, not a mismatch.
@@ -290,16 +278,9 @@ async fn sms_mfa_three_wrong_codes_and_lockout(backend: Backend) {
         let client = client.clone();
         let session = session.clone();
         async move {
-            respond_code(
-                app,
-                &client,
-                ChallengeNameType::SmsMfa,
-                "SMS_MFA_CODE",
-                &session,
-                &c,
-            )
-            .await
-            .map(|o| has_tokens(&o))
+            respond_sms(app, &client, &session, &c)
+                .await
+                .map(|o| has_tokens(&o))
         }
     };
     for _ in 0..2 {
@@ -321,16 +302,9 @@ async fn sms_mfa_three_wrong_codes_and_lockout(backend: Backend) {
     let (session, _) = challenged(&app, &client, ChallengeNameType::SmsMfa).await;
     let code = last_sms_code(&app);
     for _ in 0..2 {
-        let (err, _) = respond_code(
-            &app,
-            &client,
-            ChallengeNameType::SmsMfa,
-            "SMS_MFA_CODE",
-            &session,
-            &wrong(&code),
-        )
-        .await
-        .unwrap_err();
+        let (err, _) = respond_sms(&app, &client, &session, &wrong(&code))
+            .await
+            .unwrap_err();
         assert_eq!(err, "CodeMismatchException");
     }
     let msg = crate::assert_aws_error!(
@@ -339,16 +313,9 @@ async fn sms_mfa_three_wrong_codes_and_lockout(backend: Backend) {
     );
     assert_eq!(msg, "Password attempts exceeded");
     // Locked: the right code of the open session is refused as well.
-    let (err, msg) = respond_code(
-        &app,
-        &client,
-        ChallengeNameType::SmsMfa,
-        "SMS_MFA_CODE",
-        &session,
-        &code,
-    )
-    .await
-    .unwrap_err();
+    let (err, msg) = respond_sms(&app, &client, &session, &code)
+        .await
+        .unwrap_err();
     assert_eq!(
         (err.as_str(), msg.as_str()),
         ("NotAuthorizedException", "Password attempts exceeded")
@@ -362,31 +329,15 @@ async fn sms_mfa_expired_session(backend: Backend) {
     let (session, _) = challenged(&app, &client, ChallengeNameType::SmsMfa).await;
     let code = last_sms_code(&app);
     advance(&app, 3 * 60 + 1);
-    let (err, _) = respond_code(
-        &app,
-        &client,
-        ChallengeNameType::SmsMfa,
-        "SMS_MFA_CODE",
-        &session,
-        &code,
-    )
-    .await
-    .unwrap_err();
+    let (err, _) = respond_sms(&app, &client, &session, &code)
+        .await
+        .unwrap_err();
     assert_eq!(err, "NotAuthorizedException");
     // Within the validity a fresh session works.
     let (session, _) = challenged(&app, &client, ChallengeNameType::SmsMfa).await;
     let code = last_sms_code(&app);
     advance(&app, 2 * 60);
-    let out = respond_code(
-        &app,
-        &client,
-        ChallengeNameType::SmsMfa,
-        "SMS_MFA_CODE",
-        &session,
-        &code,
-    )
-    .await
-    .unwrap();
+    let out = respond_sms(&app, &client, &session, &code).await.unwrap();
     assert!(has_tokens(&out));
 }
 
@@ -421,16 +372,9 @@ async fn sms_mfa_after_srp_and_through_admin_door(backend: Backend) {
         "alice"
     );
     let code = last_sms_code(&app);
-    let done = respond_code(
-        &app,
-        &client,
-        ChallengeNameType::SmsMfa,
-        "SMS_MFA_CODE",
-        out.session.as_deref().unwrap(),
-        &code,
-    )
-    .await
-    .unwrap();
+    let done = respond_sms(&app, &client, out.session.as_deref().unwrap(), &code)
+        .await
+        .unwrap();
     assert!(has_tokens(&done));
 
     let out = app
@@ -477,16 +421,7 @@ async fn sms_mfa_for_verified_phone_in_mfa_on_pool(backend: Backend) {
     let (session, params) = challenged(&app, &client, ChallengeNameType::SmsMfa).await;
     assert_eq!(params["CODE_DELIVERY_DELIVERY_MEDIUM"], "SMS");
     let code = last_sms_code(&app);
-    let out = respond_code(
-        &app,
-        &client,
-        ChallengeNameType::SmsMfa,
-        "SMS_MFA_CODE",
-        &session,
-        &code,
-    )
-    .await
-    .unwrap();
+    let out = respond_sms(&app, &client, &session, &code).await.unwrap();
     assert!(has_tokens(&out));
 }
 
@@ -634,15 +569,6 @@ async fn a_wrong_challenge_name_leaves_the_session(backend: Backend) {
     .await
     .unwrap_err();
     assert_eq!(err, "InvalidParameterException");
-    let out = respond_code(
-        &app,
-        &client,
-        ChallengeNameType::SmsMfa,
-        "SMS_MFA_CODE",
-        &session,
-        &code,
-    )
-    .await
-    .unwrap();
+    let out = respond_sms(&app, &client, &session, &code).await.unwrap();
     assert!(has_tokens(&out));
 }

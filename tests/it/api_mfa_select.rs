@@ -6,7 +6,7 @@
 
 use crate::api_mfa_codes::{
     PHONE, challenged, enable_factors, give_phone, has_tokens, last_mail_code, last_sms_code,
-    offer, respond_code, wrong,
+    offer, respond_code, respond_sms, wrong,
 };
 use crate::both_databases;
 use crate::helpers::{Backend, TestApp, error_code, spawn_app};
@@ -75,16 +75,9 @@ async fn select_mfa_type_then_sms_code(backend: Backend) {
     let code = last_sms_code(&app);
     let sms_session = out.session.unwrap();
     assert_ne!(sms_session, session);
-    let done = respond_code(
-        &app,
-        &client,
-        ChallengeNameType::SmsMfa,
-        "SMS_MFA_CODE",
-        &sms_session,
-        &code,
-    )
-    .await
-    .unwrap();
+    let done = respond_sms(&app, &client, &sms_session, &code)
+        .await
+        .unwrap();
     assert!(has_tokens(&done));
     // The choice's session was used up by the choice.
     assert_eq!(

@@ -3,9 +3,7 @@
 //! and AdminGetUser show `MFAOptions` while it is enabled; bad options are
 //! InvalidParameterException.
 
-use crate::api_mfa_codes::{
-    challenged, give_phone, has_tokens, last_sms_code, offer, respond_code,
-};
+use crate::api_mfa_codes::{challenged, give_phone, has_tokens, last_sms_code, offer, respond_sms};
 use crate::both_databases;
 use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::sign_in_helpers::{PASSWORD, password_auth, pool_client_user};
@@ -84,16 +82,7 @@ async fn set_user_settings_turns_sms_mfa_on_and_off(backend: Backend) {
     // The password alone no longer signs in: the SMS code is asked for.
     let (session, _) = challenged(&app, &client, ChallengeNameType::SmsMfa).await;
     let code = last_sms_code(&app);
-    let out = respond_code(
-        &app,
-        &client,
-        ChallengeNameType::SmsMfa,
-        "SMS_MFA_CODE",
-        &session,
-        &code,
-    )
-    .await
-    .unwrap();
+    let out = respond_sms(&app, &client, &session, &code).await.unwrap();
     assert!(has_tokens(&out));
 
     // An empty list turns it off.
