@@ -61,7 +61,7 @@ def free_port():
 # --- the server -------------------------------------------------------------------------------
 
 class Server:
-    def __init__(self, binary, data_dir, database_url, log_path):
+    def __init__(self, binary, data_dir, database_url, log_path, callgrind=""):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)
@@ -73,9 +73,38 @@ class Server:
             "TESSERA_RATE_LIMIT_PER_IP": "0",
         })
         self.log = open(log_path, "ab")
+        self.callgrind = callgrind
+        cmd = [binary, "serve"]
+        if callgrind:
+            # counted only between instructions_on() and instructions_off(); valgrind runs the
+            # server's threads one at a time, so only instruction counts are meaningful
+            cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                   f"--callgrind-out-file={callgrind}/callgrind.%p"] + cmd
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen([binary, "serve"], env=env, stdout=self.log, stderr=self.log)
-        self.ready_ms = self._wait_ready(t0)
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=self.log)
+        self.ready_ms = self._wait_ready(t0, timeout=300 if callgrind else 60)
+
+    def instructions_on(self):
+        for arg in ("-z", "-i"):
+            subprocess.run(["callgrind_control", arg] + (["on"] if arg == "-i" else [])
+                           + [str(self.proc.pid)], check=True, capture_output=True)
+
+    def instructions_off(self):
+        """Instructions executed by the server since instructions_on() (all threads)."""
+        pid = str(self.proc.pid)
+        subprocess.run(["callgrind_control", "-i", "off", pid], check=True, capture_output=True)
+        before = set(os.listdir(self.callgrind))
+        subprocess.run(["callgrind_control", "-d", pid], check=True, capture_output=True)
+        # the dump is written by the server's next scheduled thread: wait for its last line
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for name in set(os.listdir(self.callgrind)) - before:
+                with open(os.path.join(self.callgrind, name)) as f:
+                    for line in f:
+                        if line.startswith("totals:"):
+                            return int(line.split()[1])
+            time.sleep(0.1)
+        raise RuntimeError("callgrind wrote no dump")
 
     def _wait_ready(self, t0, timeout=60):
         while time.perf_counter() - t0 < timeout:
@@ -353,7 +382,9 @@ def bench_peer(args, name, work):
             for c in args.connections:
                 r = run_wrk(peer, script, data_path, c, args.seconds)
                 log(f"peer {name} {path} c={c}: {r['rps']:.0f}/s p50={r['p50_ms'] or 0:.2f} ms "
-                    f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']} non2xx={r['non_2xx']}")
+                    f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']} non2xx={r['non_2xx']}"
+                    + (f" instructions/request={r['instructions_per_request']:,}"
+                       if "instructions_per_request" in r else ""))
                 points.append(r)
             result["paths"][path] = {"what": what, "points": points}
         result["peak_rss_process_kb"] = peer.status_kb("VmHWM")
@@ -394,15 +425,20 @@ def run_wrk(server, script, data_path, connections, seconds):
     env = dict(os.environ, BENCH_DATA=data_path, BENCH_WRK_DIR=WRK_DIR,
                BENCH_NONCE=uuid.uuid4().hex[:8])
     peak_reset = server.reset_peak_rss()
+    if server.callgrind:
+        server.instructions_on()
     cpu0, t0 = server.cpu_seconds(), time.monotonic()
     out = subprocess.run(
         ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
          "--timeout", "10s", "-s", os.path.join(WRK_DIR, script), server.url],
         env=env, capture_output=True, text=True, check=False)
     wall, cpu = time.monotonic() - t0, server.cpu_seconds() - cpu0
+    instructions = server.instructions_off() if server.callgrind else None
     if out.returncode != 0:
         raise RuntimeError(f"wrk failed: {out.stderr}")
     r = parse_wrk(out.stdout)
+    if instructions is not None and r["requests"]:
+        r["instructions_per_request"] = instructions // r["requests"]
     r.update({
         "connections": connections,
         "seconds": seconds,
@@ -549,7 +585,8 @@ def bench_database(args, backend, database_url, work):
     data_dir = os.path.join(work, backend)
     os.makedirs(data_dir, exist_ok=True)
     result = {"backend": backend}
-    server = Server(args.binary, data_dir, database_url, os.path.join(work, f"{backend}.log"))
+    server = Server(args.binary, data_dir, database_url, os.path.join(work, f"{backend}.log"),
+                    args.callgrind)
     try:
         result["ready_ms_fresh"] = round(server.ready_ms, 1)
         time.sleep(0.5)
@@ -558,7 +595,7 @@ def bench_database(args, backend, database_url, work):
             # a second start on the database the first one created (no migration to run)
             server.stop()
             server = Server(args.binary, data_dir, database_url,
-                            os.path.join(work, f"{backend}.log"))
+                            os.path.join(work, f"{backend}.log"), args.callgrind)
             result["ready_ms_existing"] = round(server.ready_ms, 1)
         data_path = os.path.join(work, f"{backend}-data.lua")
         flow_data = seed(server.url, args.users, args.tokens, data_path)
@@ -573,7 +610,9 @@ def bench_database(args, backend, database_url, work):
             for c in args.connections:
                 r = run_wrk(server, script, data_path, c, args.seconds)
                 log(f"{backend} {name} c={c}: {r['rps']:.0f}/s p50={r['p50_ms'] or 0:.2f} ms "
-                    f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']} non2xx={r['non_2xx']}")
+                    f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']} non2xx={r['non_2xx']}"
+                    + (f" instructions/request={r['instructions_per_request']:,}"
+                       if "instructions_per_request" in r else ""))
                 points.append(r)
             result["paths"][name] = {"what": what, "points": points}
         for name, kind, what in FLOWS:
@@ -626,7 +665,13 @@ def main():
     ap.add_argument("--peers-dir", default="", help="node_modules of the Node peers, oidc.mjs")
     ap.add_argument("--list-users", type=int, default=1_000_000,
                     help="users inserted by SQL for ListUsers with a Filter (0: skip)")
+    ap.add_argument("--callgrind", default="",
+                    help="a directory: run Tessera under callgrind and report instructions per "
+                         "request (steady whatever else the machine does; rates are meaningless)")
     args = ap.parse_args()
+    if args.callgrind:
+        os.makedirs(args.callgrind, exist_ok=True)
+        args.callgrind = os.path.abspath(args.callgrind)
     args.connections = [int(c) for c in args.connections.split(",")]
     args.flow_connections = [int(c) for c in args.flow_connections.split(",")]
     args.seconds = int(args.seconds) if args.seconds == int(args.seconds) else args.seconds
