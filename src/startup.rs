@@ -62,6 +62,7 @@ pub fn services(settings: &Settings, store: Store, clock: Clock, delivery: Deliv
         public_url: settings.public_url.clone(),
         auth_domain: settings.auth_domain.clone(),
         keys: Default::default(),
+        clients: Default::default(),
     }
 }
 

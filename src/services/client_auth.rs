@@ -11,14 +11,14 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// Loads the client named by a public action's `ClientId`, and its pool.
+/// Loads the client named by a public action's `ClientId`, and its pool (through
+/// `client_cache`: one query when neither changed).
 pub async fn load_client(
     svc: &Services,
     client_id: &str,
 ) -> Result<(UserPool, UserPoolClient), AuthError> {
-    let client = crate::services::admin::clients::find_client(svc, client_id).await?;
-    let pool = svc.require_pool(&client.pool_id).await?;
-    Ok((pool, client))
+    let ctx = crate::services::client_cache::client_context(svc, client_id).await?;
+    Ok((ctx.pool.clone(), ctx.client.clone()))
 }
 
 /// Computes SECRET_HASH for `username` the way SDKs do.

@@ -3,6 +3,7 @@
 //! refresh grant) and revocation (RevokeToken; the OAuth revocation endpoint).
 
 use crate::domain::AuthError;
+use crate::services::client_cache::{ClientContext, client_context};
 use crate::services::tokens::{self, AuthenticationResult};
 use crate::services::{Services, client_auth};
 
@@ -14,10 +15,20 @@ pub async fn refresh(
     client_secret: Option<&str>,
     refresh_token: &str,
 ) -> Result<AuthenticationResult, AuthError> {
-    let (pool, client) = client_auth::load_client(svc, client_id).await?;
-    client_auth::check_client_secret(&client, client_secret)?;
-    client.require_auth_flow("REFRESH_TOKEN_AUTH")?;
-    tokens::refresh(svc, &pool, &client, refresh_token, true).await
+    let ctx = client_context(svc, client_id).await?;
+    refresh_for(svc, &ctx, client_secret, refresh_token).await
+}
+
+/// As [`refresh`], for a client already loaded.
+pub async fn refresh_for(
+    svc: &Services,
+    ctx: &ClientContext,
+    client_secret: Option<&str>,
+    refresh_token: &str,
+) -> Result<AuthenticationResult, AuthError> {
+    client_auth::check_client_secret(&ctx.client, client_secret)?;
+    ctx.client.require_auth_flow("REFRESH_TOKEN_AUTH")?;
+    tokens::refresh(svc, ctx, refresh_token, true).await
 }
 
 /// Revokes a refresh token and its sign-in. A client that fails to authenticate is

@@ -16,10 +16,11 @@
 //!   [`DOCUMENT_TTL`] (monotonic time, a cache policy and not a domain time). A node that signs
 //!   with a kid its cached JWKS lacks drops that JWKS at once; another node's copy may lag by
 //!   at most the TTL. Changing a pool's domain drops its discovery document on this node.
-//! - **The client_credentials grant** signs with [`cached_signing_keys`]: which kids sign is
-//!   re-read at most every [`DOCUMENT_TTL`], so a machine token costs one signature and the
-//!   client lookup. A rotation on another node reaches it within the TTL (the retired key stays
-//!   published, so what it signed meanwhile still verifies).
+//! - **The token paths of a known client** (refresh, client_credentials, the code grant) sign
+//!   with [`signing_keys_at`]: the pool's signing keys kept in memory under the pool's
+//!   configuration counter, which the request has just confirmed while loading its client
+//!   (`client_cache`). A rotation bumps the counter, so it takes effect at the next request on
+//!   every node, with no query for the keys in between.
 
 use crate::crypto::jwt::{self, Jwk, SigningKey, VerifyingKey};
 use crate::domain::AuthError;
@@ -59,7 +60,8 @@ pub struct PoolSigningKeys {
 #[derive(Debug)]
 struct CachedSigners {
     keys: PoolSigningKeys,
-    read: Instant,
+    /// The pool's configuration counter, read before the keys were.
+    version: i64,
 }
 
 #[derive(Debug)]
@@ -182,25 +184,28 @@ pub async fn signing_keys(svc: &Services, pool_id: &str) -> Result<PoolSigningKe
     Ok(keys)
 }
 
-/// As [`signing_keys`], from memory when read less than [`DOCUMENT_TTL`] ago (the
-/// client_credentials grant; see the module documentation).
-pub async fn cached_signing_keys(
+/// As [`signing_keys`], from memory when they were read under configuration counter
+/// `version` of the pool, which the caller has just found current (see `client_cache`).
+pub async fn signing_keys_at(
     svc: &Services,
     pool_id: &str,
+    version: i64,
 ) -> Result<PoolSigningKeys, AuthError> {
     let cached = read(&svc.keys.signers)
         .get(pool_id)
-        .filter(|c| c.read.elapsed() < DOCUMENT_TTL)
+        .filter(|c| c.version == version)
         .map(|c| c.keys.clone());
     if let Some(keys) = cached {
         return Ok(keys);
     }
+    // The counter first, then the keys: a rotation in between only makes them look older.
+    let current = svc.store.config_version(pool_id).await?;
     let keys = signing_keys(svc, pool_id).await?;
     write(&svc.keys.signers).insert(
         pool_id.to_string(),
         CachedSigners {
             keys: keys.clone(),
-            read: Instant::now(),
+            version: current,
         },
     );
     Ok(keys)

@@ -9,6 +9,7 @@ pub mod apply;
 pub mod auth;
 pub mod branding;
 pub mod client_auth;
+pub mod client_cache;
 pub mod client_tokens;
 pub mod codes;
 pub mod keys;
@@ -43,6 +44,9 @@ pub struct Services {
     pub auth_domain: Option<String>,
     /// Parsed signing keys and rendered JWKS / discovery documents (see `keys`).
     pub keys: std::sync::Arc<keys::KeyCache>,
+    /// App clients and their pools, checked against the pool's configuration counter (see
+    /// `client_cache`).
+    pub clients: std::sync::Arc<client_cache::ClientCache>,
 }
 
 impl Services {

@@ -17,6 +17,7 @@ use crate::domain::token_validity::unit_seconds;
 use crate::domain::user::User;
 use crate::services::Services;
 use crate::services::admin::groups::groups_for_claims;
+use crate::services::client_cache::ClientContext;
 use crate::services::keys;
 use crate::store::tokens::TokenOrigin;
 use base64::Engine;
@@ -52,6 +53,10 @@ pub struct SignIn<'a> {
     pub nonce: Option<String>,
     /// Whether the ID token carries `at_hash` (tokens issued through the OAuth endpoints).
     pub at_hash: bool,
+    /// The pool's configuration counter the request confirmed with its client (a
+    /// `client_cache::ClientContext`): the signing keys come from memory under it. None reads
+    /// them.
+    pub config_version: Option<i64>,
 }
 
 /// An access token that passed every check, with what it names.
@@ -110,8 +115,12 @@ async fn sign_pair(
     scopes: &[String],
     nonce: Option<&str>,
     at_hash: bool,
+    config_version: Option<i64>,
 ) -> Result<(String, String, i64), AuthError> {
-    let signing = keys::signing_keys(svc, &pool.id).await?;
+    let signing = match config_version {
+        Some(version) => keys::signing_keys_at(svc, &pool.id, version).await?,
+        None => keys::signing_keys(svc, &pool.id).await?,
+    };
     let groups = groups_for_claims(svc, user).await?;
     let life = lifetimes(client);
     let now = svc.now() / 1000;
@@ -183,6 +192,7 @@ pub async fn issue_with_origin(
         &sign_in.scopes,
         sign_in.nonce.as_deref(),
         sign_in.at_hash,
+        sign_in.config_version,
     )
     .await?;
     let refresh_token = new_refresh_token();
@@ -199,15 +209,16 @@ pub async fn issue_with_origin(
 }
 
 /// A machine-to-machine access token for the client_credentials grant (reference §4.3): signed
-/// with the pool's access key from [`keys::cached_signing_keys`], valid for the client's
+/// with the pool's access key from [`keys::signing_keys_at`], valid for the client's
 /// access-token validity; nothing is stored (there is no sign-in to revoke). Returns the token
 /// and its lifetime in seconds.
 pub async fn client_credentials_token(
     svc: &Services,
-    client: &UserPoolClient,
+    ctx: &ClientContext,
     scopes: &[String],
 ) -> Result<(String, i64), AuthError> {
-    let signing = keys::cached_signing_keys(svc, &client.pool_id).await?;
+    let client = &ctx.client;
+    let signing = keys::signing_keys_at(svc, &client.pool_id, ctx.version).await?;
     let lifetime = lifetimes(client).access;
     let now = svc.now() / 1000;
     let claims = token_claims::client_credentials_access_token(
@@ -248,16 +259,16 @@ fn rotates(client: &UserPoolClient) -> Option<i64> {
 /// (RefreshTokenReuseException). The family's expiry is fixed at sign-in (no sliding window).
 pub async fn refresh(
     svc: &Services,
-    pool: &UserPool,
-    client: &UserPoolClient,
+    ctx: &ClientContext,
     refresh_token: &str,
     rotate: bool,
 ) -> Result<AuthenticationResult, AuthError> {
+    let (pool, client) = (&ctx.pool, &ctx.client);
     let now = svc.now();
     let hash = refresh_token_hash(refresh_token);
-    let record = svc
+    let (record, user) = svc
         .store
-        .find_refresh_token(&hash)
+        .refresh_token_with_user(&hash)
         .await?
         .ok_or_else(invalid_refresh_token)?;
     let origin = record.origin;
@@ -281,11 +292,6 @@ pub async fn refresh(
             return Err(reused(svc, pool, client, &origin.origin_jti, now).await);
         }
     }
-    let user = svc
-        .store
-        .get_user_by(&pool.id, crate::store::users::UserKey::Sub, &origin.user_id)
-        .await?
-        .ok_or_else(invalid_refresh_token)?;
     if !user.enabled {
         return Err(AuthError::NotAuthorized("User is disabled.".into()));
     }
@@ -310,6 +316,7 @@ pub async fn refresh(
         &scopes,
         None,
         false,
+        Some(ctx.version),
     )
     .await?;
     let new_refresh = match rotation {
@@ -351,9 +358,9 @@ pub async fn refresh_token_username(
     client: &UserPoolClient,
     refresh_token: &str,
 ) -> Result<Option<String>, AuthError> {
-    let Some(record) = svc
+    let Some((record, user)) = svc
         .store
-        .find_refresh_token(&refresh_token_hash(refresh_token))
+        .refresh_token_with_user(&refresh_token_hash(refresh_token))
         .await?
     else {
         return Ok(None);
@@ -361,15 +368,7 @@ pub async fn refresh_token_username(
     if record.origin.client_id != client.id || record.origin.pool_id != pool.id {
         return Ok(None);
     }
-    Ok(svc
-        .store
-        .get_user_by(
-            &pool.id,
-            crate::store::users::UserKey::Sub,
-            &record.origin.user_id,
-        )
-        .await?
-        .map(|u| u.username))
+    Ok(Some(user.username))
 }
 
 /// A replaced refresh token was used again: its whole sign-in is revoked.

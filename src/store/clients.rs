@@ -203,6 +203,8 @@ impl Store {
     pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
         db_run!(self, |db| {
             let mut tx = db.begin_write().await.map_err(map_err)?;
+            // The pool's lock first, as every configuration change takes it (one lock order).
+            lock_pool!(tx, pool_id);
             let done = sqlx::query("DELETE FROM user_pool_clients WHERE pool_id = $1 AND id = $2")
                 .bind(pool_id)
                 .bind(client_id)

@@ -7,6 +7,7 @@
 pub mod admin_keys;
 pub mod clients;
 pub mod codes;
+pub mod config_versions;
 pub mod domains;
 pub mod groups;
 pub mod lockout;

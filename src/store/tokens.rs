@@ -75,6 +75,23 @@ struct AccessRow {
     pool_updated_at: i64,
 }
 
+/// A refresh token's row joined with its family and the family's user.
+#[derive(sqlx::FromRow)]
+struct RefreshRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    origin_jti: String,
+    origin_pool_id: String,
+    origin_client_id: String,
+    origin_auth_time: i64,
+    origin_scopes: String,
+    origin_created_at: i64,
+    origin_expires_at: i64,
+    origin_revoked_at: Option<i64>,
+    token_created_at: i64,
+    superseded_at: Option<i64>,
+}
+
 const INSERT_REFRESH: &str = "INSERT INTO refresh_tokens (token_hash, origin_jti, created_at, \
                               superseded_at) VALUES ($1, $2, $3, NULL)";
 
@@ -132,6 +149,47 @@ impl Store {
             .await
             .map_err(map_err)
         })
+    }
+
+    /// A refresh token found by its hash, with its family and the family's user, in one query
+    /// (the family goes with its user, so a token of a deleted user is not found).
+    pub async fn refresh_token_with_user(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(RefreshTokenRecord, User)>> {
+        let row = db_run!(self, |pool| {
+            sqlx::query_as::<_, RefreshRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {U_COLUMNS}, o.origin_jti, o.pool_id AS origin_pool_id, \
+                 o.client_id AS origin_client_id, o.auth_time AS origin_auth_time, \
+                 o.scopes AS origin_scopes, o.created_at AS origin_created_at, \
+                 o.expires_at AS origin_expires_at, o.revoked_at AS origin_revoked_at, \
+                 r.created_at AS token_created_at, r.superseded_at \
+                 FROM refresh_tokens r JOIN token_origins o ON o.origin_jti = r.origin_jti \
+                 JOIN users u ON u.id = o.user_id WHERE r.token_hash = $1"
+            )))
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await
+            .map_err(map_err)?
+        });
+        let Some(row) = row else { return Ok(None) };
+        let user = row.user.into_user()?;
+        let record = RefreshTokenRecord {
+            origin: TokenOrigin {
+                origin_jti: row.origin_jti,
+                pool_id: row.origin_pool_id,
+                client_id: row.origin_client_id,
+                user_id: user.sub.clone(),
+                auth_time: row.origin_auth_time,
+                scopes: row.origin_scopes,
+                created_at: row.origin_created_at,
+                expires_at: row.origin_expires_at,
+                revoked_at: row.origin_revoked_at,
+            },
+            token_created_at: row.token_created_at,
+            superseded_at: row.superseded_at,
+        };
+        Ok(Some((record, user)))
     }
 
     /// Rotation: marks the old token superseded (first time only) and adds the new one. With

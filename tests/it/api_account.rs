@@ -32,6 +32,7 @@ async fn token_for(app: &TestApp, pool: &str, client_id: &str, username: &str) -
             scopes: vec![USER_ADMIN_SCOPE.to_string()],
             nonce: None,
             at_hash: false,
+            config_version: None,
         },
     )
     .await

@@ -41,6 +41,7 @@ mod api_users;
 mod apply;
 mod cli;
 mod concurrency;
+mod config_nodes;
 mod oauth_authorize_rules;
 mod oauth_client_credentials;
 mod oauth_code;

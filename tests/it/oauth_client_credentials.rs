@@ -16,7 +16,7 @@ use openidconnect::{ClientId, ClientSecret, OAuth2TokenResponse, Scope, TokenUrl
 
 /// A pool with resource server `api` (scopes read, write, admin) and a machine client allowed
 /// `api/read` and `api/write`.
-async fn machine(app: &TestApp) -> OAuthClient {
+pub async fn machine(app: &TestApp) -> OAuthClient {
     let pool = app.create_pool("m2m").await;
     let mut rs = app
         .cognito
@@ -48,7 +48,7 @@ async fn machine(app: &TestApp) -> OAuthClient {
     .await
 }
 
-async fn grant(app: &TestApp, client: &OAuthClient, scope: Option<&str>) -> Answer {
+pub async fn grant(app: &TestApp, client: &OAuthClient, scope: Option<&str>) -> Answer {
     let mut form = vec![("grant_type", "client_credentials")];
     if let Some(s) = scope {
         form.push(("scope", s));

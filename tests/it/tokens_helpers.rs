@@ -108,6 +108,7 @@ pub async fn sign_in(
             scopes: vec![USER_ADMIN_SCOPE.to_string()],
             nonce: None,
             at_hash: false,
+            config_version: None,
         },
     )
     .await

@@ -8,6 +8,7 @@ use crate::tokens_helpers::*;
 use crate::{assert_aws_error, helpers::TestApp};
 use tessera::domain::AuthError;
 use tessera::domain::client::{RefreshTokenRotation, UserPoolClient};
+use tessera::services::client_cache::client_context;
 use tessera::services::tokens;
 
 async fn refresh_with(
@@ -17,8 +18,9 @@ async fn refresh_with(
     token: &str,
     rotate: bool,
 ) -> Result<tokens::AuthenticationResult, AuthError> {
-    let pool = app.services.require_pool(pool_id).await.unwrap();
-    tokens::refresh(&app.services, &pool, client, token, rotate).await
+    let ctx = client_context(&app.services, &client.id).await.unwrap();
+    assert_eq!(ctx.pool.id, pool_id);
+    tokens::refresh(&app.services, &ctx, token, rotate).await
 }
 
 async fn refresh_keeps_the_sign_in(db: Backend) {

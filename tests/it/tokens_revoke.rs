@@ -7,6 +7,7 @@ use crate::helpers::{Backend, spawn_app};
 use crate::tokens_helpers::*;
 use crate::user_helpers::create_user;
 use base64::Engine;
+use tessera::services::client_cache::client_context;
 use tessera::services::tokens;
 
 async fn revoke_token_ends_the_sign_in(db: Backend) {
@@ -79,9 +80,8 @@ async fn revoke_token_ends_the_sign_in(db: Backend) {
         .await;
     let message = assert_aws_error!(e, "NotAuthorizedException");
     assert_eq!(message, "Refresh Token has been revoked");
-    let pool = app.services.require_pool(&fx.pool_id).await.unwrap();
-    let message =
-        not_authorized(tokens::refresh(&app.services, &pool, &client, &token, false).await);
+    let ctx = client_context(&app.services, &client.id).await.unwrap();
+    let message = not_authorized(tokens::refresh(&app.services, &ctx, &token, false).await);
     assert_eq!(message, "Refresh Token has been revoked");
     let message = not_authorized(tokens::authenticate(&app.services, &revoked.access_token).await);
     assert_eq!(message, "Access Token has been revoked");
@@ -100,8 +100,7 @@ async fn revoke_token_ends_the_sign_in(db: Backend) {
         .unwrap();
     tokens::refresh(
         &app.services,
-        &pool,
-        &client,
+        &ctx,
         kept.refresh_token.as_deref().unwrap(),
         false,
     )
@@ -172,7 +171,7 @@ async fn global_sign_out_ends_every_sign_in_of_the_user(db: Backend) {
     let a = sign_in(&app, &fx.pool_id, &client, &fx.username).await;
     let b = sign_in(&app, &fx.pool_id, &client, &fx.username).await;
     let omar = sign_in(&app, &fx.pool_id, &client, &other_user).await;
-    let pool = app.services.require_pool(&fx.pool_id).await.unwrap();
+    let ctx = client_context(&app.services, &client.id).await.unwrap();
 
     app.cognito
         .global_sign_out()
@@ -186,8 +185,7 @@ async fn global_sign_out_ends_every_sign_in_of_the_user(db: Backend) {
         let m = not_authorized(
             tokens::refresh(
                 &app.services,
-                &pool,
-                &client,
+                &ctx,
                 t.refresh_token.as_deref().unwrap(),
                 false,
             )

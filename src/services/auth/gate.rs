@@ -146,6 +146,8 @@ async fn issue(
             scopes: vec![USER_ADMIN_SCOPE.to_string()],
             nonce: None,
             at_hash: false,
+            // A password or a second factor was just checked: one more read is nothing.
+            config_version: None,
         },
     )
     .await?;

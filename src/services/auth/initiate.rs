@@ -8,6 +8,7 @@ use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
 use crate::domain::pool::UserPool;
 use crate::services::client_auth::check_secret_hash;
+use crate::services::client_cache::ClientContext;
 use crate::services::{Services, passwords, tokens};
 use std::collections::BTreeMap;
 
@@ -38,7 +39,8 @@ fn not_supported() -> AuthError {
 
 /// Runs the first step of a sign-in.
 pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, AuthError> {
-    let (pool, client) = client_for(svc, &input.client_id, &input.door).await?;
+    let ctx = client_for(svc, &input.client_id, &input.door).await?;
+    let (pool, client) = (&ctx.pool, &ctx.client);
     let admin = matches!(input.door, Door::Admin { .. });
     let flow = input.auth_flow.as_str();
     match (flow, admin) {
@@ -64,11 +66,11 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
     let params = &input.parameters;
     match flow {
         "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
-            let step = check_password(svc, &pool, &client, params).await?;
-            gate::finish(svc, &pool, &client, step).await
+            let step = check_password(svc, pool, client, params).await?;
+            gate::finish(svc, pool, client, step).await
         }
-        "USER_SRP_AUTH" => srp_first_step(svc, &pool, &client, params).await,
-        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh_flow(svc, &pool, &client, params).await,
+        "USER_SRP_AUTH" => srp_first_step(svc, pool, client, params).await,
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh_flow(svc, &ctx, params).await,
         _ => Err(not_supported()),
     }
 }
@@ -226,10 +228,10 @@ fn fake_user_id(key: &[u8], username: &str) -> String {
 /// before the refresh token is used (using it can revoke its sign-in as a replay).
 async fn refresh_flow(
     svc: &Services,
-    pool: &UserPool,
-    client: &UserPoolClient,
+    ctx: &ClientContext,
     params: &BTreeMap<String, String>,
 ) -> Result<Outcome, AuthError> {
+    let (pool, client) = (&ctx.pool, &ctx.client);
     let token = required(params, "REFRESH_TOKEN")?;
     if client.secret.is_some() {
         let given = params.get("SECRET_HASH").map(String::as_str);
@@ -241,6 +243,6 @@ async fn refresh_flow(
             check_secret_hash(client, &[owner.as_str()], given)?;
         }
     }
-    let result = tokens::refresh(svc, pool, client, token, false).await?;
+    let result = tokens::refresh(svc, ctx, token, false).await?;
     Ok(Outcome::Tokens(result))
 }

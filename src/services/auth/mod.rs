@@ -22,8 +22,10 @@ use crate::domain::client::UserPoolClient;
 use crate::domain::pool::UserPool;
 use crate::domain::user::User;
 use crate::services::Services;
+use crate::services::client_cache::ClientContext;
 use crate::services::tokens::AuthenticationResult;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Which front door started the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,17 +57,17 @@ pub(crate) async fn client_for(
     svc: &Services,
     client_id: &str,
     door: &Door,
-) -> Result<(UserPool, UserPoolClient), AuthError> {
+) -> Result<Arc<ClientContext>, AuthError> {
     if let Door::Admin { pool_id } = door {
         svc.require_pool(pool_id).await?;
     }
-    let (pool, client) = crate::services::client_auth::load_client(svc, client_id).await?;
+    let ctx = crate::services::client_cache::client_context(svc, client_id).await?;
     if let Door::Admin { pool_id } = door
-        && *pool_id != pool.id
+        && *pool_id != ctx.pool.id
     {
         return Err(AuthError::client_not_found(client_id));
     }
-    Ok((pool, client))
+    Ok(ctx)
 }
 
 /// A user by what they typed (username, sign-in alias, or sub), or None.

@@ -30,25 +30,26 @@ pub struct RespondInput {
 
 /// Answers a challenge.
 pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, AuthError> {
-    let (pool, client) = client_for(svc, &input.client_id, &input.door).await?;
+    let ctx = client_for(svc, &input.client_id, &input.door).await?;
+    let (pool, client) = (&ctx.pool, &ctx.client);
     let step = match input.challenge_name.as_str() {
-        "PASSWORD_VERIFIER" => password_verifier(svc, &pool, &client, &input).await?,
+        "PASSWORD_VERIFIER" => password_verifier(svc, pool, client, &input).await?,
         "NEW_PASSWORD_REQUIRED" => {
             let user = set_new_password(
                 svc,
-                &pool,
-                &client,
+                pool,
+                client,
                 input.session.as_deref(),
                 &input.responses,
             )
             .await?;
-            second_factor::after_password(svc, &pool, &client, &user).await?
+            second_factor::after_password(svc, pool, client, &user).await?
         }
         other => {
             answer_mfa(
                 svc,
-                &pool,
-                &client,
+                pool,
+                client,
                 other,
                 input.session.as_deref(),
                 &input.responses,
@@ -56,7 +57,7 @@ pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, Aut
             .await?
         }
     };
-    gate::finish(svc, &pool, &client, step).await
+    gate::finish(svc, pool, client, step).await
 }
 
 /// Answers an MFA challenge (SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SELECT_MFA_TYPE,

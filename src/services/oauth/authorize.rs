@@ -456,6 +456,7 @@ pub async fn complete(
                     scopes: req.scopes.clone(),
                     nonce: req.nonce.clone(),
                     at_hash: true,
+                    config_version: None,
                 },
             )
             .await

@@ -14,12 +14,14 @@ use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
 use crate::domain::oauth_error::OAuthError;
 use crate::domain::user::UserStatus;
+use crate::services::client_cache::{ClientContext, client_context};
 use crate::services::tokens::{self, SignIn};
 use crate::services::{Services, client_auth, client_tokens};
 use crate::store::oauth_codes::{CodeRow, TakenCode};
 use crate::store::users::UserKey;
 use base64::Engine;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// How the client authenticated: `client_secret_basic` or `client_secret_post` (or a public
 /// client naming itself).
@@ -65,7 +67,7 @@ pub async fn token(
     client: ClientAuth,
     grant: Grant,
 ) -> Result<TokenResponse, OAuthError> {
-    let client = authenticate_client(svc, pool_id, &client).await?;
+    let ctx = authenticate_client(svc, pool_id, &client).await?;
     match grant {
         Grant::AuthorizationCode {
             code,
@@ -74,7 +76,7 @@ pub async fn token(
         } => {
             authorization_code(
                 svc,
-                &client,
+                &ctx,
                 &code,
                 redirect_uri.as_deref(),
                 code_verifier.as_deref(),
@@ -84,10 +86,8 @@ pub async fn token(
         Grant::RefreshToken {
             refresh_token: token,
             scope: _,
-        } => refresh_token(svc, &client, &token).await,
-        Grant::ClientCredentials { scope } => {
-            client_credentials(svc, &client, scope.as_deref()).await
-        }
+        } => refresh_token(svc, &ctx, &token).await,
+        Grant::ClientCredentials { scope } => client_credentials(svc, &ctx, scope.as_deref()).await,
     }
 }
 
@@ -102,16 +102,16 @@ async fn authenticate_client(
     svc: &Services,
     pool_id: &str,
     auth: &ClientAuth,
-) -> Result<UserPoolClient, OAuthError> {
-    let client = match crate::services::admin::clients::find_client(svc, &auth.client_id).await {
-        Ok(c) if c.pool_id == pool_id => c,
+) -> Result<Arc<ClientContext>, OAuthError> {
+    let ctx = match client_context(svc, &auth.client_id).await {
+        Ok(ctx) if ctx.client.pool_id == pool_id => ctx,
         Ok(_) | Err(AuthError::ResourceNotFound(_)) => return Err(client_failed()),
         Err(e) => return Err(internal(e)),
     };
     // A public client has nothing to prove; one with a secret must send it.
-    client_auth::check_client_secret(&client, auth.client_secret.as_deref())
+    client_auth::check_client_secret(&ctx.client, auth.client_secret.as_deref())
         .map_err(|_| client_failed())?;
-    Ok(client)
+    Ok(ctx)
 }
 
 /// The client must be enabled for OAuth and allow `flow` (`AllowedOAuthFlows`).
@@ -196,11 +196,12 @@ fn check_code(
 /// exchange then revokes what it issued and answers `invalid_grant` too.
 async fn authorization_code(
     svc: &Services,
-    client: &UserPoolClient,
+    ctx: &ClientContext,
     code: &str,
     redirect_uri: Option<&str>,
     verifier: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
+    let client = &ctx.client;
     require_flow(client, "code")?;
     let hash = code_hash(code);
     let now = svc.now();
@@ -247,19 +248,20 @@ async fn authorization_code(
             "The user cannot sign in in its present state.",
         ));
     }
-    let pool = svc.require_pool(&row.pool_id).await.map_err(internal)?;
+    // check_code made sure the code is of this client, hence of its pool.
     let scopes: Vec<String> = row.scopes.split_whitespace().map(str::to_string).collect();
     let openid = scopes.iter().any(|s| s == "openid");
     let (result, origin_jti) = tokens::issue_with_origin(
         svc,
         SignIn {
-            pool: &pool,
+            pool: &ctx.pool,
             client,
             user: &user,
             auth_time: row.auth_time,
             scopes,
             nonce: row.nonce.clone(),
             at_hash: true,
+            config_version: Some(ctx.version),
         },
     )
     .await
@@ -290,12 +292,12 @@ async fn authorization_code(
 /// carries a new ID token, and a new refresh token only when the client rotates.
 async fn refresh_token(
     svc: &Services,
-    client: &UserPoolClient,
+    ctx: &ClientContext,
     token: &str,
 ) -> Result<TokenResponse, OAuthError> {
     // The client has authenticated; `client_tokens` checks the secret again, harmlessly.
-    let secret = client.secret.as_deref();
-    let result = client_tokens::refresh(svc, &client.id, secret, token)
+    let secret = ctx.client.secret.as_deref();
+    let result = client_tokens::refresh_for(svc, ctx, secret, token)
         .await
         .map_err(|e| match e {
             AuthError::InvalidParameter(m) => OAuthError::unauthorized_client(m),
@@ -320,9 +322,10 @@ async fn refresh_token(
 /// `unauthorized_client`, which RFC 6749 §5.2 defines for exactly this.
 async fn client_credentials(
     svc: &Services,
-    client: &UserPoolClient,
+    ctx: &ClientContext,
     scope: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
+    let client = &ctx.client;
     if client.secret.is_none() {
         return Err(OAuthError::unauthorized_client(
             "The client_credentials grant is for clients with a secret.",
@@ -330,7 +333,7 @@ async fn client_credentials(
     }
     require_flow(client, "client_credentials")?;
     let scopes = scopes::for_client_credentials(svc, client, scope).await?;
-    let (access_token, expires_in) = tokens::client_credentials_token(svc, client, &scopes)
+    let (access_token, expires_in) = tokens::client_credentials_token(svc, ctx, &scopes)
         .await
         .map_err(internal)?;
     Ok(TokenResponse {
@@ -352,8 +355,8 @@ pub async fn revoke(
     token: &str,
 ) -> Result<(), OAuthError> {
     let authenticated = authenticate_client(svc, pool_id, &client).await?;
-    let secret = authenticated.secret.as_deref();
-    client_tokens::revoke(svc, &authenticated.id, secret, token)
+    let secret = authenticated.client.secret.as_deref();
+    client_tokens::revoke(svc, &authenticated.client.id, secret, token)
         .await
         .map_err(|e| match e {
             AuthError::UnsupportedOperation(m) => OAuthError::invalid_request(m),

@@ -1,0 +1,161 @@
+//! Two nodes over one database: node B keeps clients, pools and signing keys in memory
+//! (`services::client_cache`, `keys::signing_keys_at`), and every change made through node A
+//! (or the CLI's code path, `keys::rotate`) shows at B's next request — no time-to-live.
+
+use crate::both_databases;
+use crate::helpers::{AppOptions, Backend, TestApp, error_code, spawn_app_with};
+use crate::oauth_client_credentials::{grant, machine};
+use crate::oauth_helpers::spawn_oauth_app;
+use crate::tokens_helpers::{fixture, kid_of, payload, sign_in};
+use aws_sdk_cognitoidentityprovider::types::{
+    AuthFlowType, ExplicitAuthFlowsType, OAuthFlowType, TimeUnitsType, TokenValidityUnitsType,
+};
+use tessera::services::keys;
+
+async fn second_node(first: &TestApp, backend: Backend) -> TestApp {
+    spawn_app_with(
+        backend,
+        AppOptions {
+            database_url: Some(first.database_url.clone()),
+            env: vec![("TESSERA_PUBLIC_URL".into(), first.address.clone())],
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+fn lifetime(token: &str) -> i64 {
+    let claims = payload(token);
+    claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap()
+}
+
+async fn client_credentials_follow_changes_made_on_another_node(db: Backend) {
+    let a = spawn_oauth_app(db, &[]).await;
+    let b = second_node(&a, db).await;
+    let client = machine(&a).await;
+    let first = grant(&b, &client, None).await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let first_token = first.body["access_token"].as_str().unwrap().to_string();
+    assert_eq!(lifetime(&first_token), 3600);
+    // Served from B's memory now; A changes the client's access-token validity.
+    assert_eq!(grant(&b, &client, None).await.status, 200);
+    a.cognito
+        .update_user_pool_client()
+        .user_pool_id(&client.pool_id)
+        .client_id(&client.id)
+        .allowed_o_auth_flows_user_pool_client(true)
+        .allowed_o_auth_flows(OAuthFlowType::ClientCredentials)
+        .allowed_o_auth_scopes("api/read")
+        .access_token_validity(30)
+        .token_validity_units(
+            TokenValidityUnitsType::builder()
+                .access_token(TimeUnitsType::Minutes)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let changed = grant(&b, &client, None).await;
+    assert_eq!(changed.status, 200, "{:?}", changed.body);
+    assert_eq!(changed.body["expires_in"], 1800);
+    assert_eq!(
+        payload(changed.body["access_token"].as_str().unwrap())["scope"],
+        "api/read"
+    );
+    // A rotates the pool's keys: B signs with the new access key at once.
+    keys::rotate(&a.services, &client.pool_id).await.unwrap();
+    let rotated = grant(&b, &client, None).await;
+    assert_eq!(rotated.status, 200, "{:?}", rotated.body);
+    assert_ne!(
+        kid_of(rotated.body["access_token"].as_str().unwrap()),
+        kid_of(&first_token)
+    );
+    // A deletes the client: B refuses it at the next request.
+    a.cognito
+        .delete_user_pool_client()
+        .user_pool_id(&client.pool_id)
+        .client_id(&client.id)
+        .send()
+        .await
+        .unwrap();
+    let gone = grant(&b, &client, None).await;
+    assert_eq!(gone.status, 401, "{:?}", gone.body);
+    assert_eq!(gone.body["error"], "invalid_client");
+}
+
+async fn refresh(app: &TestApp, client_id: &str, token: &str) -> Result<(String, String), String> {
+    app.cognito
+        .initiate_auth()
+        .client_id(client_id)
+        .auth_flow(AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", token)
+        .send()
+        .await
+        .map(|r| {
+            let tokens = r.authentication_result.unwrap();
+            (tokens.id_token.unwrap(), tokens.access_token.unwrap())
+        })
+        .map_err(|e| error_code(&e))
+}
+
+async fn refresh_follows_changes_made_on_another_node(db: Backend) {
+    let a = spawn_oauth_app(db, &[]).await;
+    let b = second_node(&a, db).await;
+    let fx = fixture(&a).await;
+    let client = crate::tokens_helpers::client(&a, &fx.pool_id).await;
+    let signed_in = sign_in(&a, &fx.pool_id, &client, &fx.username).await;
+    let token = signed_in.refresh_token.unwrap();
+    let (id_token, _) = refresh(&b, &client.id, &token).await.unwrap();
+    assert_eq!(lifetime(&id_token), 3600);
+    refresh(&b, &client.id, &token).await.unwrap();
+    // A shortens the client's ID-token validity.
+    let update = || {
+        a.cognito
+            .update_user_pool_client()
+            .user_pool_id(&fx.pool_id)
+            .client_id(&client.id)
+    };
+    update()
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .id_token_validity(10)
+        .token_validity_units(
+            TokenValidityUnitsType::builder()
+                .id_token(TimeUnitsType::Minutes)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (id_token, access_token) = refresh(&b, &client.id, &token).await.unwrap();
+    assert_eq!(lifetime(&id_token), 600);
+    // A rotates the keys: both tokens from B carry the new kids.
+    keys::rotate(&a.services, &fx.pool_id).await.unwrap();
+    let (new_id, new_access) = refresh(&b, &client.id, &token).await.unwrap();
+    assert_ne!(kid_of(&new_id), kid_of(&id_token));
+    assert_ne!(kid_of(&new_access), kid_of(&access_token));
+    // A takes REFRESH_TOKEN_AUTH away from the client: B refuses as A does.
+    update()
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+        .send()
+        .await
+        .unwrap();
+    let on_a = refresh(&a, &client.id, &token).await.unwrap_err();
+    assert_eq!(refresh(&b, &client.id, &token).await.unwrap_err(), on_a);
+    // A deletes the client.
+    a.cognito
+        .delete_user_pool_client()
+        .user_pool_id(&fx.pool_id)
+        .client_id(&client.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refresh(&b, &client.id, &token).await.unwrap_err(),
+        "ResourceNotFoundException"
+    );
+}
+
+both_databases!(
+    client_credentials_follow_changes_made_on_another_node,
+    refresh_follows_changes_made_on_another_node,
+);
