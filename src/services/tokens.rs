@@ -10,6 +10,7 @@ use crate::crypto::jwt::{UnverifiedToken, looks_like_jwt};
 use crate::crypto::{constant_time_eq, random};
 use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
+use crate::domain::group::{self, Group};
 use crate::domain::mfa::UserMfa;
 use crate::domain::pool::UserPool;
 use crate::domain::token_claims::{self, TokenFacts};
@@ -116,12 +117,19 @@ async fn sign_pair(
     nonce: Option<&str>,
     at_hash: bool,
     config_version: Option<i64>,
+    groups: Option<Vec<Group>>,
 ) -> Result<(String, String, i64), AuthError> {
     let signing = match config_version {
         Some(version) => keys::signing_keys_at(svc, &pool.id, version).await?,
         None => keys::signing_keys(svc, &pool.id).await?,
     };
-    let groups = groups_for_claims(svc, user).await?;
+    let groups = match groups {
+        Some(mut groups) => {
+            group::sort_by_precedence(&mut groups);
+            groups
+        }
+        None => groups_for_claims(svc, user).await?,
+    };
     let life = lifetimes(client);
     let now = svc.now() / 1000;
     let issuer = keys::issuer(svc, &pool.id);
@@ -193,6 +201,7 @@ pub async fn issue_with_origin(
         sign_in.nonce.as_deref(),
         sign_in.at_hash,
         sign_in.config_version,
+        None,
     )
     .await?;
     let refresh_token = new_refresh_token();
@@ -266,7 +275,7 @@ pub async fn refresh(
     let (pool, client) = (&ctx.pool, &ctx.client);
     let now = svc.now();
     let hash = refresh_token_hash(refresh_token);
-    let (record, user) = svc
+    let (record, user, groups) = svc
         .store
         .refresh_token_with_user(&hash)
         .await?
@@ -317,6 +326,7 @@ pub async fn refresh(
         None,
         false,
         Some(ctx.version),
+        Some(groups),
     )
     .await?;
     let new_refresh = match rotation {
@@ -358,7 +368,7 @@ pub async fn refresh_token_username(
     client: &UserPoolClient,
     refresh_token: &str,
 ) -> Result<Option<String>, AuthError> {
-    let Some((record, user)) = svc
+    let Some((record, user, _)) = svc
         .store
         .refresh_token_with_user(&refresh_token_hash(refresh_token))
         .await?

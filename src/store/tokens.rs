@@ -9,6 +9,7 @@ use super::users::{U_COLUMNS, UserRow};
 use super::{BeginWrite, Store, StoreResult, map_err};
 use crate::db_run;
 use crate::domain::client::UserPoolClient;
+use crate::domain::group::Group;
 use crate::domain::mfa::UserMfa;
 use crate::domain::pool::UserPool;
 use crate::domain::user::User;
@@ -90,7 +91,31 @@ struct RefreshRow {
     origin_revoked_at: Option<i64>,
     token_created_at: i64,
     superseded_at: Option<i64>,
+    /// The user's groups as a JSON array of `[name, description, role_arn, precedence,
+    /// created_at, updated_at]` (see [`USER_GROUPS_JSON`]).
+    groups_json: String,
 }
+
+/// One group of [`RefreshRow::groups_json`].
+type GroupTuple = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    i64,
+    i64,
+);
+
+/// A subquery giving the groups of user `u` as JSON, in each dialect.
+const USER_GROUPS_JSON: [&str; 2] = [
+    "(SELECT json_group_array(json_array(g.name, g.description, g.role_arn, g.precedence, \
+     g.created_at, g.updated_at)) FROM user_groups m JOIN pool_groups g \
+     ON g.pool_id = m.pool_id AND g.name = m.group_name WHERE m.user_id = u.id)",
+    "(SELECT COALESCE(json_agg(json_build_array(g.name, g.description, g.role_arn, \
+     g.precedence, g.created_at, g.updated_at)), '[]')::text FROM user_groups m \
+     JOIN pool_groups g ON g.pool_id = m.pool_id AND g.name = m.group_name \
+     WHERE m.user_id = u.id)",
+];
 
 const INSERT_REFRESH: &str = "INSERT INTO refresh_tokens (token_hash, origin_jti, created_at, \
                               superseded_at) VALUES ($1, $2, $3, NULL)";
@@ -151,15 +176,21 @@ impl Store {
         })
     }
 
-    /// A refresh token found by its hash, with its family and the family's user, in one query
-    /// (the family goes with its user, so a token of a deleted user is not found).
+    /// A refresh token found by its hash, with its family, the family's user and the user's
+    /// groups, in one query (the family goes with its user, so a token of a deleted user is
+    /// not found).
     pub async fn refresh_token_with_user(
         &self,
         token_hash: &str,
-    ) -> StoreResult<Option<(RefreshTokenRecord, User)>> {
+    ) -> StoreResult<Option<(RefreshTokenRecord, User, Vec<Group>)>> {
+        let groups = match self {
+            Store::Sqlite(_) => USER_GROUPS_JSON[0],
+            Store::Postgres(_) => USER_GROUPS_JSON[1],
+        };
         let row = db_run!(self, |pool| {
             sqlx::query_as::<_, RefreshRow>(sqlx::AssertSqlSafe(format!(
-                "SELECT {U_COLUMNS}, o.origin_jti, o.pool_id AS origin_pool_id, \
+                "SELECT {U_COLUMNS}, {groups} AS groups_json, \
+                 o.origin_jti, o.pool_id AS origin_pool_id, \
                  o.client_id AS origin_client_id, o.auth_time AS origin_auth_time, \
                  o.scopes AS origin_scopes, o.created_at AS origin_created_at, \
                  o.expires_at AS origin_expires_at, o.revoked_at AS origin_revoked_at, \
@@ -174,6 +205,21 @@ impl Store {
         });
         let Some(row) = row else { return Ok(None) };
         let user = row.user.into_user()?;
+        let tuples: Vec<GroupTuple> = super::from_json(&row.groups_json, "user groups")?;
+        let groups = tuples
+            .into_iter()
+            .map(
+                |(name, description, role_arn, precedence, created_at, updated_at)| Group {
+                    pool_id: user.pool_id.clone(),
+                    name,
+                    description,
+                    role_arn,
+                    precedence,
+                    created_at,
+                    updated_at,
+                },
+            )
+            .collect();
         let record = RefreshTokenRecord {
             origin: TokenOrigin {
                 origin_jti: row.origin_jti,
@@ -189,7 +235,7 @@ impl Store {
             token_created_at: row.token_created_at,
             superseded_at: row.superseded_at,
         };
-        Ok(Some((record, user)))
+        Ok(Some((record, user, groups)))
     }
 
     /// Rotation: marks the old token superseded (first time only) and adds the new one. With

@@ -107,6 +107,55 @@ async fn tokens_carry_cognitos_claims(db: Backend) {
     assert_eq!(ctx.user.sub, user.sub);
     assert_eq!(ctx.client_id, client.id);
     assert_eq!(ctx.scopes, vec!["aws.cognito.signin.user.admin"]);
+
+    // A refresh reads the groups with the refresh token (one query): the same claims, and a
+    // membership added since shows, in precedence order (no precedence last).
+    let svc = &app.services;
+    let refreshed = refresh_tokens(&app, &client, &refresh).await;
+    let id2 = verify(&refreshed.id_token, &keys, &iss, Some(&client.id)).unwrap();
+    let access2 = verify(&refreshed.access_token, &keys, &iss, None).unwrap();
+    for claim in ["cognito:groups", "cognito:roles", "cognito:preferred_role"] {
+        assert_eq!(id2[claim], id[claim], "{claim}");
+    }
+    assert_eq!(access2["cognito:groups"], access["cognito:groups"]);
+    for (name, precedence) in [("owners", Some(0)), ("guests", None)] {
+        let input = GroupInput {
+            description: Some(format!("the {name}")),
+            role_arn: Some(format!("arn:aws:iam::000000000000:role/{name}")),
+            precedence,
+        };
+        groups::create_group(svc, &fx.pool_id, name, input)
+            .await
+            .unwrap();
+        groups::add_user_to_group(svc, &fx.pool_id, &fx.username, name)
+            .await
+            .unwrap();
+    }
+    let refreshed = refresh_tokens(&app, &client, &refresh).await;
+    let id3 = verify(&refreshed.id_token, &keys, &iss, Some(&client.id)).unwrap();
+    assert_eq!(
+        id3["cognito:groups"],
+        json!(["owners", "admins", "staff", "guests"])
+    );
+    assert_eq!(
+        id3["cognito:preferred_role"],
+        "arn:aws:iam::000000000000:role/owners"
+    );
+    let access3 = verify(&refreshed.access_token, &keys, &iss, None).unwrap();
+    assert_eq!(access3["cognito:groups"], id3["cognito:groups"]);
+}
+
+async fn refresh_tokens(
+    app: &crate::helpers::TestApp,
+    client: &tessera::domain::client::UserPoolClient,
+    refresh_token: &str,
+) -> tessera::services::tokens::AuthenticationResult {
+    let ctx = tessera::services::client_cache::client_context(&app.services, &client.id)
+        .await
+        .unwrap();
+    tessera::services::tokens::refresh(&app.services, &ctx, refresh_token, false)
+        .await
+        .unwrap()
 }
 
 async fn read_attributes_and_validity_follow_the_client(db: Backend) {
