@@ -10,6 +10,10 @@
 #            --no-postgres  --no-build  --no-floors  --peers oidc-provider,cognito-local,moto
 #            --no-peers
 #            --note TEXT (a warning printed at the top of docs/benchmarks.md)
+#   bash benches/run.sh --instructions [--paths ...]
+#            instead: instructions per request of each path, Tessera on SQLite under callgrind,
+#            one connection (valgrind; steady whatever else the machine does, so the measure
+#            for before/after comparisons of one change); writes nothing under docs/
 #
 # Installs what it needs: wrk (Debian, apt-get), PostgreSQL (via tests/postgres.sh), and a Python
 # venv in target/bench-venv (boto3, matplotlib, pycognito, moto), the Node peers in
@@ -38,7 +42,8 @@ while [ $# -gt 0 ]; do
     --no-peers) peers="" ;;
     --no-build) build=0 ;;
     --no-floors) floors=0 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --instructions) mode=instructions peers="" postgres=0 floors=0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) fail "unknown option $1 (see --help)" ;;
   esac
   shift
@@ -104,6 +109,24 @@ if [ "$build" = 1 ]; then
   cargo build --release --locked --bin tessera || fail "release build failed"
 fi
 [ -x target/release/tessera ] || fail "target/release/tessera is missing"
+
+if [ "$mode" = instructions ]; then
+  command -v valgrind >/dev/null 2>&1 || apt_install valgrind || fail "valgrind is missing"
+  say "instructions per request (callgrind; the rates it prints are meaningless)"
+  "$venv/bin/python" benches/harness.py --binary target/release/tessera --work "$PWD/$out/work" \
+    --out "$out/instructions.json" --seconds 6 --connections 1 --users 20 --tokens 4 \
+    --paths "${paths:-jwks,discovery,client_credentials,get_user,userinfo,refresh_auth,refresh_grant}" \
+    --databases sqlite --list-users 0 --callgrind "$PWD/$out/callgrind" \
+    || fail "the callgrind runs failed (server log in $out/work/)"
+  "$venv/bin/python" - "$out/instructions.json" <<'PY'
+import json, sys
+for db in json.load(open(sys.argv[1]))["databases"]:
+    for name, p in db["paths"].items():
+        n = p["points"][0].get("instructions_per_request")
+        print(f"{name:20} {n:>12,} instructions/request" if n else f"{name:20} (no requests)")
+PY
+  exit 0
+fi
 
 # The floors before and after the load runs (the report keeps the fastest of each): on a shared
 # VM a core's speed drifts, and one measurement taken at a slow moment would inflate ratios.
