@@ -5,6 +5,7 @@
 //! (`tracing-appender`), so a request never waits on a `write` to a slow terminal or pipe. The
 //! queue is not lossy: when it is full, loggers wait rather than drop lines.
 
+use std::io::IsTerminal;
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
@@ -20,8 +21,12 @@ pub fn init(format: &str) -> WorkerGuard {
         .lossy(false)
         .thread_name("tessera-log")
         .finish(std::io::stderr());
+    // Colours only for a person at a terminal: escape codes are noise in a file or a journal,
+    // and writing them was a sixth of the CPU of the cheapest requests (docs/performance.md).
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(writer);
     let _ = if format == "json" {
         builder.json().try_init()
