@@ -3,7 +3,9 @@
 -- included, can forget it). A node keeps clients, pools and signing keys in memory tagged with
 -- the counter they were read under and uses them only while one small query still returns
 -- that number: every node sees a change at its next request. The counter only grows: a
--- deleted pool keeps its row (no foreign key), so a number is never reused.
+-- deleted pool keeps its row (no foreign key), so a number is never reused. Writes that skip
+-- triggers (a restore from backup, TRUNCATE, replication with triggers off) must be followed by
+-- a restart of the nodes.
 CREATE TABLE config_versions (
     pool_id TEXT PRIMARY KEY,
     version BIGINT NOT NULL

@@ -15,6 +15,7 @@ use crate::domain::pool::UserPool;
 use crate::services::Services;
 use crate::services::admin::clients::find_client;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// Beyond this many clients the cache starts over (deleted ones do not linger forever).
@@ -34,6 +35,8 @@ pub struct ClientContext {
 #[derive(Default)]
 pub struct ClientCache {
     entries: RwLock<HashMap<String, Arc<ClientContext>>>,
+    /// Requests answered from memory (the counter unchanged), for tests and diagnostics.
+    hits: AtomicU64,
 }
 
 impl std::fmt::Debug for ClientCache {
@@ -43,6 +46,11 @@ impl std::fmt::Debug for ClientCache {
 }
 
 impl ClientCache {
+    /// How many requests were answered from memory so far.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
     fn get(&self, client_id: &str) -> Option<Arc<ClientContext>> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         entries.get(client_id).cloned()
@@ -67,6 +75,7 @@ pub async fn client_context(
     if let Some(ctx) = svc.clients.get(client_id)
         && svc.store.config_version(&ctx.pool.id).await? == ctx.version
     {
+        svc.clients.hits.fetch_add(1, Ordering::Relaxed);
         return Ok(ctx);
     }
     let pool_id = find_client(svc, client_id).await?.pool_id;
@@ -74,11 +83,16 @@ pub async fn client_context(
     let version = svc.store.config_version(&pool_id).await?;
     let client = find_client(svc, client_id).await?;
     let pool = svc.require_pool(&client.pool_id).await?;
+    let counted = client.pool_id == pool_id;
     let ctx = Arc::new(ClientContext {
         pool,
         client,
         version,
     });
-    svc.clients.put(ctx.clone());
+    // (Ids are random and never move between pools; should one ever, the counter read was
+    // another pool's and this load is used once, not kept.)
+    if counted {
+        svc.clients.put(ctx.clone());
+    }
     Ok(ctx)
 }

@@ -175,13 +175,19 @@ pub async fn signing_keys(svc: &Services, pool_id: &str) -> Result<PoolSigningKe
         id: svc.keys.signing_key(id)?,
         access: svc.keys.signing_key(access)?,
     };
+    forget_jwks_without(svc, pool_id, &keys);
+    Ok(keys)
+}
+
+/// Drops this node's JWKS of the pool when it lacks a kid about to sign (a document rendered
+/// from a read that raced a rotation): relying parties must find every key in use.
+fn forget_jwks_without(svc: &Services, pool_id: &str, keys: &PoolSigningKeys) {
     let stale = read(&svc.keys.jwks)
         .get(pool_id)
         .is_some_and(|d| !d.kids.contains(&keys.id.kid) || !d.kids.contains(&keys.access.kid));
     if stale {
         svc.keys.forget_documents(pool_id);
     }
-    Ok(keys)
 }
 
 /// As [`signing_keys`], from memory when they were read under configuration counter
@@ -196,6 +202,7 @@ pub async fn signing_keys_at(
         .filter(|c| c.version == version)
         .map(|c| c.keys.clone());
     if let Some(keys) = cached {
+        forget_jwks_without(svc, pool_id, &keys);
         return Ok(keys);
     }
     // The counter first, then the keys: a rotation in between only makes them look older.

@@ -56,6 +56,9 @@ macro_rules! db_run {
 /// Within a write transaction `$tx`: takes the lock on pool `$pool_id`'s row (a no-op update),
 /// so transactions that must see one another's effects on the pool's clients and resource
 /// servers run one after the other on PostgreSQL too (SQLite's BEGIN IMMEDIATE already does).
+/// The update also fires the pool's trigger of migration 0005, bumping its configuration
+/// counter: every configuration write takes this lock first (one lock order: the pool's row,
+/// then its counter), and resource-server changes, which prune clients' scopes, count too.
 macro_rules! lock_pool {
     ($tx:expr, $pool_id:expr) => {
         sqlx::query("UPDATE user_pools SET version = version WHERE id = $1")

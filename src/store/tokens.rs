@@ -177,8 +177,9 @@ impl Store {
     }
 
     /// A refresh token found by its hash, with its family, the family's user and the user's
-    /// groups, in one query (the family goes with its user, so a token of a deleted user is
-    /// not found).
+    /// groups, in one query. The inner join relies on `token_origins.user_id ... ON DELETE
+    /// CASCADE`: a deleted user's families are gone, so no family here lacks its user (were
+    /// that cascade dropped, such tokens would read as unknown instead of revoked).
     pub async fn refresh_token_with_user(
         &self,
         token_hash: &str,

@@ -37,8 +37,16 @@ async fn client_credentials_follow_changes_made_on_another_node(db: Backend) {
     assert_eq!(first.status, 200, "{:?}", first.body);
     let first_token = first.body["access_token"].as_str().unwrap().to_string();
     assert_eq!(lifetime(&first_token), 3600);
-    // Served from B's memory now; A changes the client's access-token validity.
+    // The first grant made the pool's keys (a configuration change too): one more load.
     assert_eq!(grant(&b, &client, None).await.status, 200);
+    // Served from B's memory now; A changes the client's access-token validity.
+    let hits = b.services.clients.hits();
+    assert_eq!(grant(&b, &client, None).await.status, 200);
+    assert_eq!(
+        b.services.clients.hits(),
+        hits + 1,
+        "B answered from memory"
+    );
     a.cognito
         .update_user_pool_client()
         .user_pool_id(&client.pool_id)
@@ -81,6 +89,18 @@ async fn client_credentials_follow_changes_made_on_another_node(db: Backend) {
     let gone = grant(&b, &client, None).await;
     assert_eq!(gone.status, 401, "{:?}", gone.body);
     assert_eq!(gone.body["error"], "invalid_client");
+    // Another machine client, cached on B, then its whole pool deleted through A.
+    let other = machine(&a).await;
+    assert_eq!(grant(&b, &other, None).await.status, 200);
+    assert_eq!(grant(&b, &other, None).await.status, 200);
+    a.cognito
+        .delete_user_pool()
+        .user_pool_id(&other.pool_id)
+        .send()
+        .await
+        .unwrap();
+    let gone = grant(&b, &other, None).await;
+    assert_ne!(gone.status, 200, "{:?}", gone.body);
 }
 
 async fn refresh(app: &TestApp, client_id: &str, token: &str) -> Result<(String, String), String> {
@@ -107,7 +127,13 @@ async fn refresh_follows_changes_made_on_another_node(db: Backend) {
     let token = signed_in.refresh_token.unwrap();
     let (id_token, _) = refresh(&b, &client.id, &token).await.unwrap();
     assert_eq!(lifetime(&id_token), 3600);
+    let hits = b.services.clients.hits();
     refresh(&b, &client.id, &token).await.unwrap();
+    assert_eq!(
+        b.services.clients.hits(),
+        hits + 1,
+        "B answered from memory"
+    );
     // A shortens the client's ID-token validity.
     let update = || {
         a.cognito
