@@ -4,11 +4,11 @@
 
 use crate::both_databases;
 use crate::helpers::{AppOptions, Backend, TestApp, error_code, spawn_app_with};
-use crate::oauth_client_credentials::{grant, machine};
+use crate::oauth_client_credentials::{grant, machine, thirty_minute_reader};
 use crate::oauth_helpers::spawn_oauth_app;
 use crate::tokens_helpers::{fixture, kid_of, payload, sign_in};
 use aws_sdk_cognitoidentityprovider::types::{
-    AuthFlowType, ExplicitAuthFlowsType, OAuthFlowType, TimeUnitsType, TokenValidityUnitsType,
+    AuthFlowType, ExplicitAuthFlowsType, TimeUnitsType, TokenValidityUnitsType,
 };
 use tessera::services::keys;
 
@@ -47,22 +47,7 @@ async fn client_credentials_follow_changes_made_on_another_node(db: Backend) {
         hits + 1,
         "B answered from memory"
     );
-    a.cognito
-        .update_user_pool_client()
-        .user_pool_id(&client.pool_id)
-        .client_id(&client.id)
-        .allowed_o_auth_flows_user_pool_client(true)
-        .allowed_o_auth_flows(OAuthFlowType::ClientCredentials)
-        .allowed_o_auth_scopes("api/read")
-        .access_token_validity(30)
-        .token_validity_units(
-            TokenValidityUnitsType::builder()
-                .access_token(TimeUnitsType::Minutes)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    thirty_minute_reader(&a, &client).await;
     let changed = grant(&b, &client, None).await;
     assert_eq!(changed.status, 200, "{:?}", changed.body);
     assert_eq!(changed.body["expires_in"], 1800);

@@ -224,9 +224,9 @@ async fn scopes_and_flows_are_checked(db: Backend) {
     assert_eq!((a.status, a.error()), (400, "unauthorized_client"));
 }
 
-async fn the_clients_access_token_validity_applies(db: Backend) {
-    let app = spawn_oauth_app(db, &[]).await;
-    let client = machine(&app).await;
+/// UpdateUserPoolClient through `app`: the machine client keeps only `api/read`, and its access
+/// tokens live 30 minutes.
+pub async fn thirty_minute_reader(app: &TestApp, client: &OAuthClient) {
     app.cognito
         .update_user_pool_client()
         .user_pool_id(&client.pool_id)
@@ -243,6 +243,12 @@ async fn the_clients_access_token_validity_applies(db: Backend) {
         .send()
         .await
         .unwrap();
+}
+
+async fn the_clients_access_token_validity_applies(db: Backend) {
+    let app = spawn_oauth_app(db, &[]).await;
+    let client = machine(&app).await;
+    thirty_minute_reader(&app, &client).await;
     let a = grant(&app, &client, None).await;
     assert_eq!(a.status, 200, "{:?}", a.body);
     assert_eq!(a.body["expires_in"], 1800);

@@ -11,22 +11,8 @@ use tessera::services::admin::groups;
 async fn tokens_carry_cognitos_claims(db: Backend) {
     let app = spawn_app(db).await;
     let fx = fixture(&app).await;
-    let svc = &app.services;
-    for (name, precedence, role) in [
-        ("staff", Some(5), "arn:aws:iam::000000000000:role/staff"),
-        ("admins", Some(1), "arn:aws:iam::000000000000:role/admins"),
-    ] {
-        let input = GroupInput {
-            description: None,
-            role_arn: Some(role.into()),
-            precedence,
-        };
-        groups::create_group(svc, &fx.pool_id, name, input)
-            .await
-            .unwrap();
-        groups::add_user_to_group(svc, &fx.pool_id, &fx.username, name)
-            .await
-            .unwrap();
+    for (name, precedence) in [("staff", Some(5)), ("admins", Some(1))] {
+        join_group(&app, &fx, name, precedence).await;
     }
     let client = client(&app, &fx.pool_id).await;
     let result = sign_in(&app, &fx.pool_id, &client, &fx.username).await;
@@ -110,7 +96,6 @@ async fn tokens_carry_cognitos_claims(db: Backend) {
 
     // A refresh reads the groups with the refresh token (one query): the same claims, and a
     // membership added since shows, in precedence order (no precedence last).
-    let svc = &app.services;
     let refreshed = refresh_tokens(&app, &client, &refresh).await;
     let id2 = verify(&refreshed.id_token, &keys, &iss, Some(&client.id)).unwrap();
     let access2 = verify(&refreshed.access_token, &keys, &iss, None).unwrap();
@@ -119,17 +104,7 @@ async fn tokens_carry_cognitos_claims(db: Backend) {
     }
     assert_eq!(access2["cognito:groups"], access["cognito:groups"]);
     for (name, precedence) in [("owners", Some(0)), ("guests", None)] {
-        let input = GroupInput {
-            description: Some(format!("the {name}")),
-            role_arn: Some(format!("arn:aws:iam::000000000000:role/{name}")),
-            precedence,
-        };
-        groups::create_group(svc, &fx.pool_id, name, input)
-            .await
-            .unwrap();
-        groups::add_user_to_group(svc, &fx.pool_id, &fx.username, name)
-            .await
-            .unwrap();
+        join_group(&app, &fx, name, precedence).await;
     }
     let refreshed = refresh_tokens(&app, &client, &refresh).await;
     let id3 = verify(&refreshed.id_token, &keys, &iss, Some(&client.id)).unwrap();
@@ -143,6 +118,28 @@ async fn tokens_carry_cognitos_claims(db: Backend) {
     );
     let access3 = verify(&refreshed.access_token, &keys, &iss, None).unwrap();
     assert_eq!(access3["cognito:groups"], id3["cognito:groups"]);
+}
+
+/// Creates group `name` (role `arn:aws:iam::000000000000:role/{name}`) and adds the fixture's
+/// user to it.
+async fn join_group(
+    app: &crate::helpers::TestApp,
+    fx: &Fixture,
+    name: &str,
+    precedence: Option<i64>,
+) {
+    let input = GroupInput {
+        description: Some(format!("the {name}")),
+        role_arn: Some(format!("arn:aws:iam::000000000000:role/{name}")),
+        precedence,
+    };
+    let svc = &app.services;
+    groups::create_group(svc, &fx.pool_id, name, input)
+        .await
+        .unwrap();
+    groups::add_user_to_group(svc, &fx.pool_id, &fx.username, name)
+        .await
+        .unwrap();
 }
 
 async fn refresh_tokens(
