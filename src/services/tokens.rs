@@ -20,7 +20,7 @@ use crate::services::Services;
 use crate::services::admin::groups::groups_for_claims;
 use crate::services::client_cache::ClientContext;
 use crate::services::keys;
-use crate::store::tokens::TokenOrigin;
+use crate::store::tokens::{RefreshTokenRecord, TokenOrigin};
 use base64::Engine;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -272,14 +272,49 @@ pub async fn refresh(
     refresh_token: &str,
     rotate: bool,
 ) -> Result<AuthenticationResult, AuthError> {
+    let found = find_refresh(svc, refresh_token).await?;
+    refresh_found(svc, ctx, found, rotate).await
+}
+
+/// A refresh token as read, once, by [`find_refresh`]: its hash and, when it is known, its
+/// family, user and the user's groups.
+pub struct FoundRefresh {
+    hash: String,
+    found: Option<(RefreshTokenRecord, User, Vec<Group>)>,
+}
+
+impl FoundRefresh {
+    /// The internal username of the user the token was issued to, if it is a token of this
+    /// client (REFRESH_TOKEN_AUTH's SECRET_HASH is computed over it).
+    pub fn username_for(&self, client: &UserPoolClient) -> Option<&str> {
+        self.found
+            .as_ref()
+            .filter(|(r, _, _)| {
+                r.origin.client_id == client.id && r.origin.pool_id == client.pool_id
+            })
+            .map(|(_, user, _)| user.username.as_str())
+    }
+}
+
+/// Reads a refresh token (one query), to check the client's SECRET_HASH against its owner
+/// before [`refresh_found`] uses it.
+pub async fn find_refresh(svc: &Services, refresh_token: &str) -> Result<FoundRefresh, AuthError> {
+    let hash = refresh_token_hash(refresh_token);
+    let found = svc.store.refresh_token_with_user(&hash).await?;
+    Ok(FoundRefresh { hash, found })
+}
+
+/// [`refresh`] with the token already read.
+pub async fn refresh_found(
+    svc: &Services,
+    ctx: &ClientContext,
+    found: FoundRefresh,
+    rotate: bool,
+) -> Result<AuthenticationResult, AuthError> {
     let (pool, client) = (&ctx.pool, &ctx.client);
     let now = svc.now();
-    let hash = refresh_token_hash(refresh_token);
-    let (record, user, groups) = svc
-        .store
-        .refresh_token_with_user(&hash)
-        .await?
-        .ok_or_else(invalid_refresh_token)?;
+    let hash = found.hash;
+    let (record, user, groups) = found.found.ok_or_else(invalid_refresh_token)?;
     let origin = record.origin;
     let same_client = constant_time_eq(origin.client_id.as_bytes(), client.id.as_bytes());
     if !same_client || origin.pool_id != pool.id {
@@ -358,27 +393,6 @@ pub async fn refresh(
         refresh_token: new_refresh,
         expires_in,
     })
-}
-
-/// The internal username of the user a refresh token of this client was issued to, if it is
-/// one (REFRESH_TOKEN_AUTH's SECRET_HASH is computed over it).
-pub async fn refresh_token_username(
-    svc: &Services,
-    pool: &UserPool,
-    client: &UserPoolClient,
-    refresh_token: &str,
-) -> Result<Option<String>, AuthError> {
-    let Some((record, user, _)) = svc
-        .store
-        .refresh_token_with_user(&refresh_token_hash(refresh_token))
-        .await?
-    else {
-        return Ok(None);
-    };
-    if record.origin.client_id != client.id || record.origin.pool_id != pool.id {
-        return Ok(None);
-    }
-    Ok(Some(user.username))
 }
 
 /// A replaced refresh token was used again: its whole sign-in is revoked.

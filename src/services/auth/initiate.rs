@@ -231,18 +231,20 @@ async fn refresh_flow(
     ctx: &ClientContext,
     params: &BTreeMap<String, String>,
 ) -> Result<Outcome, AuthError> {
-    let (pool, client) = (&ctx.pool, &ctx.client);
+    let client = &ctx.client;
     let token = required(params, "REFRESH_TOKEN")?;
-    if client.secret.is_some() {
-        let given = params.get("SECRET_HASH").map(String::as_str);
-        if given.is_none_or(str::is_empty) {
-            check_secret_hash(client, &[], None)?;
-        }
-        // A token that is unknown or not this client's has no owner; the refresh refuses it.
-        if let Some(owner) = tokens::refresh_token_username(svc, pool, client, token).await? {
-            check_secret_hash(client, &[owner.as_str()], given)?;
-        }
+    let given = params.get("SECRET_HASH").map(String::as_str);
+    if client.secret.is_some() && given.is_none_or(str::is_empty) {
+        check_secret_hash(client, &[], None)?;
     }
-    let result = tokens::refresh(svc, ctx, token, false).await?;
+    // Read once: the owner for SECRET_HASH, then the refresh itself.
+    let found = tokens::find_refresh(svc, token).await?;
+    // A token that is unknown or not this client's has no owner; the refresh refuses it.
+    if client.secret.is_some()
+        && let Some(owner) = found.username_for(client)
+    {
+        check_secret_hash(client, &[owner], given)?;
+    }
+    let result = tokens::refresh_found(svc, ctx, found, false).await?;
     Ok(Outcome::Tokens(result))
 }
