@@ -88,6 +88,21 @@ pub(super) struct JoinedClientRow {
     c_updated_at: Option<i64>,
 }
 
+impl super::sqlite_reads::FromSqliteRow for JoinedClientRow {
+    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(JoinedClientRow {
+            c_id: row.get("c_id")?,
+            c_pool_id: row.get("c_pool_id")?,
+            c_name: row.get("c_name")?,
+            c_secret: row.get("c_secret")?,
+            c_settings: row.get("c_settings")?,
+            c_version: row.get("c_version")?,
+            c_created_at: row.get("c_created_at")?,
+            c_updated_at: row.get("c_updated_at")?,
+        })
+    }
+}
+
 impl JoinedClientRow {
     pub(super) fn into_client(self) -> StoreResult<Option<UserPoolClient>> {
         let (Some(id), Some(pool_id), Some(name), Some(settings)) =

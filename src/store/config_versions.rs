@@ -5,12 +5,17 @@
 use super::{Store, StoreResult, map_err};
 use crate::db_run;
 
+const SQL: &str = "SELECT version FROM config_versions WHERE pool_id = $1";
+
 impl Store {
     /// The pool's configuration counter now: 0 for a pool changed by nothing since the
     /// counter was introduced (or never stored).
     pub async fn config_version(&self, pool_id: &str) -> StoreResult<i64> {
+        if let Some(found) = self.sqlite_row::<i64>(SQL, pool_id) {
+            return Ok(found.unwrap_or(0));
+        }
         let found: Option<i64> = db_run!(self, |db| {
-            sqlx::query_scalar("SELECT version FROM config_versions WHERE pool_id = $1")
+            sqlx::query_scalar(SQL)
                 .bind(pool_id)
                 .fetch_optional(db)
                 .await

@@ -28,6 +28,22 @@ pub(super) struct MfaRow {
     mfa_preferred: Option<String>,
 }
 
+impl super::sqlite_reads::FromSqliteRow for MfaRow {
+    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(MfaRow {
+            mfa_totp_secret: row.get("mfa_totp_secret")?,
+            mfa_totp_pending_secret: row.get("mfa_totp_pending_secret")?,
+            mfa_totp_verified: row.get("mfa_totp_verified")?,
+            mfa_totp_enabled: row.get("mfa_totp_enabled")?,
+            mfa_totp_last_step: row.get("mfa_totp_last_step")?,
+            mfa_totp_device_name: row.get("mfa_totp_device_name")?,
+            mfa_sms_enabled: row.get("mfa_sms_enabled")?,
+            mfa_email_enabled: row.get("mfa_email_enabled")?,
+            mfa_preferred: row.get("mfa_preferred")?,
+        })
+    }
+}
+
 impl MfaRow {
     pub(super) fn into_mfa(self) -> UserMfa {
         UserMfa {

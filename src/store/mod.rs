@@ -21,22 +21,27 @@ pub mod resource_servers;
 pub mod server_secrets;
 pub mod sessions;
 pub mod signing_keys;
+pub mod sqlite_reads;
 pub mod sso_sessions;
 pub mod tokens;
 pub mod ui_customizations;
 pub mod users;
 
+use sqlite_reads::SqliteReads;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// A connection pool to the configured database.
+/// A connection pool to the configured database. On SQLite, the hottest point reads also
+/// have query-only connections of their own, used on the calling thread ([`SqliteReads`]).
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, Arc<SqliteReads>),
     Postgres(PgPool),
 }
 
@@ -47,7 +52,7 @@ pub enum Store {
 macro_rules! db_run {
     ($store:expr, |$pool:ident| $body:expr) => {
         match $store {
-            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Sqlite($pool, _) => $body,
             $crate::store::Store::Postgres($pool) => $body,
         }
     };
@@ -151,6 +156,7 @@ impl Store {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
             }
+            let in_file = file != ":memory:" && !path.contains("mode=memory");
             let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -164,7 +170,10 @@ impl Store {
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
-            Ok(Store::Sqlite(pool))
+            Ok(Store::Sqlite(
+                pool,
+                Arc::new(SqliteReads::new(in_file.then(|| PathBuf::from(file)))),
+            ))
         } else {
             Err(StoreError::Database(sqlx::Error::Configuration(
                 "DATABASE_URL must start with sqlite:// or postgres://".into(),
@@ -175,7 +184,7 @@ impl Store {
     /// Brings the schema up to date (the migrations of the store's backend).
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
-            Store::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Store::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
             Store::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
@@ -195,7 +204,7 @@ impl Store {
     /// Which backend this is, for logs.
     pub fn backend(&self) -> &'static str {
         match self {
-            Store::Sqlite(_) => "sqlite",
+            Store::Sqlite(..) => "sqlite",
             Store::Postgres(_) => "postgres",
         }
     }

@@ -5,6 +5,7 @@
 
 use super::clients::{C_COLUMNS, JoinedClientRow};
 use super::mfa::{M_COLUMNS, MfaRow};
+use super::sqlite_reads::FromSqliteRow;
 use super::users::{U_COLUMNS, UserRow};
 use super::{BeginWrite, Store, StoreResult, map_err};
 use crate::db_run;
@@ -13,6 +14,7 @@ use crate::domain::group::Group;
 use crate::domain::mfa::UserMfa;
 use crate::domain::pool::UserPool;
 use crate::domain::user::User;
+use std::sync::LazyLock;
 
 /// One sign-in (token family).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -76,6 +78,38 @@ struct AccessRow {
     pool_updated_at: i64,
 }
 
+impl FromSqliteRow for AccessRow {
+    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(AccessRow {
+            user: UserRow::from_sqlite_row(row)?,
+            mfa: MfaRow::from_sqlite_row(row)?,
+            client: JoinedClientRow::from_sqlite_row(row)?,
+            origin_client_id: row.get("origin_client_id")?,
+            origin_pool_id: row.get("origin_pool_id")?,
+            origin_revoked_at: row.get("origin_revoked_at")?,
+            pool_name: row.get("pool_name")?,
+            pool_settings: row.get("pool_settings")?,
+            pool_version: row.get("pool_version")?,
+            pool_created_at: row.get("pool_created_at")?,
+            pool_updated_at: row.get("pool_updated_at")?,
+        })
+    }
+}
+
+/// [`Store::access_record`]'s query.
+static ACCESS_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {U_COLUMNS}, {M_COLUMNS}, {C_COLUMNS}, o.client_id AS origin_client_id, \
+         o.pool_id AS origin_pool_id, o.revoked_at AS origin_revoked_at, \
+         p.name AS pool_name, p.settings AS pool_settings, p.version AS pool_version, \
+         p.created_at AS pool_created_at, p.updated_at AS pool_updated_at \
+         FROM token_origins o JOIN users u ON u.id = o.user_id \
+         JOIN user_pools p ON p.id = o.pool_id \
+         LEFT JOIN user_mfa m ON m.user_id = u.id \
+         LEFT JOIN user_pool_clients c ON c.id = o.client_id WHERE o.origin_jti = $1"
+    )
+});
+
 /// A refresh token's row joined with its family and the family's user.
 #[derive(sqlx::FromRow)]
 struct RefreshRow {
@@ -95,6 +129,41 @@ struct RefreshRow {
     /// created_at, updated_at]` (see [`USER_GROUPS_JSON`]).
     groups_json: String,
 }
+
+impl FromSqliteRow for RefreshRow {
+    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(RefreshRow {
+            user: UserRow::from_sqlite_row(row)?,
+            origin_jti: row.get("origin_jti")?,
+            origin_pool_id: row.get("origin_pool_id")?,
+            origin_client_id: row.get("origin_client_id")?,
+            origin_auth_time: row.get("origin_auth_time")?,
+            origin_scopes: row.get("origin_scopes")?,
+            origin_created_at: row.get("origin_created_at")?,
+            origin_expires_at: row.get("origin_expires_at")?,
+            origin_revoked_at: row.get("origin_revoked_at")?,
+            token_created_at: row.get("token_created_at")?,
+            superseded_at: row.get("superseded_at")?,
+            groups_json: row.get("groups_json")?,
+        })
+    }
+}
+
+/// [`Store::refresh_token_with_user`]'s query in each dialect.
+static REFRESH_SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+    USER_GROUPS_JSON.map(|groups| {
+        format!(
+            "SELECT {U_COLUMNS}, {groups} AS groups_json, \
+             o.origin_jti, o.pool_id AS origin_pool_id, \
+             o.client_id AS origin_client_id, o.auth_time AS origin_auth_time, \
+             o.scopes AS origin_scopes, o.created_at AS origin_created_at, \
+             o.expires_at AS origin_expires_at, o.revoked_at AS origin_revoked_at, \
+             r.created_at AS token_created_at, r.superseded_at \
+             FROM refresh_tokens r JOIN token_origins o ON o.origin_jti = r.origin_jti \
+             JOIN users u ON u.id = o.user_id WHERE r.token_hash = $1"
+        )
+    })
+});
 
 /// One group of [`RefreshRow::groups_json`].
 type GroupTuple = (
@@ -184,26 +253,20 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> StoreResult<Option<(RefreshTokenRecord, User, Vec<Group>)>> {
-        let groups = match self {
-            Store::Sqlite(_) => USER_GROUPS_JSON[0],
-            Store::Postgres(_) => USER_GROUPS_JSON[1],
+        let sql = match self {
+            Store::Sqlite(..) => REFRESH_SQL[0].as_str(),
+            Store::Postgres(_) => REFRESH_SQL[1].as_str(),
         };
-        let row = db_run!(self, |pool| {
-            sqlx::query_as::<_, RefreshRow>(sqlx::AssertSqlSafe(format!(
-                "SELECT {U_COLUMNS}, {groups} AS groups_json, \
-                 o.origin_jti, o.pool_id AS origin_pool_id, \
-                 o.client_id AS origin_client_id, o.auth_time AS origin_auth_time, \
-                 o.scopes AS origin_scopes, o.created_at AS origin_created_at, \
-                 o.expires_at AS origin_expires_at, o.revoked_at AS origin_revoked_at, \
-                 r.created_at AS token_created_at, r.superseded_at \
-                 FROM refresh_tokens r JOIN token_origins o ON o.origin_jti = r.origin_jti \
-                 JOIN users u ON u.id = o.user_id WHERE r.token_hash = $1"
-            )))
-            .bind(token_hash)
-            .fetch_optional(pool)
-            .await
-            .map_err(map_err)?
-        });
+        let row = match self.sqlite_row::<RefreshRow>(sql, token_hash) {
+            Some(row) => row,
+            None => db_run!(self, |pool| {
+                sqlx::query_as::<_, RefreshRow>(sqlx::AssertSqlSafe(sql))
+                    .bind(token_hash)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(map_err)?
+            }),
+        };
         let Some(row) = row else { return Ok(None) };
         let user = row.user.into_user()?;
         let tuples: Vec<GroupTuple> = super::from_json(&row.groups_json, "user groups")?;
@@ -315,22 +378,16 @@ impl Store {
     /// `user_pool_clients` and `user_pools`). None when the family is
     /// unknown or its user was deleted (the family went with it).
     pub async fn access_record(&self, origin_jti: &str) -> StoreResult<Option<AccessRecord>> {
-        let row = db_run!(self, |pool| {
-            sqlx::query_as::<_, AccessRow>(sqlx::AssertSqlSafe(format!(
-                "SELECT {U_COLUMNS}, {M_COLUMNS}, {C_COLUMNS}, o.client_id AS origin_client_id, \
-                 o.pool_id AS origin_pool_id, o.revoked_at AS origin_revoked_at, \
-                 p.name AS pool_name, p.settings AS pool_settings, p.version AS pool_version, \
-                 p.created_at AS pool_created_at, p.updated_at AS pool_updated_at \
-                 FROM token_origins o JOIN users u ON u.id = o.user_id \
-                 JOIN user_pools p ON p.id = o.pool_id \
-                 LEFT JOIN user_mfa m ON m.user_id = u.id \
-                 LEFT JOIN user_pool_clients c ON c.id = o.client_id WHERE o.origin_jti = $1"
-            )))
-            .bind(origin_jti)
-            .fetch_optional(pool)
-            .await
-            .map_err(map_err)?
-        });
+        let row = match self.sqlite_row::<AccessRow>(&ACCESS_SQL, origin_jti) {
+            Some(row) => row,
+            None => db_run!(self, |pool| {
+                sqlx::query_as::<_, AccessRow>(sqlx::AssertSqlSafe(ACCESS_SQL.as_str()))
+                    .bind(origin_jti)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(map_err)?
+            }),
+        };
         let Some(row) = row else { return Ok(None) };
         let pool = UserPool {
             id: row.origin_pool_id.clone(),

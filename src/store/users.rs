@@ -24,6 +24,25 @@ pub(super) struct UserRow {
     updated_at: i64,
 }
 
+impl super::sqlite_reads::FromSqliteRow for UserRow {
+    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(UserRow {
+            id: row.get("id")?,
+            pool_id: row.get("pool_id")?,
+            username: row.get("username")?,
+            status: row.get("status")?,
+            enabled: row.get("enabled")?,
+            attributes: row.get("attributes")?,
+            password_hash: row.get("password_hash")?,
+            password_changed_at: row.get("password_changed_at")?,
+            srp_salt: row.get("srp_salt")?,
+            srp_verifier: row.get("srp_verifier")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+}
+
 impl UserRow {
     pub(super) fn into_user(self) -> StoreResult<User> {
         Ok(User {

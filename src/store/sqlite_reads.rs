@@ -1,0 +1,176 @@
+//! Point reads on SQLite answered on the calling thread. sqlx runs every SQLite statement on
+//! its connection's own worker thread and hands the result back through a channel: for a
+//! primary-key read that costs more CPU than SQLite itself (two thread wake-ups, the futex
+//! traffic, cold caches on both sides). The hottest reads (the configuration counter, the
+//! access check of GetUser and userInfo, the refresh lookup) run here instead on a small set of
+//! query-only rusqlite connections to the same file, each used by one thread at a time.
+//!
+//! A WAL reader sees every committed transaction of sqlx's connections and never waits for a
+//! writer, so a read here blocks its thread for no longer than SQLite's own work (microseconds).
+//! Whatever goes wrong here (the file cannot be opened, a busy or corrupt database, a type the
+//! row does not expect) makes the read give up: the caller then runs the same statement through
+//! sqlx, which reports the error as every other read does.
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Idle connections kept; more threads than this at once open extra ones that are closed after
+/// use.
+const KEEP_IDLE: usize = 16;
+
+/// Query-only connections to one SQLite file.
+pub struct SqliteReads {
+    /// None for an in-memory database, which other connections cannot see.
+    path: Option<PathBuf>,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteReads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteReads")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteReads {
+    /// Reads of the database file at `path` (opened on first use, by the same path sqlx uses);
+    /// None reads nothing here.
+    pub fn new(path: Option<PathBuf>) -> Self {
+        SqliteReads {
+            path,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn open(&self) -> Option<rusqlite::Result<Connection>> {
+        let path = self.path.as_ref()?;
+        Some(Self::open_file(path))
+    }
+
+    fn open_file(path: &PathBuf) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // Writes go through sqlx only; this connection must never take the write lock.
+        conn.pragma_update(None, "query_only", true)?;
+        // WAL readers wait only in rare moments (another connection recovering the WAL index);
+        // then the read falls back to sqlx rather than hold this thread.
+        conn.busy_timeout(Duration::from_millis(20))?;
+        Ok(conn)
+    }
+
+    /// Runs `read` on an idle connection (its prepared statements cached); None when it could
+    /// not be answered here, and the caller asks sqlx instead.
+    pub fn read<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Option<T> {
+        let taken = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match taken {
+            Some(conn) => conn,
+            None => match self.open()? {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::debug!(error = %e, "SQLite read connection: falling back to sqlx");
+                    return None;
+                }
+            },
+        };
+        let result = read(&conn);
+        match result {
+            Ok(value) => {
+                if let Ok(mut idle) = self.idle.lock()
+                    && idle.len() < KEEP_IDLE
+                {
+                    idle.push(conn);
+                }
+                Some(value)
+            }
+            Err(e) => {
+                // The connection is dropped: a new one starts clean.
+                tracing::debug!(error = %e, "SQLite read: falling back to sqlx");
+                None
+            }
+        }
+    }
+}
+
+/// Reads a row of a joined query by column name into one of the store's row structs.
+pub(super) trait FromSqliteRow: Sized {
+    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
+/// A single value: the first column.
+impl FromSqliteRow for i64 {
+    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        row.get(0)
+    }
+}
+
+impl super::Store {
+    /// The row (or none) that `sql`, with one parameter, selects, read on this thread when the
+    /// store is SQLite. None when it was not read here: the caller runs `sql` through sqlx.
+    pub(super) fn sqlite_row<T: FromSqliteRow>(&self, sql: &str, param: &str) -> Option<Option<T>> {
+        let super::Store::Sqlite(_, reads) = self else {
+            return None;
+        };
+        reads.read(|conn| {
+            conn.prepare_cached(sql)?
+                .query_row([param], T::from_sqlite_row)
+                .optional()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Store;
+
+    const VERSION: &str = "SELECT version FROM config_versions WHERE pool_id = $1";
+
+    async fn bump(store: &Store, version: i64) {
+        let Store::Sqlite(pool, _) = store else {
+            panic!("not SQLite")
+        };
+        sqlx::query(
+            "INSERT INTO config_versions (pool_id, version) VALUES ('p', $1) \
+             ON CONFLICT (pool_id) DO UPDATE SET version = excluded.version",
+        )
+        .bind(version)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn reads_on_this_thread_see_every_commit_of_sqlx() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        assert_eq!(store.sqlite_row::<i64>(VERSION, "p"), Some(None));
+        for version in [1, 2, 7] {
+            bump(&store, version).await;
+            assert_eq!(store.sqlite_row::<i64>(VERSION, "p"), Some(Some(version)));
+        }
+        assert_eq!(store.config_version("p").await.unwrap(), 7);
+        // A statement SQLite refuses is not answered here: the caller asks sqlx.
+        assert_eq!(store.sqlite_row::<i64>("SELECT nope FROM nowhere", "p"), None);
+        // The connection stays query-only.
+        assert_eq!(
+            store.sqlite_row::<i64>("DELETE FROM config_versions WHERE pool_id = $1", "p"),
+            None
+        );
+        assert_eq!(store.sqlite_row::<i64>(VERSION, "p"), Some(Some(7)));
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_database_is_read_through_sqlx() {
+        let store = Store::connect("sqlite::memory:").await.unwrap();
+        store.migrate().await.unwrap();
+        assert_eq!(store.sqlite_row::<i64>(VERSION, "p"), None);
+        bump(&store, 3).await;
+        assert_eq!(store.config_version("p").await.unwrap(), 3);
+    }
+}
