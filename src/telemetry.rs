@@ -3,7 +3,9 @@
 //!
 //! Lines are formatted on the thread that logs and written to stderr by a writer thread
 //! (`tracing-appender`), so a request never waits on a `write` to a slow terminal or pipe. The
-//! queue is not lossy: when it is full, loggers wait rather than drop lines.
+//! queue is not lossy: when it is full, loggers wait rather than drop lines. The writer thread
+//! takes every line queued before it writes and flushes once per batch (stderr itself is
+//! unbuffered: a `write` per line was a system call per request under load).
 
 use std::io::IsTerminal;
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
@@ -22,7 +24,10 @@ pub fn init(format: &str) -> WorkerGuard {
         .buffered_lines_limit(4096)
         .lossy(false)
         .thread_name("tessera-log")
-        .finish(std::io::stderr());
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
     // Colours only for a person at a terminal: escape codes are noise in a file or a journal,
     // and writing them was a sixth of the CPU of the cheapest requests (docs/performance.md).
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();

@@ -1,5 +1,6 @@
 //! App clients: one row each in `user_pool_clients`, settings as a JSON document.
 
+use super::sqlite_reads::{FromSqliteRow, NamedRow};
 use super::{
     BeginWrite, Store, StoreError, StoreResult, from_json, lock_pool, map_err, sql, to_json,
 };
@@ -88,8 +89,8 @@ pub(super) struct JoinedClientRow {
     c_updated_at: Option<i64>,
 }
 
-impl super::sqlite_reads::FromSqliteRow for JoinedClientRow {
-    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+impl FromSqliteRow for JoinedClientRow {
+    fn from_sqlite_row(row: &NamedRow<'_>) -> rusqlite::Result<Self> {
         Ok(JoinedClientRow {
             c_id: row.get("c_id")?,
             c_pool_id: row.get("c_pool_id")?,

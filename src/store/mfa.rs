@@ -2,6 +2,7 @@
 //! accepted time step — taken atomically, only if greater, so a code works once — and the
 //! enabled and preferred factors.
 
+use super::sqlite_reads::{FromSqliteRow, NamedRow};
 use super::{Store, StoreResult, map_err, sql};
 use crate::db_run;
 use crate::domain::mfa::UserMfa;
@@ -28,8 +29,8 @@ pub(super) struct MfaRow {
     mfa_preferred: Option<String>,
 }
 
-impl super::sqlite_reads::FromSqliteRow for MfaRow {
-    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+impl FromSqliteRow for MfaRow {
+    fn from_sqlite_row(row: &NamedRow<'_>) -> rusqlite::Result<Self> {
         Ok(MfaRow {
             mfa_totp_secret: row.get("mfa_totp_secret")?,
             mfa_totp_pending_secret: row.get("mfa_totp_pending_secret")?,

@@ -12,6 +12,7 @@
 //! sqlx, which reports the error as every other read does.
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -98,13 +99,47 @@ impl SqliteReads {
 
 /// Reads a row of a joined query by column name into one of the store's row structs.
 pub(super) trait FromSqliteRow: Sized {
-    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+    fn from_sqlite_row(row: &NamedRow<'_>) -> rusqlite::Result<Self>;
 }
 
 /// A single value: the first column.
 impl FromSqliteRow for i64 {
-    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        row.get(0)
+    fn from_sqlite_row(row: &NamedRow<'_>) -> rusqlite::Result<Self> {
+        row.row.get(0)
+    }
+}
+
+/// A row with its statement's column names. rusqlite's lookup by name asks SQLite for every
+/// column's name until it matches (a thousand calls for a 45-column join, 90,000 instructions,
+/// four times the query itself); here the names are fetched once and a lookup starts where the
+/// previous one matched, so reading the columns in select-list order costs one comparison each.
+pub(super) struct NamedRow<'a> {
+    row: &'a rusqlite::Row<'a>,
+    names: Vec<&'a str>,
+    next: Cell<usize>,
+}
+
+impl<'a> NamedRow<'a> {
+    fn new(row: &'a rusqlite::Row<'a>) -> Self {
+        NamedRow {
+            row,
+            names: row.as_ref().column_names(),
+            next: Cell::new(0),
+        }
+    }
+
+    /// The value of column `name` (exactly as the query names it).
+    pub(super) fn get<T: rusqlite::types::FromSql>(&self, name: &str) -> rusqlite::Result<T> {
+        let count = self.names.len();
+        let start = self.next.get();
+        for step in 0..count {
+            let index = (start + step) % count;
+            if self.names[index] == name {
+                self.next.set(index + 1);
+                return self.row.get(index);
+            }
+        }
+        Err(rusqlite::Error::InvalidColumnName(name.to_string()))
     }
 }
 
@@ -117,7 +152,7 @@ impl super::Store {
         };
         reads.read(|conn| {
             conn.prepare_cached(sql)?
-                .query_row([param], T::from_sqlite_row)
+                .query_row([param], |row| T::from_sqlite_row(&NamedRow::new(row)))
                 .optional()
         })
     }
@@ -156,13 +191,45 @@ mod tests {
         }
         assert_eq!(store.config_version("p").await.unwrap(), 7);
         // A statement SQLite refuses is not answered here: the caller asks sqlx.
-        assert_eq!(store.sqlite_row::<i64>("SELECT nope FROM nowhere", "p"), None);
+        assert_eq!(
+            store.sqlite_row::<i64>("SELECT nope FROM nowhere", "p"),
+            None
+        );
         // The connection stays query-only.
         assert_eq!(
             store.sqlite_row::<i64>("DELETE FROM config_versions WHERE pool_id = $1", "p"),
             None
         );
         assert_eq!(store.sqlite_row::<i64>(VERSION, "p"), Some(Some(7)));
+    }
+
+    struct Pair(String, i64);
+
+    impl super::FromSqliteRow for Pair {
+        fn from_sqlite_row(row: &super::NamedRow<'_>) -> rusqlite::Result<Self> {
+            // Out of select-list order, then a name the query lacks.
+            let version = row.get("v")?;
+            let pool = row.get("p")?;
+            if row.get::<i64>("missing").is_ok() {
+                return Err(rusqlite::Error::InvalidQuery);
+            }
+            Ok(Pair(pool, version))
+        }
+    }
+
+    #[tokio::test]
+    async fn columns_are_found_by_name_in_any_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        bump(&store, 4).await;
+        let sql = "SELECT 1 AS one, pool_id AS p, 2 AS two, version AS v FROM config_versions \
+                   WHERE pool_id = $1";
+        let Some(Some(Pair(pool, version))) = store.sqlite_row::<Pair>(sql, "p") else {
+            panic!("not read")
+        };
+        assert_eq!((pool.as_str(), version), ("p", 4));
     }
 
     #[tokio::test]

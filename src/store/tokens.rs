@@ -5,7 +5,7 @@
 
 use super::clients::{C_COLUMNS, JoinedClientRow};
 use super::mfa::{M_COLUMNS, MfaRow};
-use super::sqlite_reads::FromSqliteRow;
+use super::sqlite_reads::{FromSqliteRow, NamedRow};
 use super::users::{U_COLUMNS, UserRow};
 use super::{BeginWrite, Store, StoreResult, map_err};
 use crate::db_run;
@@ -79,7 +79,7 @@ struct AccessRow {
 }
 
 impl FromSqliteRow for AccessRow {
-    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+    fn from_sqlite_row(row: &NamedRow<'_>) -> rusqlite::Result<Self> {
         Ok(AccessRow {
             user: UserRow::from_sqlite_row(row)?,
             mfa: MfaRow::from_sqlite_row(row)?,
@@ -131,7 +131,7 @@ struct RefreshRow {
 }
 
 impl FromSqliteRow for RefreshRow {
-    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+    fn from_sqlite_row(row: &NamedRow<'_>) -> rusqlite::Result<Self> {
         Ok(RefreshRow {
             user: UserRow::from_sqlite_row(row)?,
             origin_jti: row.get("origin_jti")?,

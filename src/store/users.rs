@@ -3,6 +3,7 @@
 //! ListUsers pages by keyset on (filter column, username_key), an index range scan on both
 //! backends.
 
+use super::sqlite_reads::{FromSqliteRow, NamedRow};
 use super::{BeginWrite, Store, StoreResult, from_json, map_err, sql, to_json};
 use crate::db_run;
 use crate::domain::filter::{FilterPlan, SearchColumn};
@@ -24,8 +25,8 @@ pub(super) struct UserRow {
     updated_at: i64,
 }
 
-impl super::sqlite_reads::FromSqliteRow for UserRow {
-    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+impl FromSqliteRow for UserRow {
+    fn from_sqlite_row(row: &NamedRow<'_>) -> rusqlite::Result<Self> {
         Ok(UserRow {
             id: row.get("id")?,
             pool_id: row.get("pool_id")?,
