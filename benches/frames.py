@@ -13,6 +13,7 @@ BUCKETS = [
     ("RSA verification (aws-lc)", r"parsed_verify_sig$", "any"),
     ("argon2id", r"^argon2::", "any"),
     ("SQLite worker threads (sqlx)", r"^sqlx-sqlite", "thread"),
+    ("SQLite reads on the request's thread (rusqlite)", r"sqlite_reads::.*::sqlite_row$", "any"),
     ("PostgreSQL client (sqlx)", r"^<?sqlx_postgres::", "any"),
     ("logging (tracing-subscriber)", r"^<?tracing_subscriber::", "any"),
     ("JSON (serde_json)", r"^<?(&mut )?serde_json::", "any"),
