@@ -156,6 +156,7 @@ class Peer(Server):
 
     def __init__(self, name, cmd, env, cwd, log_path):
         self.name = name
+        self.callgrind = ""  # peers always run at full speed
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [c.replace("{port}", str(self.port)) for c in cmd]

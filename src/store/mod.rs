@@ -1,8 +1,9 @@
-//! The only module that imports sqlx. [`Store`] holds a pool of SQLite or PostgreSQL
-//! connections, chosen by the database URL; each aggregate has its own file with the same
-//! methods on both backends. SQL is written once with `$1…` placeholders (in order of
+//! The only module that imports sqlx (and rusqlite). [`Store`] holds a pool of SQLite or
+//! PostgreSQL connections, chosen by the database URL; each aggregate has its own file with the
+//! same methods on both backends. SQL is written once with `$1…` placeholders (in order of
 //! appearance) and runs on both through [`db_run!`]; it is split per backend only where the
-//! dialects differ.
+//! dialects differ. On SQLite, the few reads on the hot paths also run on rusqlite connections
+//! on the caller's thread ([`sqlite_reads`]), with the same SQL.
 
 pub mod admin_keys;
 pub mod clients;
@@ -32,7 +33,6 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -156,13 +156,19 @@ impl Store {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
             }
-            let in_file = file != ":memory:" && !path.contains("mode=memory");
             let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            // The hot reads open the very file sqlx does (its name percent-decoded), unless
+            // the database is in memory or opened through another VFS or as immutable.
+            let in_file = file != ":memory:"
+                && !["mode=memory", "vfs=", "immutable="]
+                    .iter()
+                    .any(|option| path.contains(option));
+            let reads = SqliteReads::new(in_file.then(|| options.get_filename().to_path_buf()));
             // A SQLite connection is a file handle on this host: nothing to ping (the ping is a
             // round trip to the connection's worker thread before every query).
             let pool = SqlitePoolOptions::new()
@@ -170,10 +176,7 @@ impl Store {
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
-            Ok(Store::Sqlite(
-                pool,
-                Arc::new(SqliteReads::new(in_file.then(|| PathBuf::from(file)))),
-            ))
+            Ok(Store::Sqlite(pool, Arc::new(reads)))
         } else {
             Err(StoreError::Database(sqlx::Error::Configuration(
                 "DATABASE_URL must start with sqlite:// or postgres://".into(),

@@ -9,12 +9,17 @@
 //! writer, so a read here blocks its thread for no longer than SQLite's own work (microseconds).
 //! Whatever goes wrong here (the file cannot be opened, a busy or corrupt database, a type the
 //! row does not expect) makes the read give up: the caller then runs the same statement through
-//! sqlx, which reports the error as every other read does.
+//! sqlx, which reports the error as every other read does. Such fallbacks are counted
+//! ([`SqliteReads::counts`]) and logged: on a healthy database there are none.
+//!
+//! What can still hold the thread: a page not in SQLite's cache is read from the file
+//! synchronously (the OS page cache usually has it), and the busy handler waits up to 20 ms.
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::cell::Cell;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 /// Idle connections kept; more threads than this at once open extra ones that are closed after
@@ -26,6 +31,15 @@ pub struct SqliteReads {
     /// None for an in-memory database, which other connections cannot see.
     path: Option<PathBuf>,
     idle: Mutex<Vec<Connection>>,
+    answered: AtomicU64,
+    fallbacks: AtomicU64,
+}
+
+/// How many reads were answered here, and how many fell back to sqlx.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadCounts {
+    pub answered: u64,
+    pub fallbacks: u64,
 }
 
 impl std::fmt::Debug for SqliteReads {
@@ -43,6 +57,34 @@ impl SqliteReads {
         SqliteReads {
             path,
             idle: Mutex::new(Vec::new()),
+            answered: AtomicU64::new(0),
+            fallbacks: AtomicU64::new(0),
+        }
+    }
+
+    /// Reads answered here and fallbacks so far.
+    pub fn counts(&self) -> ReadCounts {
+        ReadCounts {
+            answered: self.answered.load(Ordering::Relaxed),
+            fallbacks: self.fallbacks.load(Ordering::Relaxed),
+        }
+    }
+
+    fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
+        // Nothing panics while the list is held; a poisoned list is still a list.
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn fall_back(&self, e: &rusqlite::Error) {
+        self.fallbacks.fetch_add(1, Ordering::Relaxed);
+        let busy = matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        );
+        if busy {
+            tracing::debug!(error = %e, "SQLite read busy: asking sqlx");
+        } else {
+            tracing::warn!(error = %e, "SQLite read on the request's thread failed: asking sqlx");
         }
     }
 
@@ -67,33 +109,36 @@ impl SqliteReads {
     /// Runs `read` on an idle connection (its prepared statements cached); None when it could
     /// not be answered here, and the caller asks sqlx instead.
     pub fn read<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Option<T> {
-        let taken = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let taken = self.idle().pop();
         let conn = match taken {
             Some(conn) => conn,
             None => match self.open()? {
                 Ok(conn) => conn,
                 Err(e) => {
-                    tracing::debug!(error = %e, "SQLite read connection: falling back to sqlx");
+                    self.fall_back(&e);
                     return None;
                 }
             },
         };
         let result = read(&conn);
-        match result {
-            Ok(value) => {
-                if let Ok(mut idle) = self.idle.lock()
-                    && idle.len() < KEEP_IDLE
-                {
-                    idle.push(conn);
-                }
-                Some(value)
-            }
+        let keep = match &result {
+            Ok(_) => true,
             Err(e) => {
-                // The connection is dropped: a new one starts clean.
-                tracing::debug!(error = %e, "SQLite read: falling back to sqlx");
-                None
+                self.fall_back(e);
+                // After a failure of SQLite itself, a new connection starts clean; after a
+                // value the row did not expect, this one is still good.
+                !matches!(e, rusqlite::Error::SqliteFailure(..))
+            }
+        };
+        if keep {
+            let mut idle = self.idle();
+            if idle.len() < KEEP_IDLE {
+                idle.push(conn);
             }
         }
+        let value = result.ok()?;
+        self.answered.fetch_add(1, Ordering::Relaxed);
+        Some(value)
     }
 }
 
@@ -111,8 +156,9 @@ impl FromSqliteRow for i64 {
 
 /// A row with its statement's column names. rusqlite's lookup by name asks SQLite for every
 /// column's name until it matches (a thousand calls for a 45-column join, 90,000 instructions,
-/// four times the query itself); here the names are fetched once and a lookup starts where the
-/// previous one matched, so reading the columns in select-list order costs one comparison each.
+/// four times the query itself); here the names are fetched once per row read and a lookup
+/// starts where the previous one matched, so reading the columns in select-list order costs one
+/// comparison each.
 pub(super) struct NamedRow<'a> {
     row: &'a rusqlite::Row<'a>,
     names: Vec<&'a str>,
@@ -120,12 +166,16 @@ pub(super) struct NamedRow<'a> {
 }
 
 impl<'a> NamedRow<'a> {
-    fn new(row: &'a rusqlite::Row<'a>) -> Self {
-        NamedRow {
+    fn new(row: &'a rusqlite::Row<'a>) -> rusqlite::Result<Self> {
+        let statement = row.as_ref();
+        let names = (0..statement.column_count())
+            .map(|i| statement.column_name(i))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(NamedRow {
             row,
-            names: row.as_ref().column_names(),
+            names,
             next: Cell::new(0),
-        }
+        })
     }
 
     /// The value of column `name` (exactly as the query names it).
@@ -144,6 +194,24 @@ impl<'a> NamedRow<'a> {
 }
 
 impl super::Store {
+    /// On SQLite, how many reads were answered on the request's thread and how many fell back.
+    pub fn sqlite_read_counts(&self) -> Option<ReadCounts> {
+        match self {
+            super::Store::Sqlite(_, reads) => Some(reads.counts()),
+            super::Store::Postgres(_) => None,
+        }
+    }
+
+    /// The same database with every read through sqlx (to compare the two paths).
+    pub fn without_sqlite_reads(&self) -> super::Store {
+        match self {
+            super::Store::Sqlite(pool, _) => {
+                super::Store::Sqlite(pool.clone(), std::sync::Arc::new(SqliteReads::new(None)))
+            }
+            other => other.clone(),
+        }
+    }
+
     /// The row (or none) that `sql`, with one parameter, selects, read on this thread when the
     /// store is SQLite. None when it was not read here: the caller runs `sql` through sqlx.
     pub(super) fn sqlite_row<T: FromSqliteRow>(&self, sql: &str, param: &str) -> Option<Option<T>> {
@@ -152,7 +220,7 @@ impl super::Store {
         };
         reads.read(|conn| {
             conn.prepare_cached(sql)?
-                .query_row([param], |row| T::from_sqlite_row(&NamedRow::new(row)))
+                .query_row([param], |row| T::from_sqlite_row(&NamedRow::new(row)?))
                 .optional()
         })
     }

@@ -51,6 +51,7 @@ mod oauth_hosted_flow;
 mod oauth_refresh_revoke;
 mod oauth_userinfo;
 mod sign_in_helpers;
+mod store_reads;
 mod tokens_claims;
 mod tokens_helpers;
 mod tokens_refresh;

@@ -122,7 +122,7 @@ async fn tokens_carry_cognitos_claims(db: Backend) {
 
 /// Creates group `name` (role `arn:aws:iam::000000000000:role/{name}`) and adds the fixture's
 /// user to it.
-async fn join_group(
+pub(crate) async fn join_group(
     app: &crate::helpers::TestApp,
     fx: &Fixture,
     name: &str,
