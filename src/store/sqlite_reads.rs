@@ -88,12 +88,7 @@ impl SqliteReads {
         }
     }
 
-    fn open(&self) -> Option<rusqlite::Result<Connection>> {
-        let path = self.path.as_ref()?;
-        Some(Self::open_file(path))
-    }
-
-    fn open_file(path: &PathBuf) -> rusqlite::Result<Connection> {
+    fn open(path: &PathBuf) -> rusqlite::Result<Connection> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -112,7 +107,7 @@ impl SqliteReads {
         let taken = self.idle().pop();
         let conn = match taken {
             Some(conn) => conn,
-            None => match self.open()? {
+            None => match Self::open(self.path.as_ref()?) {
                 Ok(conn) => conn,
                 Err(e) => {
                     self.fall_back(&e);
@@ -246,12 +241,18 @@ mod tests {
         .unwrap();
     }
 
-    #[tokio::test]
-    async fn reads_on_this_thread_see_every_commit_of_sqlx() {
+    /// A migrated store on a new SQLite file (kept while the directory lives).
+    async fn file_store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let store = Store::connect(&url).await.unwrap();
         store.migrate().await.unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn reads_on_this_thread_see_every_commit_of_sqlx() {
+        let (_dir, store) = file_store().await;
         assert_eq!(store.sqlite_row::<i64>(VERSION, "p"), Some(None));
         for version in [1, 2, 7] {
             bump(&store, version).await;
@@ -287,10 +288,7 @@ mod tests {
 
     #[tokio::test]
     async fn columns_are_found_by_name_in_any_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = Store::connect(&url).await.unwrap();
-        store.migrate().await.unwrap();
+        let (_dir, store) = file_store().await;
         bump(&store, 4).await;
         let sql = "SELECT 1 AS one, pool_id AS p, 2 AS two, version AS v FROM config_versions \
                    WHERE pool_id = $1";
