@@ -151,6 +151,7 @@ impl Store {
             .await
             .map_err(map_err)?;
             tx.commit().await.map_err(map_err)?;
+            self.config_changed_here(&client.pool_id);
         });
         Ok(())
     }
@@ -211,6 +212,7 @@ impl Store {
             .await
             .map_err(map_err)?;
             tx.commit().await.map_err(map_err)?;
+            self.config_changed_here(&client.pool_id);
             Ok(done.rows_affected() > 0)
         })
     }
@@ -240,6 +242,7 @@ impl Store {
                 .map_err(map_err)?;
             }
             tx.commit().await.map_err(map_err)?;
+            self.config_changed_here(pool_id);
             Ok(done.rows_affected() > 0)
         })
     }

@@ -1,7 +1,12 @@
 //! The configuration counter of each pool (`config_versions`, migration 0005): bumped by
 //! triggers with every change to the pool, its app clients or its signing keys. What is kept
 //! in memory is tagged with the number it was read under (see `services::client_cache`).
+//!
+//! On SQLite the counter is read on every use (on the request's thread, `sqlite_reads`). On
+//! PostgreSQL a server node also listens for the trigger's notifications (`config_watch`) and
+//! answers from memory while its listener is subscribed.
 
+use super::config_watch::WatchState;
 use super::{Store, StoreResult, map_err};
 use crate::db_run;
 
@@ -14,6 +19,13 @@ impl Store {
         if let Some(found) = self.sqlite_row::<i64>(SQL, pool_id) {
             return Ok(found.unwrap_or(0));
         }
+        let ticket = match self {
+            Store::Postgres(_, watch) => match watch.known(pool_id) {
+                Some(version) => return Ok(version),
+                None => watch.ticket(),
+            },
+            Store::Sqlite(..) => None,
+        };
         let found: Option<i64> = db_run!(self, |db| {
             sqlx::query_scalar(SQL)
                 .bind(pool_id)
@@ -21,6 +33,44 @@ impl Store {
                 .await
                 .map_err(map_err)?
         });
-        Ok(found.unwrap_or(0))
+        let version = found.unwrap_or(0);
+        if let (Store::Postgres(_, watch), Some(ticket)) = (self, ticket) {
+            watch.learn(pool_id, version, ticket);
+        }
+        Ok(version)
+    }
+
+    /// A change to the pool's configuration was committed through this store: its counter is
+    /// read from the table next time, so this node sees its own change at once.
+    pub(super) fn config_changed_here(&self, pool_id: &str) {
+        if let Store::Postgres(_, watch) = self {
+            watch.changed_here(pool_id);
+        }
+    }
+
+    /// On PostgreSQL, starts listening for configuration changes (a server node does; the
+    /// CLI's short runs do not). The listener holds one connection of the pool until the
+    /// store is closed.
+    pub fn watch_config(&self) {
+        if let Store::Postgres(pool, watch) = self {
+            watch.start(pool);
+        }
+    }
+
+    /// On PostgreSQL, what the listener is doing (None on SQLite: there is no watch).
+    pub fn config_watch_state(&self) -> Option<WatchState> {
+        match self {
+            Store::Postgres(_, watch) => Some(watch.state()),
+            Store::Sqlite(..) => None,
+        }
+    }
+
+    /// On PostgreSQL, the pool's counter as this node would answer it from memory, reading
+    /// nothing (None when it would read the table).
+    pub fn config_version_heard(&self, pool_id: &str) -> Option<i64> {
+        match self {
+            Store::Postgres(_, watch) => watch.heard_of(pool_id),
+            Store::Sqlite(..) => None,
+        }
     }
 }

@@ -9,6 +9,7 @@ pub mod admin_keys;
 pub mod clients;
 pub mod codes;
 pub mod config_versions;
+pub mod config_watch;
 pub mod domains;
 pub mod groups;
 pub mod lockout;
@@ -28,6 +29,7 @@ pub mod tokens;
 pub mod ui_customizations;
 pub mod users;
 
+use config_watch::ConfigWatch;
 use sqlite_reads::SqliteReads;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -42,7 +44,7 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub enum Store {
     Sqlite(SqlitePool, Arc<SqliteReads>),
-    Postgres(PgPool),
+    Postgres(PgPool, Arc<ConfigWatch>),
 }
 
 /// Runs the same code against whichever backend the store holds. Inside, `$pool` is the
@@ -53,7 +55,7 @@ macro_rules! db_run {
     ($store:expr, |$pool:ident| $body:expr) => {
         match $store {
             $crate::store::Store::Sqlite($pool, _) => $body,
-            $crate::store::Store::Postgres($pool) => $body,
+            $crate::store::Store::Postgres($pool, _) => $body,
         }
     };
 }
@@ -144,7 +146,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Store::Postgres(pool))
+            Ok(Store::Postgres(pool, Arc::default()))
         } else if let Some(path) = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -188,7 +190,7 @@ impl Store {
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
             Store::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
-            Store::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+            Store::Postgres(pool, _) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
@@ -208,7 +210,7 @@ impl Store {
     pub fn backend(&self) -> &'static str {
         match self {
             Store::Sqlite(..) => "sqlite",
-            Store::Postgres(_) => "postgres",
+            Store::Postgres(..) => "postgres",
         }
     }
 

@@ -56,6 +56,7 @@ impl Store {
             .await
             .map_err(map_err)?;
         });
+        self.config_changed_here(&pool.id);
         Ok(())
     }
 
@@ -89,6 +90,7 @@ impl Store {
             .execute(db)
             .await
             .map_err(map_err)?;
+            self.config_changed_here(&pool.id);
             Ok(done.rows_affected() > 0)
         })
     }
@@ -101,6 +103,7 @@ impl Store {
                 .execute(db)
                 .await
                 .map_err(map_err)?;
+            self.config_changed_here(id);
             Ok(done.rows_affected() > 0)
         })
     }

@@ -121,6 +121,7 @@ impl Store {
                 }
             }
             tx.commit().await.map_err(map_err)?;
+            self.config_changed_here(pool_id);
         });
         self.active_signing_keys(pool_id).await
     }
@@ -159,6 +160,7 @@ impl Store {
             .await
             .map_err(map_err)?;
             tx.commit().await.map_err(map_err)?;
+            self.config_changed_here(pool_id);
         });
         Ok(())
     }

@@ -193,7 +193,7 @@ impl super::Store {
     pub fn sqlite_read_counts(&self) -> Option<ReadCounts> {
         match self {
             super::Store::Sqlite(_, reads) => Some(reads.counts()),
-            super::Store::Postgres(_) => None,
+            super::Store::Postgres(..) => None,
         }
     }
 

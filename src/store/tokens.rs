@@ -255,7 +255,7 @@ impl Store {
     ) -> StoreResult<Option<(RefreshTokenRecord, User, Vec<Group>)>> {
         let sql = match self {
             Store::Sqlite(..) => REFRESH_SQL[0].as_str(),
-            Store::Postgres(_) => REFRESH_SQL[1].as_str(),
+            Store::Postgres(..) => REFRESH_SQL[1].as_str(),
         };
         let row = match self.sqlite_row::<RefreshRow>(sql, token_hash) {
             Some(row) => row,

@@ -1,6 +1,8 @@
 //! Two nodes over one database: node B keeps clients, pools and signing keys in memory
 //! (`services::client_cache`, `keys::signing_keys_at`), and every change made through node A
-//! (or the CLI's code path, `keys::rotate`) shows at B's next request — no time-to-live.
+//! (or the CLI's code path, `keys::rotate`) shows on B: on SQLite at B's next request (B reads
+//! the configuration counter every time), on PostgreSQL as soon as B has heard the trigger's
+//! notification (`store::config_watch`), which [`heard`] waits for.
 
 use crate::both_databases;
 use crate::helpers::{AppOptions, Backend, TestApp, error_code, spawn_app_with};
@@ -10,10 +12,12 @@ use crate::tokens_helpers::{fixture, kid_of, payload, sign_in};
 use aws_sdk_cognitoidentityprovider::types::{
     AuthFlowType, ExplicitAuthFlowsType, TimeUnitsType, TokenValidityUnitsType,
 };
+use std::time::Duration;
 use tessera::services::keys;
+use tessera::store::Store;
 
 async fn second_node(first: &TestApp, backend: Backend) -> TestApp {
-    spawn_app_with(
+    let b = spawn_app_with(
         backend,
         AppOptions {
             database_url: Some(first.database_url.clone()),
@@ -21,7 +25,48 @@ async fn second_node(first: &TestApp, backend: Backend) -> TestApp {
             ..Default::default()
         },
     )
-    .await
+    .await;
+    listening(&b).await;
+    b
+}
+
+/// Waits until the node's configuration listener is subscribed (PostgreSQL) and has
+/// subscribed more than `after` times.
+async fn subscribed(app: &TestApp, after: u64) {
+    for _ in 0..500 {
+        match app.services.store.config_watch_state() {
+            None => return,
+            Some(state) if state.live && state.subscriptions > after => return,
+            Some(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+    panic!("the configuration listener did not subscribe");
+}
+
+async fn listening(app: &TestApp) {
+    subscribed(app, 0).await;
+}
+
+/// Waits until node `b` knows the pool's configuration counter as the table has it now, from
+/// a notification: B reads nothing meanwhile. On SQLite B reads the counter on every use, so
+/// there is nothing to wait for.
+async fn heard(b: &TestApp, pool_id: &str) {
+    if b.services.store.config_watch_state().is_none() {
+        return;
+    }
+    let table = Store::connect(&b.database_url).await.unwrap();
+    let now = table.config_version(pool_id).await.unwrap();
+    table.close().await;
+    for _ in 0..500 {
+        if b.services.store.config_version_heard(pool_id) == Some(now) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!(
+        "B has not heard of configuration {now} of pool {pool_id}: {:?}",
+        b.services.store.config_version_heard(pool_id)
+    );
 }
 
 fn lifetime(token: &str) -> i64 {
@@ -48,6 +93,7 @@ async fn client_credentials_follow_changes_made_on_another_node(db: Backend) {
         "B answered from memory"
     );
     thirty_minute_reader(&a, &client).await;
+    heard(&b, &client.pool_id).await;
     let changed = grant(&b, &client, None).await;
     assert_eq!(changed.status, 200, "{:?}", changed.body);
     assert_eq!(changed.body["expires_in"], 1800);
@@ -57,6 +103,7 @@ async fn client_credentials_follow_changes_made_on_another_node(db: Backend) {
     );
     // A rotates the pool's keys: B signs with the new access key at once.
     keys::rotate(&a.services, &client.pool_id).await.unwrap();
+    heard(&b, &client.pool_id).await;
     let rotated = grant(&b, &client, None).await;
     assert_eq!(rotated.status, 200, "{:?}", rotated.body);
     assert_ne!(
@@ -71,6 +118,7 @@ async fn client_credentials_follow_changes_made_on_another_node(db: Backend) {
         .send()
         .await
         .unwrap();
+    heard(&b, &client.pool_id).await;
     let gone = grant(&b, &client, None).await;
     assert_eq!(gone.status, 401, "{:?}", gone.body);
     assert_eq!(gone.body["error"], "invalid_client");
@@ -84,6 +132,7 @@ async fn client_credentials_follow_changes_made_on_another_node(db: Backend) {
         .send()
         .await
         .unwrap();
+    heard(&b, &other.pool_id).await;
     let gone = grant(&b, &other, None).await;
     assert_ne!(gone.status, 200, "{:?}", gone.body);
 }
@@ -137,10 +186,12 @@ async fn refresh_follows_changes_made_on_another_node(db: Backend) {
         .send()
         .await
         .unwrap();
+    heard(&b, &fx.pool_id).await;
     let (id_token, access_token) = refresh(&b, &client.id, &token).await.unwrap();
     assert_eq!(lifetime(&id_token), 600);
     // A rotates the keys: both tokens from B carry the new kids.
     keys::rotate(&a.services, &fx.pool_id).await.unwrap();
+    heard(&b, &fx.pool_id).await;
     let (new_id, new_access) = refresh(&b, &client.id, &token).await.unwrap();
     assert_ne!(kid_of(&new_id), kid_of(&id_token));
     assert_ne!(kid_of(&new_access), kid_of(&access_token));
@@ -150,6 +201,7 @@ async fn refresh_follows_changes_made_on_another_node(db: Backend) {
         .send()
         .await
         .unwrap();
+    heard(&b, &fx.pool_id).await;
     let on_a = refresh(&a, &client.id, &token).await.unwrap_err();
     assert_eq!(refresh(&b, &client.id, &token).await.unwrap_err(), on_a);
     // A deletes the client.
@@ -160,13 +212,57 @@ async fn refresh_follows_changes_made_on_another_node(db: Backend) {
         .send()
         .await
         .unwrap();
+    heard(&b, &fx.pool_id).await;
     assert_eq!(
         refresh(&b, &client.id, &token).await.unwrap_err(),
         "ResourceNotFoundException"
     );
 }
 
+/// On PostgreSQL, B answers the counter from memory, hears a change made elsewhere, and after
+/// its listening connection is killed subscribes again and hears the next one. SQLite has no
+/// watch.
+async fn the_configuration_listener_recovers_from_a_lost_connection(db: Backend) {
+    let a = spawn_oauth_app(db, &[]).await;
+    let b = second_node(&a, db).await;
+    let client = machine(&a).await;
+    assert_eq!(grant(&b, &client, None).await.status, 200);
+    let Some(before) = b.services.store.config_watch_state() else {
+        assert_eq!(db, Backend::Sqlite);
+        assert_eq!(b.services.store.config_version_heard(&client.pool_id), None);
+        return;
+    };
+    assert_eq!(grant(&b, &client, None).await.status, 200);
+    let after = b.services.store.config_watch_state().unwrap();
+    assert!(after.answered > before.answered, "{before:?} → {after:?}");
+    // Every listening session of this database is terminated (A's and B's).
+    let admin = sqlx::PgPool::connect(&a.database_url).await.unwrap();
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    assert_eq!(killed, [true, true]);
+    subscribed(&b, after.subscriptions).await;
+    thirty_minute_reader(&a, &client).await;
+    heard(&b, &client.pool_id).await;
+    let changed = grant(&b, &client, None).await;
+    assert_eq!(changed.body["expires_in"], 1800, "{:?}", changed.body);
+    b.cognito
+        .delete_user_pool_client()
+        .user_pool_id(&client.pool_id)
+        .client_id(&client.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(grant(&b, &client, None).await.status, 401);
+    admin.close().await;
+}
+
 both_databases!(
     client_credentials_follow_changes_made_on_another_node,
     refresh_follows_changes_made_on_another_node,
+    the_configuration_listener_recovers_from_a_lost_connection,
 );
