@@ -65,8 +65,8 @@ impl Store {
         }
     }
 
-    /// On PostgreSQL, the pool's counter as this node would answer it from memory, reading
-    /// nothing (None when it would read the table).
+    /// On PostgreSQL, the newest counter of the pool this node has heard of, whatever its age
+    /// (None when not listening, or when its own change is not read back yet).
     pub fn config_version_heard(&self, pool_id: &str) -> Option<i64> {
         match self {
             Store::Postgres(_, watch) => watch.heard_of(pool_id),

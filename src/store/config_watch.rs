@@ -13,13 +13,15 @@
 //!   the table (as without a watch), and what was remembered is dropped: notifications sent
 //!   while nobody listened are lost.
 //! - A connection that dies without a word (a NAT or a firewall forgetting it) delivers
-//!   nothing and reports nothing; [`FRESH_FOR`] bounds how long a node then serves a number
-//!   that has moved on.
+//!   nothing and reports nothing. [`FRESH_FOR`] bounds how long a node then serves a number
+//!   that has moved on, and every node notifies a beat every 10 s: a listener that hears
+//!   nothing for 35 s drops its connection and subscribes again.
 //! - A number read from the table is remembered only if no reset happened since the read began
 //!   (a read that started before an outage could hold a number older than a lost
 //!   notification). Numbers only grow, so a late read never lowers what a notification set.
-//! - A configuration change made through this node drops the pool's number at commit, so the
-//!   node's next request reads the table and sees its own change at once. Other nodes (and the
+//! - A configuration change made through this node marks the pool's number unconfirmed at
+//!   commit, so the node's next request reads the table and sees its own change at once (a
+//!   late notification of an earlier change does not confirm it). Other nodes (and the
 //!   CLI) see it when the notification arrives, milliseconds after the commit.
 //!
 //! On SQLite there is no watch: the counter is read on every use, on the request's thread
@@ -42,6 +44,16 @@ pub const FRESH_FOR: Duration = Duration::from_secs(1);
 
 /// Wait between attempts to subscribe again after the listening connection failed.
 const RETRY: Duration = Duration::from_secs(1);
+
+/// Every node notifies [`BEAT`] this often, so a listener always has something to hear.
+const BEAT_EVERY: Duration = Duration::from_secs(10);
+
+/// A listener that hears nothing for this long (not even the beats) has lost its connection
+/// without being told (a NAT or a firewall forgetting it): it is dropped and subscribes again.
+const SILENCE: Duration = Duration::from_secs(35);
+
+/// The payload of a beat.
+const BEAT: &str = "beat";
 
 /// The counters this node has heard of (shared with its listening task).
 #[derive(Default)]
@@ -80,6 +92,9 @@ struct Known {
     version: i64,
     /// When the table was read (the read's start) or a notification came.
     as_of: Instant,
+    /// False after a change made through this node, until the table is read again: a
+    /// notification of an earlier change, still on its way, must not answer for it.
+    confirmed: bool,
 }
 
 /// Where a read from the table starts: it is remembered only if nothing was reset since.
@@ -106,7 +121,7 @@ impl ConfigWatch {
 
     /// The pool's counter, when the listener is subscribed and has it.
     pub(super) fn known(&self, pool_id: &str) -> Option<i64> {
-        let found = self.heard_of(pool_id);
+        let found = self.lookup(pool_id, true);
         if found.is_some() {
             self.answered.fetch_add(1, Ordering::Relaxed);
         }
@@ -129,6 +144,9 @@ impl ConfigWatch {
         let mut state = self.write();
         if state.live && state.epoch == ticket.epoch {
             raise(&mut state, pool_id, version, ticket.started);
+            if let Some(known) = state.versions.get_mut(pool_id) {
+                known.confirmed = true;
+            }
         }
     }
 
@@ -136,11 +154,16 @@ impl ConfigWatch {
     pub(super) fn changed_here(&self, pool_id: &str) {
         let mut state = self.write();
         state.epoch += 1;
-        state.versions.remove(pool_id);
+        if let Some(known) = state.versions.get_mut(pool_id) {
+            known.confirmed = false;
+        }
     }
 
     /// A notification's payload, `<version> <pool id>`.
     fn heard(&self, payload: &str) {
+        if payload == BEAT {
+            return;
+        }
         let parsed = payload
             .split_once(' ')
             .and_then(|(v, pool)| Some((v.parse::<i64>().ok()?, pool)));
@@ -173,13 +196,19 @@ impl ConfigWatch {
         }
     }
 
-    /// The number the watch would answer for the pool, without counting it as an answer.
+    /// The newest number the listener has heard or read for the pool, whatever its age (the
+    /// watch answers it only within [`FRESH_FOR`]); None when not subscribed or unconfirmed.
     pub fn heard_of(&self, pool_id: &str) -> Option<i64> {
+        self.lookup(pool_id, false)
+    }
+
+    fn lookup(&self, pool_id: &str, fresh_only: bool) -> Option<i64> {
         let state = self.read();
         state
             .versions
             .get(pool_id)
-            .filter(|known| state.live && known.as_of.elapsed() < FRESH_FOR)
+            .filter(|known| state.live && known.confirmed)
+            .filter(|known| !fresh_only || known.as_of.elapsed() < FRESH_FOR)
             .map(|known| known.version)
     }
 
@@ -190,6 +219,7 @@ impl ConfigWatch {
             return;
         }
         tokio::spawn(listen(self.clone(), pool.clone()));
+        tokio::spawn(beat(pool.clone()));
     }
 }
 
@@ -203,9 +233,14 @@ fn raise(state: &mut State, pool_id: &str, version: i64, as_of: Instant) {
     if state.versions.len() >= MAX_POOLS {
         state.versions.clear();
     }
-    state
-        .versions
-        .insert(pool_id.to_string(), Known { version, as_of });
+    state.versions.insert(
+        pool_id.to_string(),
+        Known {
+            version,
+            as_of,
+            confirmed: true,
+        },
+    );
 }
 
 async fn listen(watch: Arc<ConfigWatch>, pool: PgPool) {
@@ -216,17 +251,20 @@ async fn listen(watch: Arc<ConfigWatch>, pool: PgPool) {
                 watch.subscriptions.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!("listening for configuration changes");
                 loop {
-                    match listener.try_recv().await {
-                        Ok(Some(notification)) => watch.heard(notification.payload()),
-                        // The connection was lost and has been subscribed again; whatever
-                        // was sent in between is lost.
-                        Ok(None) => {
-                            watch.reset(true);
-                            watch.subscriptions.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(sqlx::Error::PoolClosed) => return watch.reset(false),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "configuration listener failed; reading counters from the table");
+                    // On a timeout the listener is dropped, not polled again, so cutting its
+                    // read short loses nothing that matters.
+                    match tokio::time::timeout(SILENCE, listener.try_recv()).await {
+                        Ok(Ok(Some(notification))) => watch.heard(notification.payload()),
+                        Ok(Err(sqlx::Error::PoolClosed)) => return watch.reset(false),
+                        // The connection was lost (Ok(None)), failed, or went silent: what was
+                        // sent meanwhile is lost; subscribe again after a pause.
+                        outcome => {
+                            let why = match outcome {
+                                Ok(Ok(_)) => "connection lost".to_string(),
+                                Ok(Err(e)) => e.to_string(),
+                                Err(_) => format!("nothing heard for {} s", SILENCE.as_secs()),
+                            };
+                            tracing::warn!(error = %why, "configuration listener stopped; reading counters from the table");
                             watch.reset(false);
                             break;
                         }
@@ -248,8 +286,31 @@ async fn listen(watch: Arc<ConfigWatch>, pool: PgPool) {
 
 async fn subscribe(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
+    // A lost connection is reported and handled above (reset, pause, subscribe again), never
+    // re-established inside `try_recv` in a tight loop.
+    listener.eager_reconnect(false);
     listener.listen(CHANNEL).await?;
     Ok(listener)
+}
+
+/// Notifies [`BEAT`] every [`BEAT_EVERY`] until the pool is closed.
+async fn beat(pool: PgPool) {
+    loop {
+        tokio::time::sleep(BEAT_EVERY).await;
+        if pool.is_closed() {
+            return;
+        }
+        let sent = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(BEAT)
+            .execute(&pool)
+            .await;
+        match sent {
+            Err(sqlx::Error::PoolClosed) => return,
+            Err(e) => tracing::debug!(error = %e, "configuration beat not sent"),
+            Ok(_) => {}
+        }
+    }
 }
 
 #[cfg(test)]
@@ -305,6 +366,17 @@ mod tests {
         assert_eq!(watch.known("p"), Some(1));
         watch.changed_here("p");
         assert_eq!(watch.known("p"), None, "a change made here is read again");
+        watch.heard("2 p");
+        assert_eq!(
+            watch.known("p"),
+            None,
+            "a notification of an earlier change does not answer for it"
+        );
+        let ticket = watch.ticket().unwrap();
+        watch.learn("p", 3, ticket);
+        assert_eq!(watch.known("p"), Some(3));
+        watch.heard(BEAT);
+        assert_eq!(watch.known("p"), Some(3), "a beat changes nothing");
     }
 
     #[test]

@@ -139,6 +139,7 @@ impl Store {
             // one request (InternalErrorException, which the AWS SDKs retry) and is dropped.
             // Idle connections close after a minute, before the idle timeouts of NATs and
             // load balancers (typically 4–6 min) could leave one silently dead.
+            // A server node's configuration listener holds one of the 16 (`config_watch`).
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .test_before_acquire(false)
