@@ -77,7 +77,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let log_writer = tessera::telemetry::init(&settings.log_format);
+    let log_writer = match tessera::telemetry::init(&settings.log_format) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("tessera: cannot start the log writer thread: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new().block_on(serve(settings)),
         other => tokio_runtime().and_then(|rt| rt.block_on(run_command(other, settings))),

@@ -1,36 +1,28 @@
 //! Structured logs with `tracing`: text for people, JSON for log pipelines. The level comes from
 //! `RUST_LOG` (default `info`).
 //!
-//! Lines are formatted on the thread that logs and written to stderr by a writer thread
-//! (`tracing-appender`), so a request never waits on a `write` to a slow terminal or pipe. The
-//! queue is not lossy: when it is full, loggers wait rather than drop lines. The writer thread
-//! takes every line queued before it writes and flushes once per batch (stderr itself is
-//! unbuffered: a `write` per line was a system call per request under load).
+//! Lines are formatted on the thread that logs and written to stderr in batches by a writer
+//! thread ([`crate::log_writer`]), so a request never waits on a `write` to a slow terminal or
+//! pipe, and a busy server makes one `write` per batch, not per line. Nothing is dropped: when
+//! too much is pending, loggers wait.
 
 use std::cell::RefCell;
 use std::io::IsTerminal;
 use std::time::{SystemTime, UNIX_EPOCH};
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+
+use crate::log_writer::{Guard, Limits};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::field::MakeExt;
 use tracing_subscriber::fmt::format::{self, Writer};
 use tracing_subscriber::fmt::time::FormatTime;
 
 /// Installs the global subscriber once; later calls (tests) are ignored. Keep the guard until
-/// the process ends: dropping it flushes the lines still queued.
-pub fn init(format: &str) -> WorkerGuard {
+/// the process ends: dropping it writes the lines still pending. Fails only if the writer
+/// thread cannot be started.
+pub fn init(format: &str) -> std::io::Result<Guard> {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,actix_server=warn"));
-    // The queue's slots are allocated up front: the default 128,000 lines took 4 MB of an idle
-    // server's memory; 4,096 lines is plenty for a writer that only writes to stderr.
-    let (writer, guard) = NonBlockingBuilder::default()
-        .buffered_lines_limit(4096)
-        .lossy(false)
-        .thread_name("tessera-log")
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
+    let (writer, guard) = crate::log_writer::spawn(std::io::stderr(), Limits::default())?;
     // Colours only for a person at a terminal: escape codes are noise in a file or a journal,
     // and writing them was a sixth of the CPU of the cheapest requests (docs/performance.md).
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -56,7 +48,7 @@ pub fn init(format: &str) -> WorkerGuard {
         .delimited(" ");
         builder.fmt_fields(plain).try_init()
     };
-    guard
+    Ok(guard)
 }
 
 /// RFC 3339 timestamps in UTC with microseconds (`2026-12-02T20:03:48.123456Z`, as
