@@ -2,7 +2,8 @@
 //! triggers with every change to the pool, its app clients or its signing keys. What is kept
 //! in memory is tagged with the number it was read under (see `services::client_cache`).
 //!
-//! On SQLite the counter is read on every use (on the request's thread, `sqlite_reads`). On
+//! On SQLite the counter is read on the request's thread (`sqlite_reads`), and reused while
+//! nothing at all was committed to the file since (`sqlite_commits`: a memory read). On
 //! PostgreSQL a server node also listens for the trigger's notifications (`config_watch`) and
 //! answers from memory while its listener is subscribed.
 
@@ -16,8 +17,19 @@ impl Store {
     /// The pool's configuration counter now: 0 for a pool changed by nothing since the
     /// counter was introduced (or never stored).
     pub async fn config_version(&self, pool_id: &str) -> StoreResult<i64> {
-        if let Some(found) = self.sqlite_row::<i64>(SQL, pool_id) {
-            return Ok(found.unwrap_or(0));
+        if let Store::Sqlite(_, reads) = self {
+            // Taken before the read: a commit after this moment moves the mark.
+            let mark = reads.commit_mark();
+            if let Some(version) = mark.and_then(|m| reads.version_unchanged_since(pool_id, &m)) {
+                return Ok(version);
+            }
+            if let Some(found) = self.sqlite_row::<i64>(SQL, pool_id) {
+                let version = found.unwrap_or(0);
+                if let Some(mark) = mark {
+                    reads.remember_version(pool_id, mark, version);
+                }
+                return Ok(version);
+            }
         }
         let ticket = match self {
             Store::Postgres(_, watch) => match watch.known(pool_id) {

@@ -23,6 +23,7 @@ pub mod resource_servers;
 pub mod server_secrets;
 pub mod sessions;
 pub mod signing_keys;
+pub mod sqlite_commits;
 pub mod sqlite_reads;
 pub mod sso_sessions;
 pub mod tokens;

@@ -15,11 +15,13 @@
 //! What can still hold the thread: a page not in SQLite's cache is read from the file
 //! synchronously (the OS page cache usually has it), and the busy handler waits up to 20 ms.
 
+use super::sqlite_commits::{CommitWatch, Mark};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::cell::Cell;
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 /// Idle connections kept; more threads than this at once open extra ones that are closed after
@@ -33,7 +35,14 @@ pub struct SqliteReads {
     idle: Mutex<Vec<Connection>>,
     answered: AtomicU64,
     fallbacks: AtomicU64,
+    /// The database's commits, watched from the first use on (None: not watchable).
+    commits: OnceLock<Option<CommitWatch>>,
+    /// Configuration counters read from the table, with the commit mark taken just before.
+    versions: Mutex<HashMap<String, (Mark, i64)>>,
 }
+
+/// Pools whose counters are remembered at most; past that the memory starts again.
+const MOST_VERSIONS: usize = 10_000;
 
 /// How many reads were answered here, and how many fell back to sqlx.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +68,50 @@ impl SqliteReads {
             idle: Mutex::new(Vec::new()),
             answered: AtomicU64::new(0),
             fallbacks: AtomicU64::new(0),
+            commits: OnceLock::new(),
+            versions: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// A snapshot of the database's commits (`sqlite_commits`); None when they are not watched
+    /// (an in-memory database, or the WAL index could not be mapped: said once in the log).
+    pub(super) fn commit_mark(&self) -> Option<Mark> {
+        self.commits
+            .get_or_init(|| {
+                let path = self.path.as_ref()?;
+                CommitWatch::open(path)
+                    .inspect_err(|e| {
+                        tracing::warn!(
+                            reason = %e,
+                            "SQLite commits not watched: the configuration counter is read every time"
+                        );
+                    })
+                    .ok()
+            })
+            .as_ref()
+            .map(CommitWatch::mark)
+    }
+
+    fn versions(&self) -> MutexGuard<'_, HashMap<String, (Mark, i64)>> {
+        self.versions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The pool's counter as last read, if nothing was committed since: `mark` equals the mark
+    /// taken before that read.
+    pub(super) fn version_unchanged_since(&self, pool_id: &str, mark: &Mark) -> Option<i64> {
+        match self.versions().get(pool_id) {
+            Some((read_at, version)) if read_at == mark => Some(*version),
+            _ => None,
+        }
+    }
+
+    /// Remembers a counter read from the table after `mark` was taken.
+    pub(super) fn remember_version(&self, pool_id: &str, mark: Mark, version: i64) {
+        let mut versions = self.versions();
+        if versions.len() >= MOST_VERSIONS && !versions.contains_key(pool_id) {
+            versions.clear();
+        }
+        versions.insert(pool_id.to_string(), (mark, version));
     }
 
     /// Reads answered here and fallbacks so far.
@@ -88,7 +140,8 @@ impl SqliteReads {
         }
     }
 
-    fn open(path: &PathBuf) -> rusqlite::Result<Connection> {
+    /// A query-only connection to the file, as the reads here use.
+    pub(super) fn open(path: &Path) -> rusqlite::Result<Connection> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
