@@ -165,7 +165,22 @@ pub fn spawn<W: Write + Send + 'static>(
     ))
 }
 
+/// Whatever ends the writer thread (a sink that panics included), loggers must not wait for it.
+struct Finished<'a>(&'a Shared);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.lock();
+        state.closing = true;
+        state.finished = true;
+        state.pending.clear();
+        drop(state);
+        self.0.room.notify_all();
+    }
+}
+
 fn run<W: Write>(shared: &Shared, mut sink: W) {
+    let _finished = Finished(shared);
     let mut batch = Vec::with_capacity(shared.limits.wake_at);
     while shared.next_batch(&mut batch) {
         // A sink that fails (stderr closed) loses its lines; logging must not stop the server.
@@ -313,6 +328,35 @@ mod tests {
         }
         drop(guard);
         assert_eq!(sink.written.lock().unwrap().len(), 50 * line.len());
+    }
+
+    /// A sink that panics at its first write.
+    struct Broken;
+
+    impl Write for Broken {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            panic!("broken sink")
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn loggers_never_wait_for_a_writer_thread_that_died() {
+        let limits = Limits {
+            linger: Duration::from_millis(1),
+            wake_at: 16,
+            most: 64,
+        };
+        let (writer, guard) = spawn(Broken, limits).unwrap();
+        // Far more than the limit: with the thread gone, these return instead of waiting.
+        for _ in 0..100 {
+            log(&writer, "a line that will never be written\n");
+        }
+        drop(guard);
+        assert!(writer.shared.lock().finished);
     }
 
     #[test]

@@ -11,35 +11,41 @@
 //! node on the same file) is still seen at the next request, as with a read per request, for a
 //! memory read instead of a SQLite transaction (measured: docs/performance.md).
 //!
-//! The header is mapped read-only. A connection of our own, kept open for as long as the
-//! mapping lives, holds SQLite's shared lock on the `-shm` file, so no process can truncate or
-//! re-initialise it underneath us (SQLite does that only when it is the file's last user).
+//! The header is read where SQLite itself maps it: a connection of our own, kept open for as
+//! long as the watch lives, asks its VFS for the first region of the WAL index (`xShmMap`,
+//! which returns the mapping the process already has). No second handle to the `-shm` file is
+//! opened: closing one would drop every POSIX lock the process holds on that file, SQLite's
+//! included. While our connection is open SQLite keeps the region mapped, and its shared lock
+//! means no other process can truncate or re-initialise the file.
+//!
 //! Anything unexpected when opening (not WAL, no `-shm`, a header of another version) means no
 //! watch: the counter is read from the table every time, as before.
 
 use super::sqlite_reads::SqliteReads;
-use std::os::fd::AsRawFd;
+use rusqlite::ffi;
 use std::path::Path;
 
 /// The first copy of the WAL-index header: 48 bytes.
 pub type Mark = [u32; 12];
 
-/// Bytes mapped: both header copies and the checkpoint information.
-const MAPPED: usize = 136;
+/// The size of a WAL-index region (SQLite's `WALINDEX_PGSZ`, 32 KB): the header is at the start
+/// of the first.
+const REGION: i32 = 32_768;
 /// `iVersion` of the WAL-index format SQLite 3.7.0 and later write.
 const WAL_INDEX_VERSION: u32 = 3_007_000;
 
-/// A read-only mapping of a database's WAL-index header.
+/// A database's WAL-index header, as SQLite maps it.
 pub struct CommitWatch {
-    /// Keeps SQLite's shared lock on the `-shm` file (see the module documentation).
+    /// Keeps the region mapped and SQLite's shared lock on the `-shm` file (see the module
+    /// documentation). Never used after `open`: it only has to stay open.
     _holder: rusqlite::Connection,
     header: std::ptr::NonNull<u32>,
 }
 
-// SAFETY: the mapping is read-only, lives as long as the value, and is only read with volatile
-// loads of aligned words; nothing in it is owned by a thread.
+// SAFETY: the region stays mapped as long as the value (its connection) lives, and is only read
+// with volatile loads of aligned words; the connection is never used after `open`.
 unsafe impl Send for CommitWatch {}
-// SAFETY: as above: concurrent volatile reads of a read-only mapping.
+// SAFETY: as above: concurrent volatile reads of memory that only SQLite writes.
 unsafe impl Sync for CommitWatch {}
 
 impl std::fmt::Debug for CommitWatch {
@@ -49,7 +55,7 @@ impl std::fmt::Debug for CommitWatch {
 }
 
 impl CommitWatch {
-    /// Maps the WAL-index header of the database at `db`; the error says why not.
+    /// Finds the WAL-index header of the database at `db`; the error says why not.
     pub fn open(db: &Path) -> Result<Self, String> {
         let holder = SqliteReads::open(db).map_err(|e| e.to_string())?;
         let mode: String = holder
@@ -63,30 +69,7 @@ impl CommitWatch {
         holder
             .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
             .map_err(|e| e.to_string())?;
-        let mut shm = std::fs::canonicalize(db).map_err(|e| e.to_string())?;
-        shm.as_mut_os_string().push("-shm");
-        let file = std::fs::File::open(&shm).map_err(|e| format!("{}: {e}", shm.display()))?;
-        let len = file.metadata().map_err(|e| e.to_string())?.len();
-        if len < MAPPED as u64 {
-            return Err(format!("{} holds only {len} bytes", shm.display()));
-        }
-        // SAFETY: a fresh read-only shared mapping of the first bytes of a file at least that
-        // long; the kernel picks the (page-aligned) address. The file may be closed after.
-        let address = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                MAPPED,
-                libc::PROT_READ,
-                libc::MAP_SHARED,
-                file.as_raw_fd(),
-                0,
-            )
-        };
-        if address == libc::MAP_FAILED {
-            return Err(format!("mmap: {}", std::io::Error::last_os_error()));
-        }
-        let header = std::ptr::NonNull::new(address.cast::<u32>())
-            .ok_or_else(|| "mmap returned null".to_string())?;
+        let header = first_region(&holder)?;
         let watch = CommitWatch {
             _holder: holder,
             header,
@@ -118,13 +101,40 @@ impl CommitWatch {
     }
 }
 
-impl Drop for CommitWatch {
-    fn drop(&mut self) {
-        // SAFETY: unmaps exactly the mapping made in `open`, which nothing uses any more.
-        unsafe {
-            libc::munmap(self.header.as_ptr().cast(), MAPPED);
-        }
+/// The first region of the connection's WAL index, as its VFS has it mapped.
+fn first_region(holder: &rusqlite::Connection) -> Result<std::ptr::NonNull<u32>, String> {
+    let mut file: *mut ffi::sqlite3_file = std::ptr::null_mut();
+    // SAFETY: the handle is a live connection used by this thread only; FILE_POINTER writes the
+    // main database's `sqlite3_file` pointer (owned by the connection) into `file`.
+    let rc = unsafe {
+        ffi::sqlite3_file_control(
+            holder.handle(),
+            c"main".as_ptr(),
+            ffi::SQLITE_FCNTL_FILE_POINTER,
+            (&raw mut file).cast(),
+        )
+    };
+    if rc != ffi::SQLITE_OK || file.is_null() {
+        return Err(format!("no file pointer (SQLite code {rc})"));
     }
+    // SAFETY: `file` is the connection's open database file; its methods table is SQLite's.
+    let methods = unsafe { (*file).pMethods };
+    // SAFETY: as above; `iVersion` says which members exist (xShmMap from version 2).
+    if methods.is_null() || unsafe { (*methods).iVersion } < 2 {
+        return Err("the VFS has no shared memory".into());
+    }
+    // SAFETY: as above.
+    let Some(shm_map) = (unsafe { (*methods).xShmMap }) else {
+        return Err("the VFS has no shared memory".into());
+    };
+    let mut region: *mut std::ffi::c_void = std::ptr::null_mut();
+    // SAFETY: region 0 of the file's WAL index, without extending it: SQLite returns its own
+    // mapping (the read in `open` made it), valid until the connection closes, or null.
+    let rc = unsafe { shm_map(file, 0, REGION, 0, &raw mut region) };
+    if rc != ffi::SQLITE_OK {
+        return Err(format!("xShmMap failed (SQLite code {rc})"));
+    }
+    std::ptr::NonNull::new(region.cast::<u32>()).ok_or_else(|| "the WAL index is not mapped".into())
 }
 
 #[cfg(test)]
