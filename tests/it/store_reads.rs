@@ -80,9 +80,10 @@ async fn hot_reads_answer_in_place_what_sqlx_answers(db: Backend) {
                 after.fallbacks, before.fallbacks,
                 "a read fell back to sqlx"
             );
-            // authenticate, the two compared reads, two counters, three unknown keys
+            // authenticate, the two compared reads, the counter once (its second and third
+            // uses come from memory: nothing committed in between), three unknown keys
             assert!(
-                after.answered >= before.answered + 8,
+                after.answered >= before.answered + 7,
                 "{before:?} {after:?}"
             );
         }
