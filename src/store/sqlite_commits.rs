@@ -141,6 +141,7 @@ fn first_region(holder: &rusqlite::Connection) -> Result<std::ptr::NonNull<u32>,
 mod tests {
     use super::*;
     use crate::store::Store;
+    use crate::store::sqlite_reads::tests::bump;
 
     #[tokio::test]
     async fn the_mark_moves_with_every_commit_and_only_then() {
@@ -163,14 +164,7 @@ mod tests {
                     .await
                     .unwrap();
             assert_eq!(watch.mark(), last);
-            sqlx::query(
-                "INSERT INTO config_versions (pool_id, version) VALUES ('p', $1) \
-                 ON CONFLICT (pool_id) DO UPDATE SET version = excluded.version",
-            )
-            .bind(version)
-            .execute(pool)
-            .await
-            .unwrap();
+            bump(&store, version).await;
             let now = watch.mark();
             assert_ne!(now, last, "commit {version} not seen");
             last = now;

@@ -275,12 +275,13 @@ impl super::Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::Store;
 
     const VERSION: &str = "SELECT version FROM config_versions WHERE pool_id = $1";
 
-    async fn bump(store: &Store, version: i64) {
+    /// Sets pool `p`'s counter through sqlx (a commit by another connection).
+    pub(in crate::store) async fn bump(store: &Store, version: i64) {
         let Store::Sqlite(pool, _) = store else {
             panic!("not SQLite")
         };
