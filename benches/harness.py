@@ -60,8 +60,72 @@ def free_port():
 
 # --- the server -------------------------------------------------------------------------------
 
+def _stat_fields(pid):
+    """Fields 3.. of /proc/PID/stat (after the command name), or None if the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            head, rest = f.read().rsplit(")", 1)
+    except OSError:
+        return None
+    return head.split("(", 1)[1], rest.split()
+
+
+class DatabaseCpu:
+    """CPU time of the PostgreSQL server on this machine: every live `postgres` process (the
+    postmaster, its background workers and the backends serving Tessera's connections) plus what
+    the postmaster has reaped from backends that exited. On a machine shared by the server, the
+    database and wrk, this is the part of the cores the server's own column does not show."""
+
+    def __init__(self):
+        self.roots = set()
+        for pid, comm, ppid in self._postgres():
+            parent = _stat_fields(ppid)
+            if parent is None or parent[0] != "postgres":
+                self.roots.add(pid)
+        if not self.roots:
+            raise RuntimeError("no local postgres process")
+
+    @staticmethod
+    def _postgres():
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            stat = _stat_fields(name)
+            if stat and stat[0] == "postgres":
+                yield name, stat[0], stat[1][1]
+
+    def seconds(self):
+        ticks = 0
+        for pid in os.listdir("/proc"):
+            stat = _stat_fields(pid) if pid.isdigit() else None
+            if not stat or stat[0] != "postgres":
+                continue
+            fields = stat[1]
+            # utime, stime are fields 14-15; cutime, cstime (reaped children) 16-17
+            ticks += int(fields[11]) + int(fields[12])
+            if pid in self.roots:
+                ticks += int(fields[13]) + int(fields[14])
+        return ticks / CLK_TCK
+
+
+def database_cpu(database_url):
+    """A DatabaseCpu when the database is a PostgreSQL server on this machine, else None."""
+    if not database_url.startswith("postgres"):
+        return None
+    host = urllib.parse.urlsplit(database_url).hostname or "localhost"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        log(f"database CPU not measured: {host} is not this machine")
+        return None
+    try:
+        return DatabaseCpu()
+    except RuntimeError as e:
+        log(f"database CPU not measured: {e}")
+        return None
+
+
 class Server:
     def __init__(self, binary, data_dir, database_url, log_path, callgrind=""):
+        self.database = database_cpu(database_url)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)
@@ -126,6 +190,9 @@ class Server:
         # fields[0] is field 3 (state): utime is field 14, stime field 15
         return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
+    def database_seconds(self):
+        return self.database.seconds() if self.database else None
+
     def status_kb(self, key):
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
@@ -157,6 +224,7 @@ class Peer(Server):
     def __init__(self, name, cmd, env, cwd, log_path):
         self.name = name
         self.callgrind = ""  # peers always run at full speed
+        self.database = None  # every peer keeps its data in its own process
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [c.replace("{port}", str(self.port)) for c in cmd]
@@ -383,7 +451,8 @@ def bench_peer(args, name, work):
             for c in args.connections:
                 r = run_wrk(peer, script, data_path, c, args.seconds)
                 log(f"peer {name} {path} c={c}: {r['rps']:.0f}/s p50={r['p50_ms'] or 0:.2f} ms "
-                    f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']} non2xx={r['non_2xx']}"
+                    f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']}{db_cores(r)} "
+                    f"non2xx={r['non_2xx']}"
                     + (f" instructions/request={r['instructions_per_request']:,}"
                        if "instructions_per_request" in r else ""))
                 points.append(r)
@@ -421,6 +490,33 @@ def parse_wrk(out):
     return r
 
 
+class Meter:
+    """The server's CPU time (and the local database's, when there is one) over one load run."""
+
+    def __init__(self, server):
+        self.server = server
+        self.cpu0, self.db0 = server.cpu_seconds(), server.database_seconds()
+        self.t0 = time.monotonic()
+
+    def stop(self):
+        self.wall = time.monotonic() - self.t0
+        self.cpu = self.server.cpu_seconds() - self.cpu0
+        db = self.server.database_seconds()
+        self.db = db - self.db0 if db is not None and self.db0 is not None else None
+
+    def fields(self, requests):
+        cpu = self.cpu
+        out = {"server_cpu_s": round(cpu, 3), "server_cores": round(cpu / self.wall, 3),
+               "per_cpu_second": round(requests / cpu, 1) if cpu > 0 else None}
+        if self.db is not None:
+            both = cpu + self.db
+            out.update({"database_cpu_s": round(self.db, 3),
+                        "database_cores": round(self.db / self.wall, 3),
+                        "per_cpu_second_with_database":
+                            round(requests / both, 1) if both > 0 else None})
+        return out
+
+
 def run_wrk(server, script, data_path, connections, seconds):
     threads = 1 if connections == 1 else 2
     env = dict(os.environ, BENCH_DATA=data_path, BENCH_WRK_DIR=WRK_DIR,
@@ -428,12 +524,12 @@ def run_wrk(server, script, data_path, connections, seconds):
     peak_reset = server.reset_peak_rss()
     if server.callgrind:
         server.instructions_on()
-    cpu0, t0 = server.cpu_seconds(), time.monotonic()
+    meter = Meter(server)
     out = subprocess.run(
         ["wrk", "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
          "--timeout", "10s", "-s", os.path.join(WRK_DIR, script), server.url],
         env=env, capture_output=True, text=True, check=False)
-    wall, cpu = time.monotonic() - t0, server.cpu_seconds() - cpu0
+    meter.stop()
     instructions = server.instructions_off() if server.callgrind else None
     if out.returncode != 0:
         raise RuntimeError(f"wrk failed: {out.stderr}")
@@ -443,9 +539,7 @@ def run_wrk(server, script, data_path, connections, seconds):
     r.update({
         "connections": connections,
         "seconds": seconds,
-        "server_cpu_s": round(cpu, 3),
-        "server_cores": round(cpu / wall, 3),
-        "per_cpu_second": round(r["requests"] / cpu, 1) if cpu > 0 else None,
+        **meter.fields(r["requests"]),
         "peak_rss_kb": server.status_kb("VmHWM"),
         "peak_is_per_run": peak_reset,
     })
@@ -486,10 +580,10 @@ def run_flow(server, kind, data, connections, seconds):
     import multiprocessing
     jobs = [(kind, server.url, data, i, seconds) for i in range(connections)]
     peak_reset = server.reset_peak_rss()
-    cpu0, t0 = server.cpu_seconds(), time.monotonic()
+    meter = Meter(server)
     with multiprocessing.get_context("fork").Pool(connections) as pool:
         parts = pool.map(_flow_worker, jobs)
-    wall, cpu = time.monotonic() - t0, server.cpu_seconds() - cpu0
+    meter.stop()
     lat = sorted(x for p in parts for x in p[0])
     errors = [e for p in parts for e in p[1]]
 
@@ -499,8 +593,7 @@ def run_flow(server, kind, data, connections, seconds):
     return {"connections": connections, "seconds": seconds, "requests": len(lat),
             "rps": round(len(lat) / seconds, 1), "p50_ms": pct(0.5), "p99_ms": pct(0.99),
             "non_2xx": len(errors), "socket_errors": 0, "first_error": errors[0] if errors else None,
-            "server_cpu_s": round(cpu, 3), "server_cores": round(cpu / wall, 3),
-            "per_cpu_second": round(len(lat) / cpu, 1) if cpu > 0 else None,
+            **meter.fields(len(lat)),
             "peak_rss_kb": server.status_kb("VmHWM"), "peak_is_per_run": peak_reset}
 
 
@@ -580,6 +673,10 @@ def list_users_latency(url, pool, n, seconds, filter_kind):
             "users_per_answer": round(matched / len(lat), 1) if lat else None}
 
 
+def db_cores(r):
+    return f" db={r['database_cores']}" if "database_cores" in r else ""
+
+
 # --- main -------------------------------------------------------------------------------------
 
 def bench_database(args, backend, database_url, work):
@@ -611,7 +708,8 @@ def bench_database(args, backend, database_url, work):
             for c in args.connections:
                 r = run_wrk(server, script, data_path, c, args.seconds)
                 log(f"{backend} {name} c={c}: {r['rps']:.0f}/s p50={r['p50_ms'] or 0:.2f} ms "
-                    f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']} non2xx={r['non_2xx']}"
+                    f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']}{db_cores(r)} "
+                    f"non2xx={r['non_2xx']}"
                     + (f" instructions/request={r['instructions_per_request']:,}"
                        if "instructions_per_request" in r else ""))
                 points.append(r)
@@ -623,7 +721,8 @@ def bench_database(args, backend, database_url, work):
             for c in args.flow_connections:
                 r = run_flow(server, kind, flow_data, c, args.seconds)
                 log(f"{backend} {name} c={c}: {r['rps']:.0f}/s p50={r['p50_ms'] or 0:.2f} ms "
-                    f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']} errors={r['non_2xx']}"
+                    f"p99={r['p99_ms'] or 0:.2f} ms cpu={r['server_cores']}{db_cores(r)} "
+                    f"errors={r['non_2xx']}"
                     + (f" ({r['first_error']})" if r["first_error"] else ""))
                 points.append(r)
             result["paths"][name] = {"what": what, "points": points, "driver": "python"}

@@ -159,15 +159,25 @@ def write_markdown(args, results, single, multi, threads):
           f"{db['rss_after_seed_kb'] / 1024:.1f} MB; peak over the whole run: "
           f"{db['peak_rss_process_kb'] / 1024:.1f} MB")
         w("")
+        has_db = any("database_cores" in p for e in db["paths"].values() for p in e["points"])
+        if has_db:
+            w("The database runs on the same cores: 'database CPU' is every local `postgres` "
+              "process (backends, background workers, and the backends that exited), and "
+              "'req/CPU-s, both' divides the requests by the server's and the database's CPU "
+              "time together.")
+            w("")
+        extra = " database CPU (cores) | req/CPU-s, both |" if has_db else ""
         w("| path | conns | req/s | p50 ms | p99 ms | non-2xx | server CPU (cores) | "
-          "req/CPU-s | peak RSS MB |")
-        w("|---|---|---|---|---|---|---|---|---|")
+          "req/CPU-s | peak RSS MB |" + extra)
+        w("|---|---|---|---|---|---|---|---|---|" + ("---|---|" if has_db else ""))
         for path, entry in db["paths"].items():
             for p in entry["points"]:
+                cells = (f" {fmt(p.get('database_cores'), 2)} | "
+                         f"{fmt(p.get('per_cpu_second_with_database'))} |" if has_db else "")
                 w(f"| {LABELS.get(path, path)} | {p['connections']} | {fmt(p['rps'])} | "
                   f"{fmt(p['p50_ms'], 2)} | {fmt(p['p99_ms'], 2)} | "
                   f"{p['non_2xx'] + p['socket_errors']} | {fmt(p['server_cores'], 2)} | "
-                  f"{fmt(p['per_cpu_second'])} | {p['peak_rss_kb'] / 1024:.1f} |")
+                  f"{fmt(p['per_cpu_second'])} | {p['peak_rss_kb'] / 1024:.1f} |" + cells)
         w("")
         lu = db.get("list_users")
         if lu:
@@ -189,16 +199,18 @@ def write_markdown(args, results, single, multi, threads):
             w("")
         w("Ratios to the floor, at the connection count with the most requests/s. 'per core' ="
           " req/CPU-s ÷ the floor's per-core rate; 'all cores' = req/s ÷ the floor's all-core "
-          "rate (what the machine could do with nothing else running).")
+          "rate (what the machine could do with nothing else running)"
+          + ("; 'per core, both' counts the database's CPU too." if has_db else "."))
         w("")
         w("| path | floor | floor /s per core | best req/s (conns) | req/CPU-s | per core | "
-          "all cores |")
-        w("|---|---|---|---|---|---|---|")
+          "all cores |" + (" per core, both |" if has_db else ""))
+        w("|---|---|---|---|---|---|---|" + ("---|" if has_db else ""))
         for path, entry in db["paths"].items():
             b = best(entry["points"])
             if path not in FLOORS:
                 w(f"| {LABELS[path]} | none (no crypto) | – | {fmt(b['rps'])} "
-                  f"({b['connections']}) | {fmt(b['per_cpu_second'])} | – | – |")
+                  f"({b['connections']}) | {fmt(b['per_cpu_second'])} | – | – |"
+                  + (" – |" if has_db else ""))
                 continue
             desc, floor = FLOORS[path]
             try:
@@ -210,8 +222,10 @@ def write_markdown(args, results, single, multi, threads):
                 fall = floor(multi)
             pc = b["per_cpu_second"] / f1 if b["per_cpu_second"] else None
             ac = b["rps"] / fall if fall else None
+            both = b.get("per_cpu_second_with_database")
             w(f"| {LABELS[path]} | {desc} | {fmt(f1)} | {fmt(b['rps'])} ({b['connections']}) | "
-              f"{fmt(b['per_cpu_second'])} | {pct(pc)} | {pct(ac)} |")
+              f"{fmt(b['per_cpu_second'])} | {pct(pc)} | {pct(ac)} |"
+              + (f" {pct(both / f1 if both else None)} |" if has_db else ""))
             entry["_ratio_core"] = pc
         w("")
         targets.append((name, db))
