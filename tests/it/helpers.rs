@@ -86,6 +86,13 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
+    try_spawn_app_with(backend, options)
+        .await
+        .unwrap_or_else(|e| panic!("server did not start: {e}"))
+}
+
+/// As [`spawn_app_with`], with the start-up error (say, a listen address taken) returned.
+pub async fn try_spawn_app_with(backend: Backend, options: AppOptions) -> Result<TestApp, String> {
     let (dir, data_dir) = match options.data_dir {
         Some(d) => (None, d),
         None => {
@@ -145,10 +152,9 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
     });
     let (port, services, handle) = tokio::task::spawn_blocking(move || rx.recv().unwrap())
         .await
-        .unwrap()
-        .unwrap_or_else(|e| panic!("server did not start: {e}"));
+        .unwrap()?;
     let address = format!("http://127.0.0.1:{port}");
-    TestApp {
+    Ok(TestApp {
         cognito: sdk_client(&address, ADMIN_KEY_ID, ADMIN_SECRET),
         http: reqwest::Client::new(),
         address,
@@ -160,7 +166,7 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
         data_dir,
         handle,
         _dir: dir,
-    }
+    })
 }
 
 /// An AWS SDK client for the server at `address`, signing with the given key pair.
