@@ -18,7 +18,7 @@ use crate::domain::token_validity::unit_seconds;
 use crate::domain::user::User;
 use crate::services::Services;
 use crate::services::admin::groups::groups_for_claims;
-use crate::services::client_cache::ClientContext;
+use crate::services::client_cache::{self, ClientContext};
 use crate::services::keys;
 use crate::store::tokens::{RefreshTokenRecord, TokenOrigin};
 use base64::Engine;
@@ -437,8 +437,9 @@ fn invalid_access_token() -> AuthError {
 /// only RS256 is accepted. A token of a deleted user is "Access Token has been revoked" (the
 /// user's sign-ins went with it); of a disabled user, "User is disabled.". After the signature
 /// (no query once the kid is cached) it costs one query by primary keys joining the sign-in,
-/// the user, the user's MFA settings, the client and the pool (their settings parsed once per
-/// change: `store::parsed`), so GetUser and userInfo need nothing more.
+/// the user and the user's MFA settings; the client and its pool come from memory while the
+/// pool's configuration counter stands ([`client_cache`]), so GetUser and userInfo need nothing
+/// more. A deleted client is `client: None` (GetUser still answers, userInfo does not).
 pub async fn authenticate(svc: &Services, access_token: &str) -> Result<AccessContext, AuthError> {
     let token = UnverifiedToken::parse(access_token).map_err(|_| invalid_access_token())?;
     if token.header.alg != "RS256" {
@@ -478,11 +479,22 @@ pub async fn authenticate(svc: &Services, access_token: &str) -> Result<AccessCo
     if !record.user.enabled {
         return Err(AuthError::NotAuthorized("User is disabled.".into()));
     }
+    let (pool, client) = match client_cache::client_context(svc, &record.client_id).await {
+        // A family's client is in its pool; anything else is not a token Tessera issued.
+        Ok(ctx) if ctx.pool.id == record.origin_pool_id => {
+            (ctx.pool.clone(), Some(ctx.client.clone()))
+        }
+        Ok(_) => return Err(invalid_access_token()),
+        Err(AuthError::ResourceNotFound(_)) => {
+            (svc.require_pool(&record.origin_pool_id).await?, None)
+        }
+        Err(e) => return Err(e),
+    };
     Ok(AccessContext {
-        pool: record.pool,
+        pool,
         user: record.user,
         mfa: record.mfa,
-        client: record.client,
+        client,
         client_id: claims.client_id,
         origin_jti: claims.origin_jti,
         scopes: claims

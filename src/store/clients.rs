@@ -1,6 +1,5 @@
 //! App clients: one row each in `user_pool_clients`, settings as a JSON document.
 
-use super::sqlite_reads::{FromSqliteRow, NamedRow};
 use super::{
     BeginWrite, Store, StoreError, StoreResult, from_json, lock_pool, map_err, sql, to_json,
 };
@@ -71,60 +70,6 @@ impl ClientRow {
 
 const COLUMNS: &str = "id, pool_id, name, secret, settings, version, created_at, updated_at";
 
-/// The columns of `user_pool_clients c` as [`JoinedClientRow`] reads them.
-pub(super) const C_COLUMNS: &str = "c.id AS c_id, c.pool_id AS c_pool_id, c.name AS c_name, \
-    c.secret AS c_secret, c.settings AS c_settings, c.version AS c_version, \
-    c.created_at AS c_created_at, c.updated_at AS c_updated_at";
-
-/// A client read through a LEFT JOIN: every column null when there is no such client.
-#[derive(sqlx::FromRow)]
-pub(super) struct JoinedClientRow {
-    c_id: Option<String>,
-    c_pool_id: Option<String>,
-    c_name: Option<String>,
-    c_secret: Option<String>,
-    c_settings: Option<String>,
-    c_version: Option<i64>,
-    c_created_at: Option<i64>,
-    c_updated_at: Option<i64>,
-}
-
-impl FromSqliteRow for JoinedClientRow {
-    fn from_sqlite_row(row: &NamedRow<'_>) -> rusqlite::Result<Self> {
-        Ok(JoinedClientRow {
-            c_id: row.get("c_id")?,
-            c_pool_id: row.get("c_pool_id")?,
-            c_name: row.get("c_name")?,
-            c_secret: row.get("c_secret")?,
-            c_settings: row.get("c_settings")?,
-            c_version: row.get("c_version")?,
-            c_created_at: row.get("c_created_at")?,
-            c_updated_at: row.get("c_updated_at")?,
-        })
-    }
-}
-
-impl JoinedClientRow {
-    pub(super) fn into_client(self) -> StoreResult<Option<UserPoolClient>> {
-        let (Some(id), Some(pool_id), Some(name), Some(settings)) =
-            (self.c_id, self.c_pool_id, self.c_name, self.c_settings)
-        else {
-            return Ok(None);
-        };
-        ClientRow {
-            id,
-            pool_id,
-            name,
-            secret: self.c_secret,
-            settings,
-            version: self.c_version.unwrap_or_default(),
-            created_at: self.c_created_at.unwrap_or_default(),
-            updated_at: self.c_updated_at.unwrap_or_default(),
-        }
-        .into_client()
-        .map(Some)
-    }
-}
 const INSERT_COLUMNS: &str = "id, pool_id, name, secret, settings, created_at, updated_at";
 
 impl Store {

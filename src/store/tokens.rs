@@ -3,16 +3,13 @@
 //! SHA-256 hashes of the opaque refresh tokens of a family (several with rotation; a replaced
 //! one is marked `superseded_at`).
 
-use super::clients::{C_COLUMNS, JoinedClientRow};
 use super::mfa::{M_COLUMNS, MfaRow};
 use super::sqlite_reads::{FromSqliteRow, NamedRow};
 use super::users::{U_COLUMNS, UserRow};
 use super::{BeginWrite, Store, StoreResult, map_err};
 use crate::db_run;
-use crate::domain::client::UserPoolClient;
 use crate::domain::group::Group;
 use crate::domain::mfa::UserMfa;
-use crate::domain::pool::UserPool;
 use crate::domain::user::User;
 use std::sync::LazyLock;
 
@@ -45,8 +42,9 @@ pub struct RefreshTokenRecord {
     pub superseded_at: Option<i64>,
 }
 
-/// What checking an access token needs, read in one query: the family's state, the user and
-/// the pool.
+/// What checking an access token needs from the database, read in one query: the family's
+/// state, the user and the user's MFA settings. The client and the pool come from the
+/// configuration caches (`services::client_cache`), not from this row.
 #[derive(Debug, Clone)]
 pub struct AccessRecord {
     pub client_id: String,
@@ -55,9 +53,6 @@ pub struct AccessRecord {
     pub user: User,
     /// The user's MFA settings (GetUser shows them).
     pub mfa: UserMfa,
-    /// The client the family was issued to; None once it has been deleted.
-    pub client: Option<UserPoolClient>,
-    pub pool: UserPool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -66,16 +61,9 @@ struct AccessRow {
     user: UserRow,
     #[sqlx(flatten)]
     mfa: MfaRow,
-    #[sqlx(flatten)]
-    client: JoinedClientRow,
     origin_client_id: String,
     origin_pool_id: String,
     origin_revoked_at: Option<i64>,
-    pool_name: String,
-    pool_settings: String,
-    pool_version: i64,
-    pool_created_at: i64,
-    pool_updated_at: i64,
 }
 
 impl FromSqliteRow for AccessRow {
@@ -83,15 +71,9 @@ impl FromSqliteRow for AccessRow {
         Ok(AccessRow {
             user: UserRow::from_sqlite_row(row)?,
             mfa: MfaRow::from_sqlite_row(row)?,
-            client: JoinedClientRow::from_sqlite_row(row)?,
             origin_client_id: row.get("origin_client_id")?,
             origin_pool_id: row.get("origin_pool_id")?,
             origin_revoked_at: row.get("origin_revoked_at")?,
-            pool_name: row.get("pool_name")?,
-            pool_settings: row.get("pool_settings")?,
-            pool_version: row.get("pool_version")?,
-            pool_created_at: row.get("pool_created_at")?,
-            pool_updated_at: row.get("pool_updated_at")?,
         })
     }
 }
@@ -99,14 +81,10 @@ impl FromSqliteRow for AccessRow {
 /// [`Store::access_record`]'s query.
 static ACCESS_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT {U_COLUMNS}, {M_COLUMNS}, {C_COLUMNS}, o.client_id AS origin_client_id, \
-         o.pool_id AS origin_pool_id, o.revoked_at AS origin_revoked_at, \
-         p.name AS pool_name, p.settings AS pool_settings, p.version AS pool_version, \
-         p.created_at AS pool_created_at, p.updated_at AS pool_updated_at \
+        "SELECT {U_COLUMNS}, {M_COLUMNS}, o.client_id AS origin_client_id, \
+         o.pool_id AS origin_pool_id, o.revoked_at AS origin_revoked_at \
          FROM token_origins o JOIN users u ON u.id = o.user_id \
-         JOIN user_pools p ON p.id = o.pool_id \
-         LEFT JOIN user_mfa m ON m.user_id = u.id \
-         LEFT JOIN user_pool_clients c ON c.id = o.client_id WHERE o.origin_jti = $1"
+         LEFT JOIN user_mfa m ON m.user_id = u.id WHERE o.origin_jti = $1"
     )
 });
 
@@ -373,10 +351,10 @@ impl Store {
         })
     }
 
-    /// The family, user (with its MFA settings), client and pool behind an access token's
-    /// `origin_jti`, in one indexed query (primary keys of `token_origins`, `users`, `user_mfa`,
-    /// `user_pool_clients` and `user_pools`). None when the family is
-    /// unknown or its user was deleted (the family went with it).
+    /// The family and the user (with its MFA settings) behind an access token's
+    /// `origin_jti`, in one indexed query (primary keys of `token_origins`, `users` and
+    /// `user_mfa`). None when the family is unknown or its user was deleted (the family went
+    /// with it).
     pub async fn access_record(&self, origin_jti: &str) -> StoreResult<Option<AccessRecord>> {
         let row = match self.sqlite_row::<AccessRow>(&ACCESS_SQL, origin_jti) {
             Some(row) => row,
@@ -389,22 +367,12 @@ impl Store {
             }),
         };
         let Some(row) = row else { return Ok(None) };
-        let pool = UserPool {
-            id: row.origin_pool_id.clone(),
-            name: row.pool_name,
-            settings: super::pools::parsed_settings(&row.origin_pool_id, &row.pool_settings)?,
-            version: row.pool_version,
-            created_at: row.pool_created_at,
-            updated_at: row.pool_updated_at,
-        };
         Ok(Some(AccessRecord {
             client_id: row.origin_client_id,
             origin_pool_id: row.origin_pool_id,
             revoked_at: row.origin_revoked_at,
             user: row.user.into_user()?,
             mfa: row.mfa.into_mfa(),
-            client: row.client.into_client()?,
-            pool,
         }))
     }
 }

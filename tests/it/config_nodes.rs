@@ -7,7 +7,10 @@
 use crate::both_databases;
 use crate::helpers::{AppOptions, Backend, TestApp, error_code, spawn_app_with};
 use crate::oauth_client_credentials::{grant, machine, thirty_minute_reader};
-use crate::oauth_helpers::spawn_oauth_app;
+use crate::oauth_helpers::{
+    ClientOptions, oauth_client, pool_with_user, spawn_oauth_app, userinfo,
+};
+use crate::oauth_userinfo::{access_token, names};
 use crate::tokens_helpers::{fixture, kid_of, payload, sign_in};
 use aws_sdk_cognitoidentityprovider::types::{
     AuthFlowType, ExplicitAuthFlowsType, TimeUnitsType, TokenValidityUnitsType,
@@ -219,6 +222,80 @@ async fn refresh_follows_changes_made_on_another_node(db: Backend) {
     );
 }
 
+/// userInfo and GetUser check the access token on B with the client and pool B keeps in
+/// memory: a change to the client's ReadAttributes made through A shows on B, and after A
+/// deletes the client its tokens are refused on B.
+async fn access_checks_follow_changes_made_on_another_node(db: Backend) {
+    let a = spawn_oauth_app(db, &[]).await;
+    let b = second_node(&a, db).await;
+    let pool = pool_with_user(&a).await;
+    let client = oauth_client(
+        &a,
+        &pool,
+        ClientOptions {
+            read_attributes: Some(vec!["email".into(), "given_name".into()]),
+            ..Default::default()
+        },
+    )
+    .await;
+    let token = access_token(
+        &a,
+        &client,
+        "openid email profile aws.cognito.signin.user.admin",
+    )
+    .await;
+    let first = userinfo(&b, &pool, &token).await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    assert_eq!(
+        names(&first.body),
+        ["email", "given_name", "sub", "username"]
+    );
+    let hits = b.services.clients.hits();
+    assert_eq!(userinfo(&b, &pool, &token).await.status, 200);
+    assert_eq!(
+        b.services.clients.hits(),
+        hits + 1,
+        "B answered from memory"
+    );
+
+    a.cognito
+        .update_user_pool_client()
+        .user_pool_id(&pool)
+        .client_id(&client.id)
+        .read_attributes("email")
+        .send()
+        .await
+        .unwrap();
+    heard(&b, &pool).await;
+    let changed = userinfo(&b, &pool, &token).await;
+    assert_eq!(changed.status, 200, "{:?}", changed.body);
+    assert_eq!(names(&changed.body), ["email", "sub", "username"]);
+    b.cognito
+        .get_user()
+        .access_token(&token)
+        .send()
+        .await
+        .unwrap();
+
+    a.cognito
+        .delete_user_pool_client()
+        .user_pool_id(&pool)
+        .client_id(&client.id)
+        .send()
+        .await
+        .unwrap();
+    heard(&b, &pool).await;
+    assert_eq!(userinfo(&b, &pool, &token).await.status, 401);
+    let refused = b
+        .cognito
+        .get_user()
+        .access_token(&token)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&refused), "NotAuthorizedException");
+}
+
 /// On PostgreSQL, B answers the counter from memory, hears a change made elsewhere, and after
 /// its listening connection is killed subscribes again and hears the next one. SQLite has no
 /// watch.
@@ -265,5 +342,6 @@ async fn the_configuration_listener_recovers_from_a_lost_connection(db: Backend)
 both_databases!(
     client_credentials_follow_changes_made_on_another_node,
     refresh_follows_changes_made_on_another_node,
+    access_checks_follow_changes_made_on_another_node,
     the_configuration_listener_recovers_from_a_lost_connection,
 );

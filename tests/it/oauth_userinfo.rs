@@ -7,14 +7,14 @@ use crate::helpers::{Backend, TestApp};
 use crate::oauth_helpers::*;
 use serde_json::{Value, json};
 
-async fn access_token(app: &TestApp, client: &OAuthClient, scope: &str) -> String {
+pub async fn access_token(app: &TestApp, client: &OAuthClient, scope: &str) -> String {
     let code = code_for(app, client, &[("scope", scope)]).await;
     let a = exchange(app, client, &code, &[]).await;
     assert_eq!(a.status, 200, "{:?}", a.body);
     a.body["access_token"].as_str().unwrap().to_string()
 }
 
-fn names(body: &Value) -> Vec<&str> {
+pub fn names(body: &Value) -> Vec<&str> {
     let mut n: Vec<&str> = body
         .as_object()
         .unwrap()
@@ -124,8 +124,8 @@ async fn only_readable_attributes_are_released(db: Backend) {
     assert_eq!(a.status, 200, "{:?}", a.body);
     assert_eq!(names(&a.body), ["email", "given_name", "sub", "username"]);
 
-    // A change to the client shows at the next request (parsed settings are cached, but
-    // checked against the stored text at every read).
+    // A change to the client shows at the next request (the client is kept in memory, checked
+    // against the pool's configuration counter at every use).
     app.cognito
         .update_user_pool_client()
         .user_pool_id(&pool)

@@ -44,7 +44,7 @@ async fn hot_reads_answer_in_place_what_sqlx_answers(db: Backend) {
     assert_eq!(format!("{in_place:?}"), format!("{through_sqlx:?}"));
     assert_eq!(in_place.mfa, mfa);
     assert_eq!(in_place.user.username, fx.username);
-    assert_eq!(in_place.client.map(|c| c.id), Some(client.id.clone()));
+    assert_eq!(in_place.client_id, client.id);
 
     let in_place = svc.store.refresh_token_with_user(&hash).await.unwrap();
     let through_sqlx = sqlx_only.refresh_token_with_user(&hash).await.unwrap();
