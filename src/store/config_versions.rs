@@ -32,7 +32,7 @@ impl Store {
             }
         }
         let ticket = match self {
-            Store::Postgres(_, watch) => match watch.known(pool_id) {
+            Store::Postgres(_, watch, _) => match watch.known(pool_id) {
                 Some(version) => return Ok(version),
                 None => watch.ticket(),
             },
@@ -46,7 +46,7 @@ impl Store {
                 .map_err(map_err)?
         });
         let version = found.unwrap_or(0);
-        if let (Store::Postgres(_, watch), Some(ticket)) = (self, ticket) {
+        if let (Store::Postgres(_, watch, _), Some(ticket)) = (self, ticket) {
             watch.learn(pool_id, version, ticket);
         }
         Ok(version)
@@ -55,7 +55,7 @@ impl Store {
     /// A change to the pool's configuration was committed through this store: its counter is
     /// read from the table next time, so this node sees its own change at once.
     pub(super) fn config_changed_here(&self, pool_id: &str) {
-        if let Store::Postgres(_, watch) = self {
+        if let Store::Postgres(_, watch, _) = self {
             watch.changed_here(pool_id);
         }
     }
@@ -64,7 +64,7 @@ impl Store {
     /// CLI's short runs do not). The listener holds one connection of the pool until the
     /// store is closed.
     pub fn watch_config(&self) {
-        if let Store::Postgres(pool, watch) = self {
+        if let Store::Postgres(pool, watch, _) = self {
             watch.start(pool);
         }
     }
@@ -72,7 +72,7 @@ impl Store {
     /// On PostgreSQL, what the listener is doing (None on SQLite: there is no watch).
     pub fn config_watch_state(&self) -> Option<WatchState> {
         match self {
-            Store::Postgres(_, watch) => Some(watch.state()),
+            Store::Postgres(_, watch, _) => Some(watch.state()),
             Store::Sqlite(..) => None,
         }
     }
@@ -81,7 +81,7 @@ impl Store {
     /// (None when not listening, or when its own change is not read back yet).
     pub fn config_version_heard(&self, pool_id: &str) -> Option<i64> {
         match self {
-            Store::Postgres(_, watch) => watch.heard_of(pool_id),
+            Store::Postgres(_, watch, _) => watch.heard_of(pool_id),
             Store::Sqlite(..) => None,
         }
     }

@@ -16,6 +16,7 @@ pub mod lockout;
 pub mod mfa;
 pub mod oauth_codes;
 mod parsed;
+pub mod pg_reads;
 pub mod pool_secrets;
 pub mod pools;
 pub mod rate_limits;
@@ -31,6 +32,7 @@ pub mod ui_customizations;
 pub mod users;
 
 use config_watch::ConfigWatch;
+use pg_reads::PgReads;
 use sqlite_reads::SqliteReads;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -45,7 +47,7 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub enum Store {
     Sqlite(SqlitePool, Arc<SqliteReads>),
-    Postgres(PgPool, Arc<ConfigWatch>),
+    Postgres(PgPool, Arc<ConfigWatch>, Arc<PgReads>),
 }
 
 /// Runs the same code against whichever backend the store holds. Inside, `$pool` is the
@@ -56,7 +58,7 @@ macro_rules! db_run {
     ($store:expr, |$pool:ident| $body:expr) => {
         match $store {
             $crate::store::Store::Sqlite($pool, _) => $body,
-            $crate::store::Store::Postgres($pool, _) => $body,
+            $crate::store::Store::Postgres($pool, ..) => $body,
         }
     };
 }
@@ -140,7 +142,10 @@ impl Store {
             // one request (InternalErrorException, which the AWS SDKs retry) and is dropped.
             // Idle connections close after a minute, before the idle timeouts of NATs and
             // load balancers (typically 4–6 min) could leave one silently dead.
-            // A server node's configuration listener holds one of the 16 (`config_watch`).
+            // A server node's configuration listener holds one of the 16 (`config_watch`); the
+            // hot reads hold up to 12 more of their own (`pg_reads`), opened as needed.
+            // The hot reads' own connections (`pg_reads`), opened as concurrent reads need them.
+            let reads = Arc::new(PgReads::new(options.clone(), 12));
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .test_before_acquire(false)
@@ -148,7 +153,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Store::Postgres(pool, Arc::default()))
+            Ok(Store::Postgres(pool, Arc::default(), reads))
         } else if let Some(path) = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -188,11 +193,43 @@ impl Store {
         }
     }
 
+    /// The row (or none) that `sql`, with one parameter, selects, for the reads on every
+    /// request's path: on SQLite on the request's own thread (`sqlite_reads`), on PostgreSQL on
+    /// a connection held for them (`pg_reads`), else through sqlx's pool.
+    async fn hot_row<T>(&self, sql: &'static str, param: &str) -> StoreResult<Option<T>>
+    where
+        T: sqlite_reads::FromSqliteRow
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        if let Some(row) = self.sqlite_row::<T>(sql, param) {
+            return Ok(row);
+        }
+        match self {
+            Store::Postgres(pool, _, reads) => reads.fetch_optional(pool, sql, param).await,
+            Store::Sqlite(pool, _) => sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
+                .bind(param)
+                .fetch_optional(pool)
+                .await
+                .map_err(map_err),
+        }
+    }
+
+    /// On PostgreSQL, how the hot reads were answered (held connection or pool).
+    pub fn pg_read_counts(&self) -> Option<pg_reads::PgReadCounts> {
+        match self {
+            Store::Postgres(_, _, reads) => Some(reads.counts()),
+            Store::Sqlite(..) => None,
+        }
+    }
+
     /// Brings the schema up to date (the migrations of the store's backend).
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
             Store::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
-            Store::Postgres(pool, _) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+            Store::Postgres(pool, ..) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
     }

@@ -250,13 +250,18 @@ impl super::Store {
         }
     }
 
-    /// The same database with every read through sqlx (to compare the two paths).
+    /// The same database with every read through sqlx's pool (to compare the paths): no
+    /// reads on the request's thread (SQLite), no held connections (PostgreSQL).
     pub fn without_sqlite_reads(&self) -> super::Store {
         match self {
             super::Store::Sqlite(pool, _) => {
                 super::Store::Sqlite(pool.clone(), std::sync::Arc::new(SqliteReads::new(None)))
             }
-            other => other.clone(),
+            super::Store::Postgres(pool, watch, reads) => super::Store::Postgres(
+                pool.clone(),
+                watch.clone(),
+                std::sync::Arc::new(reads.without_held()),
+            ),
         }
     }
 

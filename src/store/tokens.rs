@@ -235,17 +235,9 @@ impl Store {
             Store::Sqlite(..) => REFRESH_SQL[0].as_str(),
             Store::Postgres(..) => REFRESH_SQL[1].as_str(),
         };
-        let row = match self.sqlite_row::<RefreshRow>(sql, token_hash) {
-            Some(row) => row,
-            None => db_run!(self, |pool| {
-                sqlx::query_as::<_, RefreshRow>(sqlx::AssertSqlSafe(sql))
-                    .bind(token_hash)
-                    .fetch_optional(pool)
-                    .await
-                    .map_err(map_err)?
-            }),
+        let Some(row) = self.hot_row::<RefreshRow>(sql, token_hash).await? else {
+            return Ok(None);
         };
-        let Some(row) = row else { return Ok(None) };
         let user = row.user.into_user()?;
         let tuples: Vec<GroupTuple> = super::from_json(&row.groups_json, "user groups")?;
         let groups = tuples
@@ -356,17 +348,9 @@ impl Store {
     /// `user_mfa`). None when the family is unknown or its user was deleted (the family went
     /// with it).
     pub async fn access_record(&self, origin_jti: &str) -> StoreResult<Option<AccessRecord>> {
-        let row = match self.sqlite_row::<AccessRow>(&ACCESS_SQL, origin_jti) {
-            Some(row) => row,
-            None => db_run!(self, |pool| {
-                sqlx::query_as::<_, AccessRow>(sqlx::AssertSqlSafe(ACCESS_SQL.as_str()))
-                    .bind(origin_jti)
-                    .fetch_optional(pool)
-                    .await
-                    .map_err(map_err)?
-            }),
+        let Some(row) = self.hot_row::<AccessRow>(&ACCESS_SQL, origin_jti).await? else {
+            return Ok(None);
         };
-        let Some(row) = row else { return Ok(None) };
         Ok(Some(AccessRecord {
             client_id: row.origin_client_id,
             origin_pool_id: row.origin_pool_id,

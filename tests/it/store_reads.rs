@@ -1,6 +1,7 @@
-//! The hot reads on SQLite (`store::sqlite_reads`): the access check, the refresh lookup and the
-//! configuration counter are answered on the request's own thread, never by the sqlx fallback,
-//! and give exactly what sqlx gives. PostgreSQL has no such path.
+//! The hot reads: on SQLite (`store::sqlite_reads`) the access check, the refresh lookup and the
+//! configuration counter are answered on the request's own thread, never by the sqlx fallback;
+//! on PostgreSQL (`store::pg_reads`) the access check and the refresh lookup run on connections
+//! held for them, outside sqlx's pool. Both give exactly what sqlx's pool gives.
 
 use crate::both_databases;
 use crate::helpers::{Backend, spawn_app};
@@ -31,6 +32,7 @@ async fn hot_reads_answer_in_place_what_sqlx_answers(db: Backend) {
     join_group(&app, &fx, "readers", None).await;
 
     let before = svc.store.sqlite_read_counts();
+    let held_before = svc.store.pg_read_counts();
     let signed = sign_in(&app, &fx.pool_id, &client, &fx.username).await;
     let origin = tokens::authenticate(svc, &signed.access_token)
         .await
@@ -87,8 +89,53 @@ async fn hot_reads_answer_in_place_what_sqlx_answers(db: Backend) {
                 "{before:?} {after:?}"
             );
         }
-        Backend::Postgres => assert_eq!(after, None),
+        Backend::Postgres => {
+            assert_eq!(after, None);
+            let (before, after) = (held_before.unwrap(), svc.store.pg_read_counts().unwrap());
+            // authenticate, the two compared reads, two unknown keys; none through the pool
+            assert_eq!(after.held, before.held + 5, "{before:?} {after:?}");
+            assert_eq!(after.pooled, before.pooled);
+            assert!(after.opened >= 1);
+        }
     }
 }
 
-both_databases!(hot_reads_answer_in_place_what_sqlx_answers);
+/// PostgreSQL: after every other session of the database is terminated (as a restart does),
+/// the hot reads answer at once: a held connection that died is replaced by a new one.
+async fn held_connections_outlive_their_backends(db: Backend) {
+    let app = spawn_app(db).await;
+    let svc = &app.services;
+    let fx = fixture(&app).await;
+    let client = client(&app, &fx.pool_id).await;
+    let signed = sign_in(&app, &fx.pool_id, &client, &fx.username).await;
+    let origin = tokens::authenticate(svc, &signed.access_token)
+        .await
+        .unwrap()
+        .origin_jti;
+    let Some(before) = svc.store.pg_read_counts() else {
+        assert_eq!(db, Backend::Sqlite);
+        return;
+    };
+    assert!(before.held >= 1 && before.opened >= 1, "{before:?}");
+    let admin = sqlx::PgPool::connect(&app.database_url).await.unwrap();
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    assert!(!killed.is_empty() && killed.iter().all(|k| *k));
+    let record = svc.store.access_record(&origin).await.unwrap().unwrap();
+    assert_eq!(record.user.username, fx.username);
+    let after = svc.store.pg_read_counts().unwrap();
+    assert_eq!(after.held, before.held + 1, "{before:?} {after:?}");
+    assert_eq!(after.pooled, before.pooled);
+    assert_eq!(after.opened, before.opened + 1, "{before:?} {after:?}");
+    admin.close().await;
+}
+
+both_databases!(
+    hot_reads_answer_in_place_what_sqlx_answers,
+    held_connections_outlive_their_backends,
+);

@@ -1,0 +1,181 @@
+//! PostgreSQL's hot reads (the access check, the refresh lookup) on a few connections held for
+//! them, outside sqlx's pool.
+//!
+//! sqlx's pool tests every connection it takes back: a Sync, then a wait for ReadyForQuery
+//! (`return_to_pool` in sqlx-core). For a one-row read that is a second wake-up of the database
+//! backend and of the connection's task per query; `strace` of a backend serving GetUser showed
+//! two `sendto` and four `recvfrom` per query where one and two do. The test exists because a
+//! query whose future was dropped halfway leaves its connection mid-answer; here a connection
+//! is taken out of its slot for the query and put back only when the query has finished, so a
+//! dropped query drops its connection instead, and the next read opens a new one.
+//!
+//! When every held connection is busy, or none can be opened, the read goes through the pool as
+//! before. A read that fails on a connection held from before (say, across a database restart)
+//! is tried once more on a new connection, so a restart costs no hot read an error.
+
+use super::{StoreResult, map_err};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgRow};
+use sqlx::{ConnectOptions, FromRow};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+/// After a failed connect, no held connection is opened again for this long (reads use the
+/// pool meanwhile).
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// A connect that takes longer than this counts as failed.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A held connection unused for this long is closed rather than used: as the pool's idle
+/// timeout, before NATs and load balancers (typically 4–6 min) could have dropped it silently.
+const IDLE: Duration = Duration::from_secs(60);
+
+/// A held connection and when it last answered.
+struct Held {
+    conn: PgConnection,
+    used: Instant,
+}
+
+/// How the hot reads were answered, for tests and diagnostics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PgReadCounts {
+    /// On a held connection.
+    pub held: u64,
+    /// Through the pool (all held connections busy, none could be opened, or one failed).
+    pub pooled: u64,
+    /// Held connections opened (the first of each slot included).
+    pub opened: u64,
+}
+
+pub struct PgReads {
+    options: PgConnectOptions,
+    slots: Vec<Mutex<Option<Held>>>,
+    next: AtomicUsize,
+    /// Milliseconds since `epoch` before which no connect is tried (after a failed one).
+    quiet_until: AtomicI64,
+    epoch: Instant,
+    held: AtomicU64,
+    pooled: AtomicU64,
+    opened: AtomicU64,
+}
+
+impl std::fmt::Debug for PgReads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PgReads({} slots)", self.slots.len())
+    }
+}
+
+impl PgReads {
+    /// `slots` held connections at most, opened at their first use.
+    pub fn new(options: PgConnectOptions, slots: usize) -> PgReads {
+        PgReads {
+            options,
+            slots: (0..slots).map(|_| Mutex::new(None)).collect(),
+            next: AtomicUsize::new(0),
+            quiet_until: AtomicI64::new(0),
+            epoch: Instant::now(),
+            held: AtomicU64::new(0),
+            pooled: AtomicU64::new(0),
+            opened: AtomicU64::new(0),
+        }
+    }
+
+    /// The same database with no held connection: every read through the pool.
+    pub fn without_held(&self) -> PgReads {
+        PgReads::new(self.options.clone(), 0)
+    }
+
+    pub fn counts(&self) -> PgReadCounts {
+        PgReadCounts {
+            held: self.held.load(Ordering::Relaxed),
+            pooled: self.pooled.load(Ordering::Relaxed),
+            opened: self.opened.load(Ordering::Relaxed),
+        }
+    }
+
+    fn now_ms(&self) -> i64 {
+        i64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(i64::MAX)
+    }
+
+    async fn open(&self) -> Option<PgConnection> {
+        if self.now_ms() < self.quiet_until.load(Ordering::Relaxed) {
+            return None;
+        }
+        match tokio::time::timeout(CONNECT_TIMEOUT, self.options.connect()).await {
+            Ok(Ok(conn)) => {
+                self.opened.fetch_add(1, Ordering::Relaxed);
+                Some(conn)
+            }
+            failed => {
+                let why = match failed {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "timed out".to_string(),
+                };
+                tracing::warn!(error = %why, "could not open a connection for hot reads; using the pool");
+                let until = self.now_ms() + RETRY_AFTER.as_millis() as i64;
+                self.quiet_until.store(until, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    /// The row (or none) that `sql`, with one parameter, selects.
+    pub async fn fetch_optional<T>(
+        &self,
+        pool: &PgPool,
+        sql: &'static str,
+        param: &str,
+    ) -> StoreResult<Option<T>>
+    where
+        T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    {
+        let count = self.slots.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        'slots: for step in 0..count {
+            let Ok(mut slot) = self.slots[(start + step) % count].try_lock() else {
+                continue;
+            };
+            // Out of the slot while in use: if this future is dropped mid-query, so is the
+            // connection, and the slot opens a new one next time.
+            let (mut conn, mut fresh) = match slot.take() {
+                Some(held) if held.used.elapsed() < IDLE => (held.conn, false),
+                _ => match self.open().await {
+                    Some(conn) => (conn, true),
+                    None => break,
+                },
+            };
+            loop {
+                let answer = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
+                    .bind(param)
+                    .fetch_optional(&mut conn)
+                    .await;
+                match answer {
+                    Ok(row) => {
+                        *slot = Some(Held {
+                            conn,
+                            used: Instant::now(),
+                        });
+                        self.held.fetch_add(1, Ordering::Relaxed);
+                        return Ok(row);
+                    }
+                    // A connection that had been idle may have died with its backend (a
+                    // restart): once more on a new one.
+                    Err(e) if !fresh => {
+                        tracing::warn!(error = %e, "a held connection failed; opening another");
+                        conn = match self.open().await {
+                            Some(conn) => conn,
+                            None => break 'slots,
+                        };
+                        fresh = true;
+                    }
+                    Err(e) => return Err(map_err(e)),
+                }
+            }
+        }
+        self.pooled.fetch_add(1, Ordering::Relaxed);
+        sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
+            .bind(param)
+            .fetch_optional(pool)
+            .await
+            .map_err(map_err)
+    }
+}
