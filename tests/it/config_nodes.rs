@@ -7,10 +7,8 @@
 use crate::both_databases;
 use crate::helpers::{AppOptions, Backend, TestApp, error_code, spawn_app_with};
 use crate::oauth_client_credentials::{grant, machine, thirty_minute_reader};
-use crate::oauth_helpers::{
-    ClientOptions, oauth_client, pool_with_user, spawn_oauth_app, userinfo,
-};
-use crate::oauth_userinfo::{access_token, names};
+use crate::oauth_helpers::{spawn_oauth_app, userinfo};
+use crate::oauth_userinfo::{names, only_email_readable, two_attribute_reader};
 use crate::tokens_helpers::{fixture, kid_of, payload, sign_in};
 use aws_sdk_cognitoidentityprovider::types::{
     AuthFlowType, ExplicitAuthFlowsType, TimeUnitsType, TokenValidityUnitsType,
@@ -228,22 +226,7 @@ async fn refresh_follows_changes_made_on_another_node(db: Backend) {
 async fn access_checks_follow_changes_made_on_another_node(db: Backend) {
     let a = spawn_oauth_app(db, &[]).await;
     let b = second_node(&a, db).await;
-    let pool = pool_with_user(&a).await;
-    let client = oauth_client(
-        &a,
-        &pool,
-        ClientOptions {
-            read_attributes: Some(vec!["email".into(), "given_name".into()]),
-            ..Default::default()
-        },
-    )
-    .await;
-    let token = access_token(
-        &a,
-        &client,
-        "openid email profile aws.cognito.signin.user.admin",
-    )
-    .await;
+    let (pool, client, token) = two_attribute_reader(&a).await;
     let first = userinfo(&b, &pool, &token).await;
     assert_eq!(first.status, 200, "{:?}", first.body);
     assert_eq!(
@@ -258,14 +241,7 @@ async fn access_checks_follow_changes_made_on_another_node(db: Backend) {
         "B answered from memory"
     );
 
-    a.cognito
-        .update_user_pool_client()
-        .user_pool_id(&pool)
-        .client_id(&client.id)
-        .read_attributes("email")
-        .send()
-        .await
-        .unwrap();
+    only_email_readable(&a, &pool, &client).await;
     heard(&b, &pool).await;
     let changed = userinfo(&b, &pool, &token).await;
     assert_eq!(changed.status, 200, "{:?}", changed.body);

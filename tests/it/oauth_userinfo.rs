@@ -7,7 +7,7 @@ use crate::helpers::{Backend, TestApp};
 use crate::oauth_helpers::*;
 use serde_json::{Value, json};
 
-pub async fn access_token(app: &TestApp, client: &OAuthClient, scope: &str) -> String {
+async fn access_token(app: &TestApp, client: &OAuthClient, scope: &str) -> String {
     let code = code_for(app, client, &[("scope", scope)]).await;
     let a = exchange(app, client, &code, &[]).await;
     assert_eq!(a.status, 200, "{:?}", a.body);
@@ -102,11 +102,12 @@ async fn each_scope_releases_its_claims(db: Backend) {
     assert_eq!(response.status(), 400);
 }
 
-async fn only_readable_attributes_are_released(db: Backend) {
-    let app = spawn_oauth_app(db, &[]).await;
-    let pool = pool_with_user(&app).await;
+/// A pool with its user, a client that may read only `email` and `given_name`, and an access
+/// token of that client with the `openid email profile` scopes.
+pub async fn two_attribute_reader(app: &TestApp) -> (String, OAuthClient, String) {
+    let pool = pool_with_user(app).await;
     let client = oauth_client(
-        &app,
+        app,
         &pool,
         ClientOptions {
             read_attributes: Some(vec!["email".into(), "given_name".into()]),
@@ -115,25 +116,36 @@ async fn only_readable_attributes_are_released(db: Backend) {
     )
     .await;
     let token = access_token(
-        &app,
+        app,
         &client,
         "openid email profile aws.cognito.signin.user.admin",
     )
     .await;
+    (pool, client, token)
+}
+
+/// UpdateUserPoolClient: the client may read `email` only.
+pub async fn only_email_readable(app: &TestApp, pool: &str, client: &OAuthClient) {
+    app.cognito
+        .update_user_pool_client()
+        .user_pool_id(pool)
+        .client_id(&client.id)
+        .read_attributes("email")
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn only_readable_attributes_are_released(db: Backend) {
+    let app = spawn_oauth_app(db, &[]).await;
+    let (pool, client, token) = two_attribute_reader(&app).await;
     let a = userinfo(&app, &pool, &token).await;
     assert_eq!(a.status, 200, "{:?}", a.body);
     assert_eq!(names(&a.body), ["email", "given_name", "sub", "username"]);
 
     // A change to the client shows at the next request (the client is kept in memory, checked
     // against the pool's configuration counter at every use).
-    app.cognito
-        .update_user_pool_client()
-        .user_pool_id(&pool)
-        .client_id(&client.id)
-        .read_attributes("email")
-        .send()
-        .await
-        .unwrap();
+    only_email_readable(&app, &pool, &client).await;
     let b = userinfo(&app, &pool, &token).await;
     assert_eq!(b.status, 200, "{:?}", b.body);
     assert_eq!(names(&b.body), ["email", "sub", "username"]);
