@@ -67,8 +67,8 @@ pub struct AccessContext {
     pub user: User,
     /// The user's MFA settings, read with the token's checks.
     pub mfa: UserMfa,
-    /// The client the token was issued to, read with the token's checks; None once deleted.
-    pub client: Option<UserPoolClient>,
+    /// The client the token was issued to (from the client cache, current at this request).
+    pub client: UserPoolClient,
     pub client_id: String,
     pub origin_jti: String,
     pub scopes: Vec<String>,
@@ -439,7 +439,7 @@ fn invalid_access_token() -> AuthError {
 /// (no query once the kid is cached) it costs one query by primary keys joining the sign-in,
 /// the user and the user's MFA settings; the client and its pool come from memory while the
 /// pool's configuration counter stands ([`client_cache`]), so GetUser and userInfo need nothing
-/// more. A deleted client is `client: None` (GetUser still answers, userInfo does not).
+/// more. A token whose client is gone is revoked (deleting a client ends its sign-ins).
 pub async fn authenticate(svc: &Services, access_token: &str) -> Result<AccessContext, AuthError> {
     let token = UnverifiedToken::parse(access_token).map_err(|_| invalid_access_token())?;
     if token.header.alg != "RS256" {
@@ -481,13 +481,11 @@ pub async fn authenticate(svc: &Services, access_token: &str) -> Result<AccessCo
     }
     let (pool, client) = match client_cache::client_context(svc, &record.client_id).await {
         // A family's client is in its pool; anything else is not a token Tessera issued.
-        Ok(ctx) if ctx.pool.id == record.origin_pool_id => {
-            (ctx.pool.clone(), Some(ctx.client.clone()))
-        }
+        Ok(ctx) if ctx.pool.id == record.origin_pool_id => (ctx.pool.clone(), ctx.client.clone()),
         Ok(_) => return Err(invalid_access_token()),
-        Err(AuthError::ResourceNotFound(_)) => {
-            (svc.require_pool(&record.origin_pool_id).await?, None)
-        }
+        // The client was deleted between the two reads (deleting a client ends its
+        // sign-ins): as if the first read had seen it gone.
+        Err(AuthError::ResourceNotFound(_)) => return Err(revoked()),
         Err(e) => return Err(e),
     };
     Ok(AccessContext {

@@ -143,8 +143,8 @@ impl Store {
             // Idle connections close after a minute, before the idle timeouts of NATs and
             // load balancers (typically 4–6 min) could leave one silently dead.
             // A server node's configuration listener holds one of the 16 (`config_watch`); the
-            // hot reads hold up to 12 more of their own (`pg_reads`), opened as needed.
-            // The hot reads' own connections (`pg_reads`), opened as concurrent reads need them.
+            // hot reads hold up to 12 more of their own (`pg_reads`), as many as have run at
+            // once: a node uses at most 28 of the database's connections.
             let reads = Arc::new(PgReads::new(options.clone(), 12));
             let pool = PgPoolOptions::new()
                 .max_connections(16)
@@ -255,6 +255,9 @@ impl Store {
 
     /// Closes every connection (graceful shutdown).
     pub async fn close(&self) {
+        if let Store::Postgres(_, _, reads) = self {
+            reads.close().await;
+        }
         db_run!(self, |pool| pool.close().await)
     }
 }

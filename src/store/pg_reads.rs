@@ -15,8 +15,8 @@
 
 use super::{StoreResult, map_err};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgRow};
-use sqlx::{ConnectOptions, FromRow};
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use sqlx::{ConnectOptions, Connection, FromRow};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
@@ -49,7 +49,8 @@ pub struct PgReadCounts {
 pub struct PgReads {
     options: PgConnectOptions,
     slots: Vec<Mutex<Option<Held>>>,
-    next: AtomicUsize,
+    /// Set by [`PgReads::close`]: every read goes to the pool (which is closing too).
+    closed: AtomicBool,
     /// Milliseconds since `epoch` before which no connect is tried (after a failed one).
     quiet_until: AtomicI64,
     epoch: Instant,
@@ -70,7 +71,7 @@ impl PgReads {
         PgReads {
             options,
             slots: (0..slots).map(|_| Mutex::new(None)).collect(),
-            next: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
             quiet_until: AtomicI64::new(0),
             epoch: Instant::now(),
             held: AtomicU64::new(0),
@@ -96,8 +97,20 @@ impl PgReads {
         i64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(i64::MAX)
     }
 
+    /// Closes the held connections (waiting for reads in progress); later reads use the pool.
+    pub async fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+        for slot in &self.slots {
+            if let Some(held) = slot.lock().await.take() {
+                drop(held.conn.close().await);
+            }
+        }
+    }
+
     async fn open(&self) -> Option<PgConnection> {
-        if self.now_ms() < self.quiet_until.load(Ordering::Relaxed) {
+        if self.closed.load(Ordering::Relaxed)
+            || self.now_ms() < self.quiet_until.load(Ordering::Relaxed)
+        {
             return None;
         }
         match tokio::time::timeout(CONNECT_TIMEOUT, self.options.connect()).await {
@@ -128,20 +141,29 @@ impl PgReads {
     where
         T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
-        let count = self.slots.len();
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
-        'slots: for step in 0..count {
-            let Ok(mut slot) = self.slots[(start + step) % count].try_lock() else {
+        // Always from the first slot: a node holds as many connections as it has had reads
+        // running at once, and a quiet one keeps using the first.
+        'slots: for slot in &self.slots {
+            if self.closed.load(Ordering::Relaxed) {
+                break;
+            }
+            let Ok(mut slot) = slot.try_lock() else {
                 continue;
             };
             // Out of the slot while in use: if this future is dropped mid-query, so is the
             // connection, and the slot opens a new one next time.
             let (mut conn, mut fresh) = match slot.take() {
                 Some(held) if held.used.elapsed() < IDLE => (held.conn, false),
-                _ => match self.open().await {
-                    Some(conn) => (conn, true),
-                    None => break,
-                },
+                stale => {
+                    if let Some(held) = stale {
+                        // Idle too long: say goodbye in the background, open another.
+                        tokio::spawn(held.conn.close());
+                    }
+                    match self.open().await {
+                        Some(conn) => (conn, true),
+                        None => break,
+                    }
+                }
             };
             loop {
                 let answer = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
@@ -157,9 +179,10 @@ impl PgReads {
                         self.held.fetch_add(1, Ordering::Relaxed);
                         return Ok(row);
                     }
-                    // A connection that had been idle may have died with its backend (a
-                    // restart): once more on a new one.
-                    Err(e) if !fresh => {
+                    // A connection held from before may have died with its backend (a
+                    // restart): once more on a new one. An answer from the database (an SQL
+                    // error) leaves the connection as good as it was.
+                    Err(e) if !fresh && is_connection_error(&e) => {
                         tracing::warn!(error = %e, "a held connection failed; opening another");
                         conn = match self.open().await {
                             Some(conn) => conn,
@@ -167,7 +190,15 @@ impl PgReads {
                         };
                         fresh = true;
                     }
-                    Err(e) => return Err(map_err(e)),
+                    Err(e) => {
+                        if !is_connection_error(&e) {
+                            *slot = Some(Held {
+                                conn,
+                                used: Instant::now(),
+                            });
+                        }
+                        return Err(map_err(e));
+                    }
                 }
             }
         }
@@ -177,5 +208,18 @@ impl PgReads {
             .fetch_optional(pool)
             .await
             .map_err(map_err)
+    }
+}
+
+/// True when the error says the connection itself is unusable rather than the query failing:
+/// the socket or the protocol, or the server ending the session (SQLSTATE class 08, connection
+/// exception, and 57P, operator intervention: a terminated backend, a shutdown).
+fn is_connection_error(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
     }
 }
