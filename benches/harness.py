@@ -78,8 +78,8 @@ class DatabaseCpu:
 
     def __init__(self):
         self.roots = set()
-        for pid, comm, ppid in self._postgres():
-            parent = _stat_fields(ppid)
+        for pid, fields in self._postgres():
+            parent = _stat_fields(fields[1])  # field 4: the parent's pid
             if parent is None or parent[0] != "postgres":
                 self.roots.add(pid)
         if not self.roots:
@@ -87,20 +87,15 @@ class DatabaseCpu:
 
     @staticmethod
     def _postgres():
-        for name in os.listdir("/proc"):
-            if not name.isdigit():
-                continue
-            stat = _stat_fields(name)
+        """(pid, stat fields from field 3 on) of every `postgres` process."""
+        for pid in os.listdir("/proc"):
+            stat = _stat_fields(pid) if pid.isdigit() else None
             if stat and stat[0] == "postgres":
-                yield name, stat[0], stat[1][1]
+                yield pid, stat[1]
 
     def seconds(self):
         ticks = 0
-        for pid in os.listdir("/proc"):
-            stat = _stat_fields(pid) if pid.isdigit() else None
-            if not stat or stat[0] != "postgres":
-                continue
-            fields = stat[1]
+        for pid, fields in self._postgres():
             # utime, stime are fields 14-15; cutime, cstime (reaped children) 16-17
             ticks += int(fields[11]) + int(fields[12])
             if pid in self.roots:

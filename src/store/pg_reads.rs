@@ -166,23 +166,13 @@ impl PgReads {
                 }
             };
             loop {
-                let answer = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
-                    .bind(param)
-                    .fetch_optional(&mut conn)
-                    .await;
-                match answer {
-                    Ok(row) => {
-                        *slot = Some(Held {
-                            conn,
-                            used: Instant::now(),
-                        });
-                        self.held.fetch_add(1, Ordering::Relaxed);
-                        return Ok(row);
-                    }
+                match select::<T, _>(&mut conn, sql, param).await {
                     // A connection held from before may have died with its backend (a
-                    // restart): once more on a new one. An answer from the database (an SQL
-                    // error) leaves the connection as good as it was.
-                    Err(e) if !fresh && is_connection_error(&e) => {
+                    // restart): once more on a new one.
+                    Err(e) if is_connection_error(&e) => {
+                        if fresh {
+                            return Err(map_err(e));
+                        }
                         tracing::warn!(error = %e, "a held connection failed; opening another");
                         conn = match self.open().await {
                             Some(conn) => conn,
@@ -190,25 +180,36 @@ impl PgReads {
                         };
                         fresh = true;
                     }
-                    Err(e) => {
-                        if !is_connection_error(&e) {
-                            *slot = Some(Held {
-                                conn,
-                                used: Instant::now(),
-                            });
+                    // An answer, or the database refusing the query: the connection is as
+                    // good as it was.
+                    answer => {
+                        *slot = Some(Held {
+                            conn,
+                            used: Instant::now(),
+                        });
+                        if answer.is_ok() {
+                            self.held.fetch_add(1, Ordering::Relaxed);
                         }
-                        return Err(map_err(e));
+                        return answer.map_err(map_err);
                     }
                 }
             }
         }
         self.pooled.fetch_add(1, Ordering::Relaxed);
-        sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
-            .bind(param)
-            .fetch_optional(pool)
-            .await
-            .map_err(map_err)
+        select::<T, _>(pool, sql, param).await.map_err(map_err)
     }
+}
+
+/// `sql` with its one parameter, on a held connection or through the pool.
+async fn select<'c, T, E>(executor: E, sql: &'static str, param: &str) -> sqlx::Result<Option<T>>
+where
+    T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    E: sqlx::PgExecutor<'c>,
+{
+    sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
+        .bind(param)
+        .fetch_optional(executor)
+        .await
 }
 
 /// True when the error says the connection itself is unusable rather than the query failing:
