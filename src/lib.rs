@@ -14,7 +14,6 @@ pub mod crypto;
 pub mod delivery;
 pub mod domain;
 pub mod http;
-pub mod log_writer;
 pub mod oauth;
 pub mod services;
 pub mod startup;

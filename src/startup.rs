@@ -138,8 +138,6 @@ impl Application {
         // signal is never missed between start and the first poll of the server.
         .disable_signals()
         .run();
-        // Last, once nothing can fail: the listener lives until the store is closed.
-        services.store.watch_config();
         tracing::info!(
             port,
             database = services.store.backend(),

@@ -55,7 +55,6 @@ pub struct HashError(String);
 impl PasswordHasherPool {
     /// A pool computing at most `concurrency` hashes at once.
     pub fn new(concurrency: usize) -> Self {
-        return_big_buffers_to_the_system();
         let concurrency = concurrency.max(1);
         let (jobs, queue) = channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
@@ -125,23 +124,6 @@ impl PasswordHasherPool {
                 Ok(false)
             }
         }
-    }
-}
-
-/// glibc raises its mmap threshold to the size of the largest block freed, so after the first
-/// hash every 19 MiB argon2 buffer comes from an arena heap and stays there when freed: six
-/// arenas held 58 MB each (350 MB RSS) after a sign-in burst. A fixed threshold keeps such
-/// buffers mmap-ed, so freeing one returns it to the system (measured cost: see docs/status).
-fn return_big_buffers_to_the_system() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| {
-            // SAFETY: mallopt only changes allocator tuning; it is safe to call at any time.
-            unsafe {
-                libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
-            }
-        });
     }
 }
 

@@ -3,8 +3,9 @@
 //!
 //! Loading a client the plain way costs two reads (the client, then its pool) and the token
 //! paths then read the pool's signing keys too. A [`ClientContext`] is tagged with the counter
-//! read *before* its client and pool were, and served only while one small query still returns
-//! that number. Triggers bump the counter in the same transaction as any change to the pool,
+//! read *before* its client and pool were, and served only while the counter still holds that
+//! number: one primary-key read, or none when the caller's own query read the counter
+//! ([`client_context_at`], the access check). Triggers bump the counter in the same transaction as any change to the pool,
 //! its clients or its keys, so a change made by another node, or by the CLI on the same
 //! database, shows at the next request everywhere: no time-to-live, nothing stale. A change
 //! racing a load only makes the new entry look older than it is (one more load next time).
@@ -15,7 +16,6 @@ use crate::domain::pool::UserPool;
 use crate::services::Services;
 use crate::services::admin::clients::find_client;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// Beyond this many clients the cache starts over (deleted ones do not linger forever).
@@ -35,8 +35,6 @@ pub struct ClientContext {
 #[derive(Default)]
 pub struct ClientCache {
     entries: RwLock<HashMap<String, Arc<ClientContext>>>,
-    /// Requests answered from memory (the counter unchanged), for tests and diagnostics.
-    hits: AtomicU64,
 }
 
 impl std::fmt::Debug for ClientCache {
@@ -46,11 +44,6 @@ impl std::fmt::Debug for ClientCache {
 }
 
 impl ClientCache {
-    /// How many requests were answered from memory so far.
-    pub fn hits(&self) -> u64 {
-        self.hits.load(Ordering::Relaxed)
-    }
-
     fn get(&self, client_id: &str) -> Option<Arc<ClientContext>> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         entries.get(client_id).cloned()
@@ -75,9 +68,30 @@ pub async fn client_context(
     if let Some(ctx) = svc.clients.get(client_id)
         && svc.store.config_version(&ctx.pool.id).await? == ctx.version
     {
-        svc.clients.hits.fetch_add(1, Ordering::Relaxed);
         return Ok(ctx);
     }
+    load(svc, client_id).await
+}
+
+/// As [`client_context`], when the caller has just read the configuration counter of pool
+/// `pool_id` itself (`version`): no query when the cached client was read under that number.
+pub async fn client_context_at(
+    svc: &Services,
+    client_id: &str,
+    pool_id: &str,
+    version: i64,
+) -> Result<Arc<ClientContext>, AuthError> {
+    if let Some(ctx) = svc.clients.get(client_id)
+        && ctx.pool.id == pool_id
+        && ctx.version == version
+    {
+        return Ok(ctx);
+    }
+    load(svc, client_id).await
+}
+
+/// Reads the client and its pool, under the counter read first, and keeps them.
+async fn load(svc: &Services, client_id: &str) -> Result<Arc<ClientContext>, AuthError> {
     let pool_id = find_client(svc, client_id).await?.pool_id;
     // The counter first, then what it covers.
     let version = svc.store.config_version(&pool_id).await?;

@@ -479,7 +479,13 @@ pub async fn authenticate(svc: &Services, access_token: &str) -> Result<AccessCo
     if !record.user.enabled {
         return Err(AuthError::NotAuthorized("User is disabled.".into()));
     }
-    let (pool, client) = match client_cache::client_context(svc, &record.client_id).await {
+    let context = client_cache::client_context_at(
+        svc,
+        &record.client_id,
+        &record.origin_pool_id,
+        record.config_version,
+    );
+    let (pool, client) = match context.await {
         // A family's client is in its pool; anything else is not a token Tessera issued.
         Ok(ctx) if ctx.pool.id == record.origin_pool_id => (ctx.pool.clone(), ctx.client.clone()),
         Ok(_) => return Err(invalid_access_token()),

@@ -96,7 +96,6 @@ impl Store {
             .await
             .map_err(map_err)?;
             tx.commit().await.map_err(map_err)?;
-            self.config_changed_here(&client.pool_id);
         });
         Ok(())
     }
@@ -157,7 +156,6 @@ impl Store {
             .await
             .map_err(map_err)?;
             tx.commit().await.map_err(map_err)?;
-            self.config_changed_here(&client.pool_id);
             Ok(done.rows_affected() > 0)
         })
     }
@@ -187,7 +185,6 @@ impl Store {
                 .map_err(map_err)?;
             }
             tx.commit().await.map_err(map_err)?;
-            self.config_changed_here(pool_id);
             Ok(done.rows_affected() > 0)
         })
     }

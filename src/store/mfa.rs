@@ -2,7 +2,6 @@
 //! accepted time step — taken atomically, only if greater, so a code works once — and the
 //! enabled and preferred factors.
 
-use super::sqlite_reads::{FromSqliteRow, NamedRow};
 use super::{Store, StoreResult, map_err, sql};
 use crate::db_run;
 use crate::domain::mfa::UserMfa;
@@ -27,22 +26,6 @@ pub(super) struct MfaRow {
     mfa_sms_enabled: bool,
     mfa_email_enabled: bool,
     mfa_preferred: Option<String>,
-}
-
-impl FromSqliteRow for MfaRow {
-    fn from_sqlite_row(row: &NamedRow<'_>) -> rusqlite::Result<Self> {
-        Ok(MfaRow {
-            mfa_totp_secret: row.get("mfa_totp_secret")?,
-            mfa_totp_pending_secret: row.get("mfa_totp_pending_secret")?,
-            mfa_totp_verified: row.get("mfa_totp_verified")?,
-            mfa_totp_enabled: row.get("mfa_totp_enabled")?,
-            mfa_totp_last_step: row.get("mfa_totp_last_step")?,
-            mfa_totp_device_name: row.get("mfa_totp_device_name")?,
-            mfa_sms_enabled: row.get("mfa_sms_enabled")?,
-            mfa_email_enabled: row.get("mfa_email_enabled")?,
-            mfa_preferred: row.get("mfa_preferred")?,
-        })
-    }
 }
 
 impl MfaRow {

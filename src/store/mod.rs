@@ -1,15 +1,13 @@
-//! The only module that imports sqlx (and rusqlite). [`Store`] holds a pool of SQLite or
-//! PostgreSQL connections, chosen by the database URL; each aggregate has its own file with the
-//! same methods on both backends. SQL is written once with `$1…` placeholders (in order of
+//! The only module that imports sqlx. [`Store`] holds a pool of SQLite or PostgreSQL
+//! connections, chosen by the database URL; each aggregate has its own file with the same
+//! methods on both backends. SQL is written once with `$1…` placeholders (in order of
 //! appearance) and runs on both through [`db_run!`]; it is split per backend only where the
-//! dialects differ. On SQLite, the few reads on the hot paths also run on rusqlite connections
-//! on the caller's thread ([`sqlite_reads`]), with the same SQL.
+//! dialects differ. Rows map to types with `#[derive(sqlx::FromRow)]`, once per type.
 
 pub mod admin_keys;
 pub mod clients;
 pub mod codes;
 pub mod config_versions;
-pub mod config_watch;
 pub mod domains;
 pub mod groups;
 pub mod lockout;
@@ -24,16 +22,12 @@ pub mod resource_servers;
 pub mod server_secrets;
 pub mod sessions;
 pub mod signing_keys;
-pub mod sqlite_commits;
-pub mod sqlite_reads;
 pub mod sso_sessions;
 pub mod tokens;
 pub mod ui_customizations;
 pub mod users;
 
-use config_watch::ConfigWatch;
 use pg_reads::PgReads;
-use sqlite_reads::SqliteReads;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -42,12 +36,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A connection pool to the configured database. On SQLite, the hottest point reads also
-/// have query-only connections of their own, used on the calling thread ([`SqliteReads`]).
+/// A connection pool to the configured database. On PostgreSQL, the reads on every request's
+/// path also have a few connections of their own ([`PgReads`]).
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite(SqlitePool, Arc<SqliteReads>),
-    Postgres(PgPool, Arc<ConfigWatch>, Arc<PgReads>),
+    Sqlite(SqlitePool),
+    Postgres(PgPool, Arc<PgReads>),
 }
 
 /// Runs the same code against whichever backend the store holds. Inside, `$pool` is the
@@ -57,7 +51,7 @@ pub enum Store {
 macro_rules! db_run {
     ($store:expr, |$pool:ident| $body:expr) => {
         match $store {
-            $crate::store::Store::Sqlite($pool, _) => $body,
+            $crate::store::Store::Sqlite($pool) => $body,
             $crate::store::Store::Postgres($pool, ..) => $body,
         }
     };
@@ -142,9 +136,8 @@ impl Store {
             // one request (InternalErrorException, which the AWS SDKs retry) and is dropped.
             // Idle connections close after a minute, before the idle timeouts of NATs and
             // load balancers (typically 4–6 min) could leave one silently dead.
-            // A server node's configuration listener holds one of the 16 (`config_watch`); the
-            // hot reads hold up to 12 more of their own (`pg_reads`), as many as have run at
-            // once: a node uses at most 28 of the database's connections.
+            // The hot reads hold up to 12 more of their own (`pg_reads`), as many as have run
+            // at once: a node uses at most 28 of the database's connections.
             let reads = Arc::new(PgReads::new(options.clone(), 12));
             let pool = PgPoolOptions::new()
                 .max_connections(16)
@@ -153,7 +146,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Store::Postgres(pool, Arc::default(), reads))
+            Ok(Store::Postgres(pool, reads))
         } else if let Some(path) = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -171,13 +164,6 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            // The hot reads open the very file sqlx does (its name percent-decoded), unless
-            // the database is in memory or opened through another VFS or as immutable.
-            let in_file = file != ":memory:"
-                && !["mode=memory", "vfs=", "immutable="]
-                    .iter()
-                    .any(|option| path.contains(option));
-            let reads = SqliteReads::new(in_file.then(|| options.get_filename().to_path_buf()));
             // A SQLite connection is a file handle on this host: nothing to ping (the ping is a
             // round trip to the connection's worker thread before every query).
             let pool = SqlitePoolOptions::new()
@@ -185,7 +171,7 @@ impl Store {
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
-            Ok(Store::Sqlite(pool, Arc::new(reads)))
+            Ok(Store::Sqlite(pool))
         } else {
             Err(StoreError::Database(sqlx::Error::Configuration(
                 "DATABASE_URL must start with sqlite:// or postgres://".into(),
@@ -194,22 +180,18 @@ impl Store {
     }
 
     /// The row (or none) that `sql`, with one parameter, selects, for the reads on every
-    /// request's path: on SQLite on the request's own thread (`sqlite_reads`), on PostgreSQL on
-    /// a connection held for them (`pg_reads`), else through sqlx's pool.
+    /// request's path: on PostgreSQL on a connection held for them (`pg_reads`), else through
+    /// sqlx's pool.
     async fn hot_row<T>(&self, sql: &'static str, param: &str) -> StoreResult<Option<T>>
     where
-        T: sqlite_reads::FromSqliteRow
-            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
             + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
             + Send
             + Unpin,
     {
-        if let Some(row) = self.sqlite_row::<T>(sql, param) {
-            return Ok(row);
-        }
         match self {
-            Store::Postgres(pool, _, reads) => reads.fetch_optional(pool, sql, param).await,
-            Store::Sqlite(pool, _) => sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
+            Store::Postgres(pool, reads) => reads.fetch_optional(pool, sql, param).await,
+            Store::Sqlite(pool) => sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
                 .bind(param)
                 .fetch_optional(pool)
                 .await
@@ -220,7 +202,7 @@ impl Store {
     /// On PostgreSQL, how the hot reads were answered (held connection or pool).
     pub fn pg_read_counts(&self) -> Option<pg_reads::PgReadCounts> {
         match self {
-            Store::Postgres(_, _, reads) => Some(reads.counts()),
+            Store::Postgres(_, reads) => Some(reads.counts()),
             Store::Sqlite(..) => None,
         }
     }
@@ -228,7 +210,7 @@ impl Store {
     /// Brings the schema up to date (the migrations of the store's backend).
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
-            Store::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Store::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
             Store::Postgres(pool, ..) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
@@ -255,7 +237,7 @@ impl Store {
 
     /// Closes every connection (graceful shutdown).
     pub async fn close(&self) {
-        if let Store::Postgres(_, _, reads) = self {
+        if let Store::Postgres(_, reads) = self {
             reads.close().await;
         }
         db_run!(self, |pool| pool.close().await)

@@ -56,7 +56,6 @@ impl Store {
             .await
             .map_err(map_err)?;
         });
-        self.config_changed_here(&pool.id);
         Ok(())
     }
 
@@ -90,7 +89,6 @@ impl Store {
             .execute(db)
             .await
             .map_err(map_err)?;
-            self.config_changed_here(&pool.id);
             Ok(done.rows_affected() > 0)
         })
     }
@@ -103,7 +101,6 @@ impl Store {
                 .execute(db)
                 .await
                 .map_err(map_err)?;
-            self.config_changed_here(id);
             Ok(done.rows_affected() > 0)
         })
     }

@@ -194,7 +194,6 @@ impl Store {
                     .any(|r| r == s));
             }
             tx.commit().await.map_err(map_err)?;
-            self.config_changed_here(&rs.pool_id);
             Ok(true)
         })
     }
@@ -223,7 +222,6 @@ impl Store {
             }
             prune_client_scopes!(tx, pool_id, now, |s: &str| s.starts_with(&prefix));
             tx.commit().await.map_err(map_err)?;
-            self.config_changed_here(pool_id);
             Ok(true)
         })
     }

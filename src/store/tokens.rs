@@ -4,7 +4,6 @@
 //! one is marked `superseded_at`).
 
 use super::mfa::{M_COLUMNS, MfaRow};
-use super::sqlite_reads::{FromSqliteRow, NamedRow};
 use super::users::{U_COLUMNS, UserRow};
 use super::{BeginWrite, Store, StoreResult, map_err};
 use crate::db_run;
@@ -53,6 +52,9 @@ pub struct AccessRecord {
     pub user: User,
     /// The user's MFA settings (GetUser shows them).
     pub mfa: UserMfa,
+    /// The configuration counter of the family's pool, read in the same query (it confirms
+    /// the cached client: `services::client_cache`).
+    pub config_version: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -64,27 +66,18 @@ struct AccessRow {
     origin_client_id: String,
     origin_pool_id: String,
     origin_revoked_at: Option<i64>,
-}
-
-impl FromSqliteRow for AccessRow {
-    fn from_sqlite_row(row: &NamedRow<'_>) -> rusqlite::Result<Self> {
-        Ok(AccessRow {
-            user: UserRow::from_sqlite_row(row)?,
-            mfa: MfaRow::from_sqlite_row(row)?,
-            origin_client_id: row.get("origin_client_id")?,
-            origin_pool_id: row.get("origin_pool_id")?,
-            origin_revoked_at: row.get("origin_revoked_at")?,
-        })
-    }
+    config_version: i64,
 }
 
 /// [`Store::access_record`]'s query.
 static ACCESS_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {U_COLUMNS}, {M_COLUMNS}, o.client_id AS origin_client_id, \
-         o.pool_id AS origin_pool_id, o.revoked_at AS origin_revoked_at \
+         o.pool_id AS origin_pool_id, o.revoked_at AS origin_revoked_at, \
+         COALESCE(c.version, 0) AS config_version \
          FROM token_origins o JOIN users u ON u.id = o.user_id \
-         LEFT JOIN user_mfa m ON m.user_id = u.id WHERE o.origin_jti = $1"
+         LEFT JOIN user_mfa m ON m.user_id = u.id \
+         LEFT JOIN config_versions c ON c.pool_id = o.pool_id WHERE o.origin_jti = $1"
     )
 });
 
@@ -106,25 +99,6 @@ struct RefreshRow {
     /// The user's groups as a JSON array of `[name, description, role_arn, precedence,
     /// created_at, updated_at]` (see [`USER_GROUPS_JSON`]).
     groups_json: String,
-}
-
-impl FromSqliteRow for RefreshRow {
-    fn from_sqlite_row(row: &NamedRow<'_>) -> rusqlite::Result<Self> {
-        Ok(RefreshRow {
-            user: UserRow::from_sqlite_row(row)?,
-            origin_jti: row.get("origin_jti")?,
-            origin_pool_id: row.get("origin_pool_id")?,
-            origin_client_id: row.get("origin_client_id")?,
-            origin_auth_time: row.get("origin_auth_time")?,
-            origin_scopes: row.get("origin_scopes")?,
-            origin_created_at: row.get("origin_created_at")?,
-            origin_expires_at: row.get("origin_expires_at")?,
-            origin_revoked_at: row.get("origin_revoked_at")?,
-            token_created_at: row.get("token_created_at")?,
-            superseded_at: row.get("superseded_at")?,
-            groups_json: row.get("groups_json")?,
-        })
-    }
 }
 
 /// [`Store::refresh_token_with_user`]'s query in each dialect.
@@ -344,9 +318,9 @@ impl Store {
     }
 
     /// The family and the user (with its MFA settings) behind an access token's
-    /// `origin_jti`, in one indexed query (primary keys of `token_origins`, `users` and
-    /// `user_mfa`). None when the family is unknown or its user was deleted (the family went
-    /// with it).
+    /// `origin_jti`, with the pool's configuration counter, in one indexed query (primary keys
+    /// of `token_origins`, `users`, `user_mfa` and `config_versions`). None when the family is
+    /// unknown or its user was deleted (the family went with it).
     pub async fn access_record(&self, origin_jti: &str) -> StoreResult<Option<AccessRecord>> {
         let Some(row) = self.hot_row::<AccessRow>(&ACCESS_SQL, origin_jti).await? else {
             return Ok(None);
@@ -357,6 +331,7 @@ impl Store {
             revoked_at: row.origin_revoked_at,
             user: row.user.into_user()?,
             mfa: row.mfa.into_mfa(),
+            config_version: row.config_version,
         }))
     }
 }

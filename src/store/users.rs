@@ -3,7 +3,6 @@
 //! ListUsers pages by keyset on (filter column, username_key), an index range scan on both
 //! backends.
 
-use super::sqlite_reads::{FromSqliteRow, NamedRow};
 use super::{BeginWrite, Store, StoreResult, from_json, map_err, sql, to_json};
 use crate::db_run;
 use crate::domain::filter::{FilterPlan, SearchColumn};
@@ -23,25 +22,6 @@ pub(super) struct UserRow {
     srp_verifier: Option<String>,
     created_at: i64,
     updated_at: i64,
-}
-
-impl FromSqliteRow for UserRow {
-    fn from_sqlite_row(row: &NamedRow<'_>) -> rusqlite::Result<Self> {
-        Ok(UserRow {
-            id: row.get("id")?,
-            pool_id: row.get("pool_id")?,
-            username: row.get("username")?,
-            status: row.get("status")?,
-            enabled: row.get("enabled")?,
-            attributes: row.get("attributes")?,
-            password_hash: row.get("password_hash")?,
-            password_changed_at: row.get("password_changed_at")?,
-            srp_salt: row.get("srp_salt")?,
-            srp_verifier: row.get("srp_verifier")?,
-            created_at: row.get("created_at")?,
-            updated_at: row.get("updated_at")?,
-        })
-    }
 }
 
 impl UserRow {
