@@ -7,20 +7,19 @@
 //!   most pools of the test suite (and many real ones: staging, tooling) never issue a token.
 //!   Concurrent first uses each generate a pair, but the insert runs under the pool's row lock
 //!   and only stores a pair when the pool has none, so all nodes agree on one pair.
+//! - **Published before they sign.** A rotation stores the new pair at once, so it is in the
+//!   JWKS of every node from the next request on, and lets it sign only [`SIGNING_LEAD_MS`]
+//!   later; the old pair signs until then. No node ever issues a token whose key another node
+//!   does not publish, and relying parties that refresh their JWKS periodically have the key
+//!   before they meet it.
 //! - **Cached by `kid`.** A key's material never changes under its `kid`, so parsed keys are
-//!   kept in memory for good. Which kids *sign* is re-read on every issue with one indexed
-//!   query (`signing_keys_pool_idx`), so a rotation by another node or by the CLI takes effect
-//!   at the next sign-in everywhere. Verifying an access token needs no query for the key once
-//!   its kid has been seen.
-//! - **JWKS and discovery documents** are rendered once and served from memory for
-//!   [`DOCUMENT_TTL`] (monotonic time, a cache policy and not a domain time). A node that signs
-//!   with a kid its cached JWKS lacks drops that JWKS at once; another node's copy may lag by
-//!   at most the TTL. Changing a pool's domain drops its discovery document on this node.
-//! - **The token paths of a known client** (refresh, client_credentials, the code grant) sign
-//!   with [`signing_keys_at`]: the pool's signing keys kept in memory under the pool's
-//!   configuration counter, which the request has just confirmed while loading its client
-//!   (`client_cache`). A rotation bumps the counter, so it takes effect at the next request on
-//!   every node, with no query for the keys in between.
+//!   kept in memory for good. Verifying an access token needs no query for the key once its kid
+//!   has been seen.
+//! - **Everything else follows the pool's configuration counter** (`store::config_versions`),
+//!   which every change to the pool's keys, clients, domains and resource servers bumps: the
+//!   signing keys of the token paths ([`signing_keys_at`]), the JWKS and the discovery document
+//!   are kept in memory tagged with the counter they were read under, and used only while it
+//!   stands (and, for keys, until the next moment a key starts or stops signing).
 
 use crate::crypto::jwt::{self, Jwk, SigningKey, VerifyingKey};
 use crate::domain::AuthError;
@@ -30,10 +29,9 @@ use crate::store::signing_keys::{Retirement, SigningKeyRow};
 use crate::telemetry::spawn_blocking_in_span;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
 
-/// How long a rendered JWKS or discovery document is served from memory.
-pub const DOCUMENT_TTL: Duration = Duration::from_secs(5);
+/// How long after a rotation the new keys start signing (they are published at once).
+pub const SIGNING_LEAD_MS: i64 = 10_000;
 
 /// How long past the longest token lifetime of its pool's clients a retired key stays in the
 /// JWKS (clock skew, relying parties' caches).
@@ -57,18 +55,32 @@ pub struct PoolSigningKeys {
     pub access: Arc<SigningKey>,
 }
 
+/// Something read from the pool's configuration, good while the pool's configuration counter
+/// is `version` and the time is before `until` (epoch ms; None: no end).
 #[derive(Debug)]
-struct CachedSigners {
-    keys: PoolSigningKeys,
-    /// The pool's configuration counter, read before the keys were.
+struct Cached<T> {
+    value: T,
+    /// The pool's configuration counter, read before the value was.
     version: i64,
+    until: Option<i64>,
 }
 
-#[derive(Debug)]
-struct CachedDocument {
-    body: Arc<str>,
-    kids: Vec<String>,
-    rendered: Instant,
+impl<T: Clone> Cached<T> {
+    fn get(
+        map: &RwLock<HashMap<String, Cached<T>>>,
+        pool_id: &str,
+        version: i64,
+        now: i64,
+    ) -> Option<T> {
+        read(map)
+            .get(pool_id)
+            .filter(|c| c.version == version && c.until.is_none_or(|until| now < until))
+            .map(|c| c.value.clone())
+    }
+
+    fn put(map: &RwLock<HashMap<String, Cached<T>>>, pool_id: &str, cached: Cached<T>) {
+        write(map).insert(pool_id.to_string(), cached);
+    }
 }
 
 /// Parsed keys and rendered documents, shared by every clone of [`Services`].
@@ -76,9 +88,9 @@ struct CachedDocument {
 pub struct KeyCache {
     signing: RwLock<HashMap<String, Arc<SigningKey>>>,
     trusted: RwLock<HashMap<String, Arc<TrustedKey>>>,
-    jwks: RwLock<HashMap<String, CachedDocument>>,
-    discovery: RwLock<HashMap<String, CachedDocument>>,
-    signers: RwLock<HashMap<String, CachedSigners>>,
+    jwks: RwLock<HashMap<String, Cached<Arc<str>>>>,
+    discovery: RwLock<HashMap<String, Cached<Arc<str>>>>,
+    signers: RwLock<HashMap<String, Cached<PoolSigningKeys>>>,
 }
 
 impl std::fmt::Debug for KeyCache {
@@ -114,20 +126,6 @@ impl KeyCache {
         write(&self.signing).insert(row.kid.clone(), key.clone());
         Ok(key)
     }
-
-    /// Forgets the rendered documents of a pool (after a rotation or a domain change on this
-    /// node).
-    pub fn forget_documents(&self, pool_id: &str) {
-        write(&self.jwks).remove(pool_id);
-        write(&self.discovery).remove(pool_id);
-    }
-
-    fn fresh(map: &RwLock<HashMap<String, CachedDocument>>, pool_id: &str) -> Option<Arc<str>> {
-        read(map)
-            .get(pool_id)
-            .filter(|d| d.rendered.elapsed() < DOCUMENT_TTL)
-            .map(|d| d.body.clone())
-    }
 }
 
 /// Generates a pair of keys (id, access) on the blocking pool.
@@ -147,6 +145,7 @@ async fn generate_pair(pool_id: &str, now: i64) -> Result<Vec<SigningKeyRow>, Au
             public_jwk: serde_json::to_string(&key.public_jwk).map_err(internal)?,
             private_key: key.private_pkcs8,
             created_at: now,
+            signs_from: now,
             retired_at: None,
             publish_until: None,
         });
@@ -154,40 +153,61 @@ async fn generate_pair(pool_id: &str, now: i64) -> Result<Vec<SigningKeyRow>, Au
     Ok(rows)
 }
 
-fn pick<'a>(rows: &'a [SigningKeyRow], purpose: &str) -> Option<&'a SigningKeyRow> {
-    rows.iter().rev().find(|r| r.purpose == purpose)
+/// The key of `purpose` that signs at `now`: the newest whose signing has begun and not ended.
+fn signer_at<'a>(rows: &'a [SigningKeyRow], purpose: &str, now: i64) -> Option<&'a SigningKeyRow> {
+    rows.iter()
+        .filter(|r| r.purpose == purpose && r.signs_from <= now)
+        .filter(|r| r.retired_at.is_none_or(|end| now < end))
+        .max_by(|a, b| {
+            (a.signs_from, a.created_at, &a.kid).cmp(&(b.signs_from, b.created_at, &b.kid))
+        })
 }
 
-/// The keys `pool_id` signs with now, made on first need. The pool must exist.
-pub async fn signing_keys(svc: &Services, pool_id: &str) -> Result<PoolSigningKeys, AuthError> {
-    let mut rows = svc.store.active_signing_keys(pool_id).await?;
-    if pick(&rows, PURPOSE_ID).is_none() || pick(&rows, PURPOSE_ACCESS).is_none() {
-        let fresh = generate_pair(pool_id, svc.now()).await?;
-        rows = svc.store.insert_first_signing_keys(pool_id, &fresh).await?;
+/// The next moment after `now` when a key starts or stops signing, or leaves the JWKS.
+fn next_change(rows: &[SigningKeyRow], now: i64) -> Option<i64> {
+    rows.iter()
+        .flat_map(|r| [Some(r.signs_from), r.retired_at, r.publish_until])
+        .flatten()
+        .filter(|&t| t > now)
+        .min()
+}
+
+/// The keys `pool_id` signs with at `now`, made on first need, and until when that choice
+/// holds. The pool must exist.
+async fn signing_keys_now(
+    svc: &Services,
+    pool_id: &str,
+    now: i64,
+) -> Result<(PoolSigningKeys, Option<i64>), AuthError> {
+    let mut rows = svc.store.published_signing_keys(pool_id, now).await?;
+    if signer_at(&rows, PURPOSE_ID, now).is_none()
+        || signer_at(&rows, PURPOSE_ACCESS, now).is_none()
+    {
+        let fresh = generate_pair(pool_id, now).await?;
+        rows = svc
+            .store
+            .insert_first_signing_keys(pool_id, &fresh, now)
+            .await?;
         tracing::info!(pool_id, "signing keys created");
     }
-    let (Some(id), Some(access)) = (pick(&rows, PURPOSE_ID), pick(&rows, PURPOSE_ACCESS)) else {
+    let (Some(id), Some(access)) = (
+        signer_at(&rows, PURPOSE_ID, now),
+        signer_at(&rows, PURPOSE_ACCESS, now),
+    ) else {
         return Err(AuthError::Internal(format!(
-            "pool {pool_id} has no active signing keys"
+            "pool {pool_id} has no signing keys at {now}"
         )));
     };
     let keys = PoolSigningKeys {
         id: svc.keys.signing_key(id)?,
         access: svc.keys.signing_key(access)?,
     };
-    forget_jwks_without(svc, pool_id, &keys);
-    Ok(keys)
+    Ok((keys, next_change(&rows, now)))
 }
 
-/// Drops this node's JWKS of the pool when it lacks a kid about to sign (a document rendered
-/// from a read that raced a rotation): relying parties must find every key in use.
-fn forget_jwks_without(svc: &Services, pool_id: &str, keys: &PoolSigningKeys) {
-    let stale = read(&svc.keys.jwks)
-        .get(pool_id)
-        .is_some_and(|d| !d.kids.contains(&keys.id.kid) || !d.kids.contains(&keys.access.kid));
-    if stale {
-        svc.keys.forget_documents(pool_id);
-    }
+/// The keys `pool_id` signs with now, made on first need. The pool must exist.
+pub async fn signing_keys(svc: &Services, pool_id: &str) -> Result<PoolSigningKeys, AuthError> {
+    Ok(signing_keys_now(svc, pool_id, svc.now()).await?.0)
 }
 
 /// As [`signing_keys`], from memory when they were read under configuration counter
@@ -197,24 +217,19 @@ pub async fn signing_keys_at(
     pool_id: &str,
     version: i64,
 ) -> Result<PoolSigningKeys, AuthError> {
-    let cached = read(&svc.keys.signers)
-        .get(pool_id)
-        .filter(|c| c.version == version)
-        .map(|c| c.keys.clone());
-    if let Some(keys) = cached {
-        forget_jwks_without(svc, pool_id, &keys);
+    let now = svc.now();
+    if let Some(keys) = Cached::get(&svc.keys.signers, pool_id, version, now) {
         return Ok(keys);
     }
     // The counter first, then the keys: a rotation in between only makes them look older.
     let current = svc.store.config_version(pool_id).await?;
-    let keys = signing_keys(svc, pool_id).await?;
-    write(&svc.keys.signers).insert(
-        pool_id.to_string(),
-        CachedSigners {
-            keys: keys.clone(),
-            version: current,
-        },
-    );
+    let (keys, until) = signing_keys_now(svc, pool_id, now).await?;
+    let cached = Cached {
+        value: keys.clone(),
+        version: current,
+        until,
+    };
+    Cached::put(&svc.keys.signers, pool_id, cached);
     Ok(keys)
 }
 
@@ -237,28 +252,28 @@ pub fn issuer(svc: &Services, pool_id: &str) -> String {
 
 /// The pool's JWKS document (`{"keys":[…]}`): active keys and retired ones still published.
 pub async fn jwks(svc: &Services, pool_id: &str) -> Result<Arc<str>, AuthError> {
-    if let Some(body) = KeyCache::fresh(&svc.keys.jwks, pool_id) {
+    let now = svc.now();
+    let version = svc.store.config_version(pool_id).await?;
+    if let Some(body) = Cached::get(&svc.keys.jwks, pool_id, version, now) {
         return Ok(body);
     }
     svc.require_pool(pool_id).await?;
-    let mut rows = svc.store.published_signing_keys(pool_id, svc.now()).await?;
+    let mut rows = svc.store.published_signing_keys(pool_id, now).await?;
     if !rows.iter().any(|r| r.retired_at.is_none()) {
         signing_keys(svc, pool_id).await?;
-        rows = svc.store.published_signing_keys(pool_id, svc.now()).await?;
+        rows = svc.store.published_signing_keys(pool_id, now).await?;
     }
     let mut keys: Vec<Jwk> = Vec::with_capacity(rows.len());
     for row in &rows {
         keys.push(serde_json::from_str(&row.public_jwk).map_err(internal)?);
     }
     let body: Arc<str> = serde_json::json!({ "keys": keys }).to_string().into();
-    write(&svc.keys.jwks).insert(
-        pool_id.to_string(),
-        CachedDocument {
-            body: body.clone(),
-            kids: rows.into_iter().map(|r| r.kid).collect(),
-            rendered: Instant::now(),
-        },
-    );
+    let cached = Cached {
+        value: body.clone(),
+        version,
+        until: next_change(&rows, now),
+    };
+    Cached::put(&svc.keys.jwks, pool_id, cached);
     Ok(body)
 }
 
@@ -302,9 +317,10 @@ const CLAIMS_SUPPORTED: &[&str] = &[
 /// end-session endpoints, PKCE methods, grant types, response modes, claims). `issuer` and
 /// `jwks_uri` are `{PUBLIC_URL}/{poolId}`; the endpoints are on the pool's domain when it has
 /// one, else under `{PUBLIC_URL}/{poolId}` too (`site::public_base`). `scopes_supported` names
-/// the pool's custom scopes as well (a resource-server change shows within [`DOCUMENT_TTL`]).
+/// the pool's custom scopes as well.
 pub async fn discovery(svc: &Services, pool_id: &str) -> Result<Arc<str>, AuthError> {
-    if let Some(body) = KeyCache::fresh(&svc.keys.discovery, pool_id) {
+    let version = svc.store.config_version(pool_id).await?;
+    if let Some(body) = Cached::get(&svc.keys.discovery, pool_id, version, 0) {
         return Ok(body);
     }
     svc.require_pool(pool_id).await?;
@@ -342,14 +358,12 @@ pub async fn discovery(svc: &Services, pool_id: &str) -> Result<Arc<str>, AuthEr
     })
     .to_string()
     .into();
-    write(&svc.keys.discovery).insert(
-        pool_id.to_string(),
-        CachedDocument {
-            body: body.clone(),
-            kids: Vec::new(),
-            rendered: Instant::now(),
-        },
-    );
+    let cached = Cached {
+        value: body.clone(),
+        version,
+        until: None,
+    };
+    Cached::put(&svc.keys.discovery, pool_id, cached);
     Ok(body)
 }
 
@@ -358,6 +372,8 @@ pub async fn discovery(svc: &Services, pool_id: &str) -> Result<Arc<str>, AuthEr
 pub struct Rotation {
     pub pool_id: String,
     pub new_kids: Vec<String>,
+    /// From when (epoch ms) the new keys sign.
+    pub signs_from: i64,
     /// Until when the retired keys stay in the JWKS (epoch ms).
     pub publish_until: i64,
 }
@@ -388,23 +404,38 @@ async fn longest_token_lifetime(svc: &Services, pool_id: &str) -> Result<i64, Au
     Ok(longest * 1000)
 }
 
-/// `tessera keys rotate`: new id and access keys sign from now on; the old ones stop signing
-/// and stay published until every token they signed has expired (the pool's longest token
-/// lifetime plus [`PUBLISH_MARGIN_MS`]); retired keys past that are deleted.
+/// `tessera keys rotate`: new id and access keys are published at once and sign from
+/// [`SIGNING_LEAD_MS`] later (at once for a pool that had no keys); the old ones sign until
+/// then and stay published until every token they signed has expired (the pool's longest
+/// token lifetime plus [`PUBLISH_MARGIN_MS`]); retired keys past that are deleted.
 pub async fn rotate(svc: &Services, pool_id: &str) -> Result<Rotation, AuthError> {
     svc.require_pool(pool_id).await?;
     let now = svc.now();
-    let publish_until = now + longest_token_lifetime(svc, pool_id).await? + PUBLISH_MARGIN_MS;
-    let rows = generate_pair(pool_id, now).await?;
+    let current = svc.store.published_signing_keys(pool_id, now).await?;
+    let signs_from = if signer_at(&current, PURPOSE_ID, now).is_some() {
+        now + SIGNING_LEAD_MS
+    } else {
+        now
+    };
+    let publish_until =
+        signs_from + longest_token_lifetime(svc, pool_id).await? + PUBLISH_MARGIN_MS;
+    let mut rows = generate_pair(pool_id, now).await?;
+    for row in &mut rows {
+        row.signs_from = signs_from;
+    }
+    let retirement = Retirement {
+        now,
+        retire_at: signs_from,
+        publish_until,
+    };
     svc.store
-        .rotate_signing_keys(pool_id, &rows, Retirement { now, publish_until })
+        .rotate_signing_keys(pool_id, &rows, retirement)
         .await?;
-    svc.keys.forget_documents(pool_id);
-    write(&svc.keys.signers).remove(pool_id);
-    tracing::info!(pool_id, "signing keys rotated");
+    tracing::info!(pool_id, signs_from, "signing keys rotated");
     Ok(Rotation {
         pool_id: pool_id.to_string(),
         new_kids: rows.into_iter().map(|r| r.kid).collect(),
+        signs_from,
         publish_until,
     })
 }

@@ -1,6 +1,7 @@
-//! Signing keys of the pools (`signing_keys`): two active keys per pool (purpose `id` and
-//! `access`), retired keys kept for the JWKS until `publish_until`. The private key is PKCS#8
-//! DER in base64, the public key its JWK as JSON.
+//! Signing keys of the pools (`signing_keys`): two signing keys per pool (purpose `id` and
+//! `access`), each signing from `signs_from` until `retired_at`, published in the JWKS from its
+//! insertion until `publish_until`. Which keys sign when is decided in `services::keys`. The
+//! private key is PKCS#8 DER in base64, the public key its JWK as JSON.
 
 use super::{BeginWrite, Store, StoreResult, lock_pool, map_err};
 use crate::db_run;
@@ -14,18 +15,24 @@ pub struct SigningKeyRow {
     pub private_key: String,
     pub public_jwk: String,
     pub created_at: i64,
+    /// From when (epoch ms) the key signs.
+    pub signs_from: i64,
+    /// From when the key no longer signs (None: until a rotation).
     pub retired_at: Option<i64>,
+    /// Until when a retired key stays in the JWKS.
     pub publish_until: Option<i64>,
 }
 
-const COLUMNS: &str =
-    "kid, pool_id, purpose, private_key, public_jwk, created_at, retired_at, publish_until";
+const COLUMNS: &str = "kid, pool_id, purpose, private_key, public_jwk, created_at, signs_from, \
+                       retired_at, publish_until";
 
-/// What a rotation retires: the old keys stop signing now and stay published until
-/// `publish_until`; retired keys whose `publish_until` is before `now` are deleted.
+/// What a rotation retires: the old keys stop signing at `retire_at` (when the new ones start)
+/// and stay published until `publish_until`; retired keys whose `publish_until` is before `now`
+/// are deleted.
 #[derive(Debug, Clone, Copy)]
 pub struct Retirement {
     pub now: i64,
+    pub retire_at: i64,
     pub publish_until: i64,
 }
 
@@ -34,7 +41,8 @@ macro_rules! insert_key {
     ($tx:expr, $key:expr) => {
         sqlx::query(
             "INSERT INTO signing_keys (kid, pool_id, purpose, private_key, public_jwk, \
-             created_at, retired_at, publish_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             created_at, signs_from, retired_at, publish_until) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&$key.kid)
         .bind(&$key.pool_id)
@@ -42,6 +50,7 @@ macro_rules! insert_key {
         .bind(&$key.private_key)
         .bind(&$key.public_jwk)
         .bind($key.created_at)
+        .bind($key.signs_from)
         .bind($key.retired_at)
         .bind($key.publish_until)
         .execute(&mut *$tx)
@@ -51,21 +60,8 @@ macro_rules! insert_key {
 }
 
 impl Store {
-    /// The keys signing for `pool_id` now (normally one per purpose).
-    pub async fn active_signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRow>> {
-        db_run!(self, |pool| {
-            sqlx::query_as::<_, SigningKeyRow>(sqlx::AssertSqlSafe(format!(
-                "SELECT {COLUMNS} FROM signing_keys WHERE pool_id = $1 AND retired_at IS NULL \
-                 ORDER BY created_at, kid"
-            )))
-            .bind(pool_id)
-            .fetch_all(pool)
-            .await
-            .map_err(map_err)
-        })
-    }
-
-    /// The keys of the pool's JWKS at `now`: active ones and retired ones still published.
+    /// The keys of the pool's JWKS at `now`: those not retired (signing, or to sign after a
+    /// rotation) and retired ones still published.
     pub async fn published_signing_keys(
         &self,
         pool_id: &str,
@@ -97,13 +93,14 @@ impl Store {
         })
     }
 
-    /// Stores the first keys of a pool unless it has active keys already (another request or
-    /// node made them first): under the pool's row lock, so exactly one set wins. Returns the
-    /// pool's active keys afterwards.
+    /// Stores the first keys of a pool unless it has keys not retired already (another request
+    /// or node made them first): under the pool's row lock, so exactly one set wins. Returns
+    /// the pool's published keys at `now` afterwards.
     pub async fn insert_first_signing_keys(
         &self,
         pool_id: &str,
         keys: &[SigningKeyRow],
+        now: i64,
     ) -> StoreResult<Vec<SigningKeyRow>> {
         db_run!(self, |pool| {
             let mut tx = pool.begin_write().await.map_err(map_err)?;
@@ -121,13 +118,12 @@ impl Store {
                 }
             }
             tx.commit().await.map_err(map_err)?;
-            self.config_changed_here(pool_id);
         });
-        self.active_signing_keys(pool_id).await
+        self.published_signing_keys(pool_id, now).await
     }
 
-    /// Rotation: retires the pool's active keys, stores the new ones, and deletes retired keys
-    /// no longer published — in one transaction under the pool's lock.
+    /// Rotation: retires the pool's keys not retired yet (at `retire_at`), stores the new ones,
+    /// and deletes retired keys no longer published — in one transaction under the pool's lock.
     pub async fn rotate_signing_keys(
         &self,
         pool_id: &str,
@@ -141,7 +137,7 @@ impl Store {
                 "UPDATE signing_keys SET retired_at = $1, publish_until = $2 \
                  WHERE pool_id = $3 AND retired_at IS NULL",
             )
-            .bind(retirement.now)
+            .bind(retirement.retire_at)
             .bind(retirement.publish_until)
             .bind(pool_id)
             .execute(&mut *tx)
@@ -160,7 +156,6 @@ impl Store {
             .await
             .map_err(map_err)?;
             tx.commit().await.map_err(map_err)?;
-            self.config_changed_here(pool_id);
         });
         Ok(())
     }

@@ -1,6 +1,7 @@
-//! `tessera keys rotate`, run as the real binary against the running server's database: new
-//! tokens use new kids, old tokens still verify against the JWKS until their keys' publication
-//! ends, and expired published keys are pruned.
+//! `tessera keys rotate`, run as the real binary against the running server's database: the new
+//! keys are published at once and sign after the lead, new tokens then use new kids, old tokens
+//! still verify against the JWKS until their keys' publication ends, and expired published keys
+//! are pruned.
 
 use crate::both_databases;
 use crate::helpers::{Backend, spawn_app};
@@ -42,7 +43,16 @@ async fn keys_rotate_keeps_old_tokens_verifiable(db: Backend) {
     );
     assert!(stdout.starts_with(&fx.pool_id), "{stdout}");
 
-    // The server signs with the new keys at once (it re-reads the active kids).
+    // Published at once; the old keys sign until the new ones start.
+    assert_eq!(jwks(&app, &fx.pool_id).await.len(), 4);
+    let meanwhile = sign_in(&app, &fx.pool_id, &client, &fx.username).await;
+    assert_eq!(kid_of(&meanwhile.id_token), kid_of(&before.id_token));
+    assert_eq!(
+        kid_of(&meanwhile.access_token),
+        kid_of(&before.access_token)
+    );
+    // (The CLI's clock is the system's; the server's started a little earlier.)
+    advance(&app, keys::SIGNING_LEAD_MS / 1000 + 60);
     let after = sign_in(&app, &fx.pool_id, &client, &fx.username).await;
     for (old, new) in [
         (&before.id_token, &after.id_token),
@@ -73,7 +83,6 @@ async fn keys_rotate_keeps_old_tokens_verifiable(db: Backend) {
 
     // The retired keys are published for the longest token lifetime (1 h) plus the margin.
     advance(&app, 3600 + keys::PUBLISH_MARGIN_MS / 1000 + 60);
-    // The JWKS is cached for a few seconds; a rotation on this node refreshes it at once.
     keys::rotate(&app.services, &fx.pool_id).await.unwrap();
     let published = jwks(&app, &fx.pool_id).await;
     assert_eq!(
