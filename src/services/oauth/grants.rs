@@ -300,7 +300,7 @@ async fn refresh_token(
     let result = client_tokens::refresh_for(svc, ctx, secret, token)
         .await
         .map_err(|e| match e {
-            AuthError::InvalidParameter(m) => OAuthError::unauthorized_client(m),
+            AuthError::InvalidParameter(m) => OAuthError::unauthorized_client(m.to_string()),
             AuthError::ResourceNotFound(_) => client_failed(),
             AuthError::Internal(_) => internal(e),
             // Unknown, expired, revoked or replayed token; user disabled, deleted or reset.
@@ -359,10 +359,12 @@ pub async fn revoke(
     client_tokens::revoke(svc, &authenticated.client.id, secret, token)
         .await
         .map_err(|e| match e {
-            AuthError::UnsupportedOperation(m) => OAuthError::invalid_request(m),
-            AuthError::UnsupportedTokenType(m) => OAuthError::new("unsupported_token_type", m),
+            AuthError::UnsupportedOperation(m) => OAuthError::invalid_request(m.to_string()),
+            AuthError::UnsupportedTokenType(m) => {
+                OAuthError::new("unsupported_token_type", m.to_string())
+            }
             // The client has authenticated: what is left is a token of another client.
-            AuthError::Unauthorized(m) => OAuthError::invalid_grant(m),
+            AuthError::Unauthorized(m) => OAuthError::invalid_grant(m.to_string()),
             AuthError::ResourceNotFound(_) => client_failed(),
             other => internal(other),
         })
