@@ -12,7 +12,7 @@ use super::{internal, scopes};
 use crate::crypto::constant_time_eq;
 use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
-use crate::domain::oauth_error::OAuthError;
+use crate::domain::oauth_error::{OAuthError, OAuthErrorCode};
 use crate::domain::user::UserStatus;
 use crate::services::client_cache::{ClientContext, client_context};
 use crate::services::tokens::{self, SignIn};
@@ -361,7 +361,7 @@ pub async fn revoke(
         .map_err(|e| match e {
             AuthError::UnsupportedOperation(m) => OAuthError::invalid_request(m.to_string()),
             AuthError::UnsupportedTokenType(m) => {
-                OAuthError::new("unsupported_token_type", m.to_string())
+                OAuthError::new(OAuthErrorCode::UnsupportedTokenType, m.to_string())
             }
             // The client has authenticated: what is left is a token of another client.
             AuthError::Unauthorized(m) => OAuthError::invalid_grant(m.to_string()),
