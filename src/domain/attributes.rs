@@ -3,6 +3,7 @@
 //! values must follow. See reference §5.3.
 
 use super::AuthError;
+use super::error::{AttributeProblem, Reason};
 use super::validate::Violations;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -128,9 +129,9 @@ pub fn build_schema(requested: &[SchemaAttribute]) -> Result<Vec<SchemaAttribute
         };
         let bare = name.strip_prefix("custom:").unwrap_or(name);
         if !seen.insert(bare.to_string()) {
-            return Err(AuthError::InvalidParameter(format!(
-                "Duplicate attribute name: {name}"
-            )));
+            return Err(AuthError::InvalidParameter(
+                format!("Duplicate attribute name: {name}").into(),
+            ));
         }
         if let Some(std_attr) = schema.iter_mut().find(|a| a.name.as_deref() == Some(name)) {
             apply_standard_override(std_attr, attr)?;
@@ -139,9 +140,10 @@ pub fn build_schema(requested: &[SchemaAttribute]) -> Result<Vec<SchemaAttribute
         }
     }
     if custom.len() > MAX_CUSTOM_ATTRIBUTES {
-        return Err(AuthError::LimitExceeded(format!(
-            "A user pool can have at most {MAX_CUSTOM_ATTRIBUTES} custom attributes."
-        )));
+        return Err(AuthError::LimitExceeded(
+            format!("A user pool can have at most {MAX_CUSTOM_ATTRIBUTES} custom attributes.")
+                .into(),
+        ));
     }
     schema.extend(custom);
     Ok(schema)
@@ -155,17 +157,21 @@ pub fn add_custom(
     for attr in added {
         let custom = validate_custom(attr)?;
         if schema.iter().any(|a| a.name == custom.name) {
-            return Err(AuthError::InvalidParameter(format!(
-                "Existing attribute already has name {}.",
-                custom.name.as_deref().unwrap_or_default()
-            )));
+            return Err(AuthError::InvalidParameter(
+                format!(
+                    "Existing attribute already has name {}.",
+                    custom.name.as_deref().unwrap_or_default()
+                )
+                .into(),
+            ));
         }
         schema.push(custom);
     }
     if schema.iter().filter(|a| is_custom(a)).count() > MAX_CUSTOM_ATTRIBUTES {
-        return Err(AuthError::LimitExceeded(format!(
-            "A user pool can have at most {MAX_CUSTOM_ATTRIBUTES} custom attributes."
-        )));
+        return Err(AuthError::LimitExceeded(
+            format!("A user pool can have at most {MAX_CUSTOM_ATTRIBUTES} custom attributes.")
+                .into(),
+        ));
     }
     Ok(())
 }
@@ -184,9 +190,10 @@ fn apply_standard_override(
     if let Some(kind) = &given.attribute_data_type
         && Some(kind) != std_attr.attribute_data_type.as_ref()
     {
-        return Err(AuthError::InvalidParameter(format!(
-            "{name}: The attribute data type cannot be changed for a standard attribute."
-        )));
+        return Err(AuthError::InvalidParameter(
+            format!("{name}: The attribute data type cannot be changed for a standard attribute.")
+                .into(),
+        ));
     }
     if name == "sub" {
         if given.mutable == Some(true) || given.required == Some(false) {
@@ -198,9 +205,9 @@ fn apply_standard_override(
     }
     if let Some(required) = given.required {
         if required && name.ends_with("_verified") {
-            return Err(AuthError::InvalidParameter(format!(
-                "{name}: The attribute cannot be required."
-            )));
+            return Err(AuthError::InvalidParameter(
+                format!("{name}: The attribute cannot be required.").into(),
+            ));
         }
         std_attr.required = Some(required);
     }
@@ -218,21 +225,21 @@ fn check_string_constraints(name: &str, c: &StringConstraints) -> Result<(), Aut
     let min = parse_bound(name, "MinLength", c.min_length.as_deref())?;
     let max = parse_bound(name, "MaxLength", c.max_length.as_deref())?;
     if max.is_some_and(|m| m > 2048.0) {
-        return Err(AuthError::InvalidParameter(format!(
-            "{name}: String attributes cannot have a length of more than 2048"
-        )));
+        return Err(AuthError::InvalidParameter(
+            format!("{name}: String attributes cannot have a length of more than 2048").into(),
+        ));
     }
     if min.is_some_and(|m| m < 0.0) {
-        return Err(AuthError::InvalidParameter(format!(
-            "{name}: String attributes cannot have a negative minimum length"
-        )));
+        return Err(AuthError::InvalidParameter(
+            format!("{name}: String attributes cannot have a negative minimum length").into(),
+        ));
     }
     if let (Some(a), Some(b)) = (min, max)
         && a > b
     {
-        return Err(AuthError::InvalidParameter(format!(
-            "{name}: MinLength must not be greater than MaxLength"
-        )));
+        return Err(AuthError::InvalidParameter(
+            format!("{name}: MinLength must not be greater than MaxLength").into(),
+        ));
     }
     Ok(())
 }
@@ -241,7 +248,9 @@ fn parse_bound(name: &str, which: &str, value: Option<&str>) -> Result<Option<f6
     value
         .map(|v| {
             v.trim().parse::<f64>().map_err(|_| {
-                AuthError::InvalidParameter(format!("{name}: {which} must be a number, got '{v}'"))
+                AuthError::InvalidParameter(
+                    format!("{name}: {which} must be a number, got '{v}'").into(),
+                )
             })
         })
         .transpose()
@@ -306,9 +315,9 @@ fn validate_custom(attr: &SchemaAttribute) -> Result<SchemaAttribute, AuthError>
             if let (Some(a), Some(b)) = (min, max)
                 && a > b
             {
-                return Err(AuthError::InvalidParameter(format!(
-                    "{name}: MinValue must not be greater than MaxValue"
-                )));
+                return Err(AuthError::InvalidParameter(
+                    format!("{name}: MinValue must not be greater than MaxValue").into(),
+                ));
             }
             out.number_attribute_constraints = Some(c);
         }
@@ -337,47 +346,40 @@ pub fn check_values(
             .iter()
             .find(|a| a.name.as_deref() == Some(name.as_str()))
         else {
-            return Err(AuthError::InvalidParameter(format!(
-                "Attributes did not conform to the schema: {name}: Attribute does not exist in the schema."
-            )));
+            return Err(schema_error(name, AttributeProblem::NotInSchema));
         };
         if name == "sub" {
-            return Err(AuthError::InvalidParameter(
-                "Attributes did not conform to the schema: sub: Attribute cannot be updated."
-                    .into(),
-            ));
+            return Err(schema_error(name, AttributeProblem::CannotBeUpdated));
         }
         if kind == WriteKind::Update && attr.mutable == Some(false) {
-            return Err(AuthError::InvalidParameter(format!(
-                "Attributes did not conform to the schema: {name}: Attribute cannot be updated. (changing an immutable attribute)"
-            )));
+            return Err(schema_error(name, AttributeProblem::Immutable));
         }
         if value.len() > 2048 {
-            return Err(AuthError::InvalidParameter(format!(
-                "Attributes did not conform to the schema: {name}: String must be no longer than 2048 characters"
-            )));
+            return Err(schema_error(
+                name,
+                AttributeProblem::Value("String must be no longer than 2048 characters".into()),
+            ));
         }
         check_value(attr, name, value)?;
     }
     Ok(())
 }
 
+fn schema_error(name: &str, problem: AttributeProblem) -> AuthError {
+    AuthError::InvalidParameter(Reason::Attribute {
+        name: name.to_string(),
+        problem,
+    })
+}
+
 fn check_value(attr: &SchemaAttribute, name: &str, value: &str) -> Result<(), AuthError> {
-    let bad = |why: &str| {
-        Err(AuthError::InvalidParameter(format!(
-            "Attributes did not conform to the schema: {name}: {why}"
-        )))
-    };
+    let bad = |why: &str| Err(schema_error(name, AttributeProblem::Value(why.to_string())));
     match name {
         "email" if !value.is_empty() && !is_email(value) => {
-            return Err(AuthError::InvalidParameter(
-                "Invalid email address format.".into(),
-            ));
+            return Err(AuthError::InvalidParameter(Reason::InvalidEmail));
         }
         "phone_number" if !value.is_empty() && !is_e164(value) => {
-            return Err(AuthError::InvalidParameter(
-                "Invalid phone number format.".into(),
-            ));
+            return Err(AuthError::InvalidParameter(Reason::InvalidPhoneNumber));
         }
         "birthdate" if !value.is_empty() && !is_birthdate(value) => {
             return bad("The attribute must be in the format YYYY-MM-DD");

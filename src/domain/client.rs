@@ -282,9 +282,9 @@ impl UserPoolClient {
         if self.auth_flow_allowed(flow) {
             Ok(())
         } else {
-            Err(AuthError::InvalidParameter(format!(
-                "{flow} flow not enabled for this client"
-            )))
+            Err(AuthError::InvalidParameter(
+                format!("{flow} flow not enabled for this client").into(),
+            ))
         }
     }
 
@@ -310,9 +310,10 @@ fn check_attributes(
             .iter()
             .any(|a| a.name.as_deref() == Some(name.as_str()));
         if !known || (which == "write" && name == "sub") {
-            return Err(AuthError::InvalidParameter(format!(
-                "Invalid {which} attributes specified while creating a client: {name}"
-            )));
+            return Err(AuthError::InvalidParameter(
+                format!("Invalid {which} attributes specified while creating a client: {name}")
+                    .into(),
+            ));
         }
     }
     Ok(list)

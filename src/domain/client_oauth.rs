@@ -89,9 +89,9 @@ pub fn check(input: &ClientInput, ctx: ClientContext<'_>) -> Result<OAuthSetting
     if let Some(default) = &input.default_redirect_uri {
         redirect_url::check("DefaultRedirectURI", default)?;
         if !callback_urls.contains(default) {
-            return Err(AuthError::InvalidParameter(format!(
-                "DefaultRedirectURI '{default}' must be one of the CallbackURLs."
-            )));
+            return Err(AuthError::InvalidParameter(
+                format!("DefaultRedirectURI '{default}' must be one of the CallbackURLs.").into(),
+            ));
         }
     }
     let providers = dedup(
@@ -101,19 +101,22 @@ pub fn check(input: &ClientInput, ctx: ClientContext<'_>) -> Result<OAuthSetting
             .unwrap_or_default(),
     );
     if let Some(unknown) = providers.iter().find(|p| !PROVIDERS.contains(&p.as_str())) {
-        return Err(AuthError::InvalidParameter(format!(
-            "The provider {unknown} does not exist for User Pool {}",
-            ctx.pool_id
-        )));
+        return Err(AuthError::InvalidParameter(
+            format!(
+                "The provider {unknown} does not exist for User Pool {}",
+                ctx.pool_id
+            )
+            .into(),
+        ));
     }
     let scopes = dedup(input.allowed_oauth_scopes.as_deref().unwrap_or_default());
     if let Some(unknown) = scopes
         .iter()
         .find(|s| !STANDARD_SCOPES.contains(&s.as_str()) && !ctx.custom_scopes.contains(s))
     {
-        return Err(AuthError::ScopeDoesNotExist(format!(
-            "Invalid scope requested: {unknown}"
-        )));
+        return Err(AuthError::ScopeDoesNotExist(
+            format!("Invalid scope requested: {unknown}").into(),
+        ));
     }
     let flows = dedup(input.allowed_oauth_flows.as_deref().unwrap_or_default());
     let has = |f: &str| flows.iter().any(|g| g == f);
@@ -136,7 +139,7 @@ pub fn check(input: &ClientInput, ctx: ClientContext<'_>) -> Result<OAuthSetting
         {
             return Err(AuthError::InvalidOAuthFlow(format!(
                 "client_credentials flow can only be used with custom scopes ({standard} is not one)."
-            )));
+            ).into()));
         }
     }
     let enabled = input.allowed_oauth_flows_user_pool_client.unwrap_or(false);

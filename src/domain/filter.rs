@@ -115,9 +115,9 @@ impl Filter {
             return Err(parse_error());
         }
         if !SEARCHABLE.iter().any(|(n, _)| *n == attribute) {
-            return Err(AuthError::InvalidParameter(format!(
-                "Invalid search attribute: {attribute}"
-            )));
+            return Err(AuthError::InvalidParameter(
+                format!("Invalid search attribute: {attribute}").into(),
+            ));
         }
         Ok(Some(Filter {
             attribute: attribute.to_string(),

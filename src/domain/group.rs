@@ -68,7 +68,7 @@ impl Group {
 
 /// Cognito's message for a duplicate group.
 pub fn exists_error(name: &str) -> AuthError {
-    AuthError::GroupExists(format!("A group with the name {name} already exists."))
+    AuthError::GroupExists(format!("A group with the name {name} already exists.").into())
 }
 
 /// Cognito's message for an unknown group.

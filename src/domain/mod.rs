@@ -26,4 +26,4 @@ pub mod token_validity;
 pub mod user;
 pub mod validate;
 
-pub use error::AuthError;
+pub use error::{AuthError, Reason};

@@ -1,7 +1,7 @@
 //! `Policies.PasswordPolicy`: the rules a password must meet, Cognito's messages when it does
 //! not, and generation of temporary passwords that satisfy the policy (reference §5.4).
 
-use super::AuthError;
+use super::error::{AuthError, PasswordRule, Reason};
 use rand::Rng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
@@ -89,28 +89,24 @@ impl PasswordPolicy {
 
     /// Checks a password; the error carries Cognito's exact message for the first rule broken.
     pub fn check(&self, password: &str) -> Result<(), AuthError> {
-        let fail = |why: &str| {
-            Err(AuthError::InvalidPassword(format!(
-                "Password did not conform with policy: {why}"
-            )))
-        };
+        let fail = |rule| Err(AuthError::InvalidPassword(Reason::PasswordPolicy(rule)));
         if (password.chars().count() as i64) < self.minimum_length {
-            return fail("Password not long enough");
+            return fail(PasswordRule::MinimumLength);
         }
         if password.chars().count() > 256 {
-            return fail("Password is too long");
+            return fail(PasswordRule::MaximumLength);
         }
         if self.require_uppercase && !password.chars().any(|c| c.is_ascii_uppercase()) {
-            return fail("Password must have uppercase characters");
+            return fail(PasswordRule::Uppercase);
         }
         if self.require_lowercase && !password.chars().any(|c| c.is_ascii_lowercase()) {
-            return fail("Password must have lowercase characters");
+            return fail(PasswordRule::Lowercase);
         }
         if self.require_numbers && !password.chars().any(|c| c.is_ascii_digit()) {
-            return fail("Password must have numeric characters");
+            return fail(PasswordRule::Numbers);
         }
         if self.require_symbols && !password.chars().any(|c| SYMBOLS.contains(c)) {
-            return fail("Password must have symbol characters");
+            return fail(PasswordRule::Symbols);
         }
         Ok(())
     }

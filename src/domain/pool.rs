@@ -261,9 +261,9 @@ impl PoolSettings {
             ),
         ];
         if let Some((name, _)) = fixed.iter().find(|(_, given)| *given) {
-            return Err(AuthError::InvalidParameter(format!(
-                "{name} cannot be updated after the user pool is created."
-            )));
+            return Err(AuthError::InvalidParameter(
+                format!("{name} cannot be updated after the user pool is created.").into(),
+            ));
         }
         let mut v = Violations::new();
         check_pool_name(&mut v, input.pool_name.as_deref());
@@ -358,9 +358,9 @@ impl PoolSettings {
             if let Some(m) = message
                 && !m.contains("{####}")
             {
-                return Err(AuthError::InvalidParameter(format!(
-                    "{what} must contain the {{####}} placeholder."
-                )));
+                return Err(AuthError::InvalidParameter(
+                    format!("{what} must contain the {{####}} placeholder.").into(),
+                ));
             }
         }
         let template = merge_verification_template(input)?;
@@ -374,7 +374,7 @@ impl PoolSettings {
                 {
                     return Err(AuthError::InvalidParameter(format!(
                         "InviteMessageTemplate.{what} must contain both {{username}} and {{####}} placeholders."
-                    )));
+                    ).into()));
                 }
             }
         }
@@ -448,14 +448,14 @@ fn check_subset(member: &str, given: &[String], allowed: &[&str]) -> Result<(), 
                  Member must satisfy constraint: [Member must satisfy enum value set: [{}]]",
                 lower_first(member),
                 allowed.join(", ")
-            )));
+            ).into()));
         }
     }
     let mut seen = std::collections::BTreeSet::new();
     if !given.iter().all(|g| seen.insert(g)) {
-        return Err(AuthError::InvalidParameter(format!(
-            "{member} contains duplicates."
-        )));
+        return Err(AuthError::InvalidParameter(
+            format!("{member} contains duplicates.").into(),
+        ));
     }
     Ok(())
 }
@@ -477,10 +477,9 @@ fn check_recovery(r: &AccountRecoverySetting) -> Result<(), AuthError> {
     let mut priorities = std::collections::BTreeSet::new();
     for m in &r.recovery_mechanisms {
         if !["verified_email", "verified_phone_number", "admin_only"].contains(&m.name.as_str()) {
-            return Err(AuthError::InvalidParameter(format!(
-                "Invalid recovery mechanism name: {}",
-                m.name
-            )));
+            return Err(AuthError::InvalidParameter(
+                format!("Invalid recovery mechanism name: {}", m.name).into(),
+            ));
         }
         if !(1..=2).contains(&m.priority) || !priorities.insert(m.priority) {
             return Err(AuthError::InvalidParameter(

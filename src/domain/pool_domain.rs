@@ -54,10 +54,13 @@ pub fn classify(
             .split('.')
             .all(|label| patterns::DOMAIN.is_match(label));
         if !labels_ok {
-            return Err(AuthError::InvalidParameter(format!(
-                "Domain {domain} is not a valid host name: use lowercase letters, digits and \
+            return Err(AuthError::InvalidParameter(
+                format!(
+                    "Domain {domain} is not a valid host name: use lowercase letters, digits and \
                  hyphens, with no hyphen at the start or end of a label."
-            )));
+                )
+                .into(),
+            ));
         }
         let has_certificate = custom.is_some_and(|c| !c.certificate_arn.is_empty());
         if !has_certificate {
@@ -78,9 +81,9 @@ pub fn classify(
         v.finish()?;
     }
     if let Some(word) = RESERVED.iter().find(|w| domain.contains(*w)) {
-        return Err(AuthError::InvalidParameter(format!(
-            "Domain {domain} contains the reserved word {word}."
-        )));
+        return Err(AuthError::InvalidParameter(
+            format!("Domain {domain} contains the reserved word {word}.").into(),
+        ));
     }
     if custom.is_some() {
         return Err(AuthError::InvalidParameter(

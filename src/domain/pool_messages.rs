@@ -138,9 +138,12 @@ pub fn merge_verification_template(
         if let Some(m) = message
             && !m.contains("{####}")
         {
-            return Err(AuthError::InvalidParameter(format!(
-                "VerificationMessageTemplate.{what} must contain the {{####}} placeholder."
-            )));
+            return Err(AuthError::InvalidParameter(
+                format!(
+                    "VerificationMessageTemplate.{what} must contain the {{####}} placeholder."
+                )
+                .into(),
+            ));
         }
     }
     if let Some(m) = &t.email_message_by_link

@@ -10,9 +10,9 @@ const FORBIDDEN_SCHEMES: &[&str] = &["javascript", "data", "vbscript", "file", "
 /// Checks one URL of `member` (`CallbackURLs`, `LogoutURLs`, `DefaultRedirectURI`).
 pub fn check(member: &str, url: &str) -> Result<(), AuthError> {
     let refuse = |why: &str| {
-        Err(AuthError::InvalidParameter(format!(
-            "Invalid {member} '{url}': {why}"
-        )))
+        Err(AuthError::InvalidParameter(
+            format!("Invalid {member} '{url}': {why}").into(),
+        ))
     };
     let parsed = match url::Url::parse(url) {
         Ok(u) => u,

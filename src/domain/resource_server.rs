@@ -92,10 +92,13 @@ pub fn check_input(
     let scopes = input.scopes.clone().unwrap_or_default();
     let mut seen = std::collections::BTreeSet::new();
     if let Some(dup) = scopes.iter().find(|s| !seen.insert(s.scope_name.as_str())) {
-        return Err(AuthError::InvalidParameter(format!(
-            "Duplicate scope name {} in resource server.",
-            dup.scope_name
-        )));
+        return Err(AuthError::InvalidParameter(
+            format!(
+                "Duplicate scope name {} in resource server.",
+                dup.scope_name
+            )
+            .into(),
+        ));
     }
     Ok((
         input.identifier.clone().unwrap_or_default(),

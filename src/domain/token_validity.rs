@@ -110,10 +110,13 @@ pub fn resolve(
     };
     let seconds = value.saturating_mul(unit_seconds(unit));
     if seconds < kind.min_seconds || seconds > kind.max_seconds {
-        return Err(AuthError::InvalidParameter(format!(
-            "{} must be {} ({value} {unit} given).",
-            kind.member, kind.range_text
-        )));
+        return Err(AuthError::InvalidParameter(
+            format!(
+                "{} must be {} ({value} {unit} given).",
+                kind.member, kind.range_text
+            )
+            .into(),
+        ));
     }
     Ok((value, unit.to_string()))
 }

@@ -2,7 +2,7 @@
 //! the searchable columns ListUsers filters on and the alias keys that make sign-in identifiers
 //! unique (reference §5.2, §5.6). Pure: no I/O.
 
-use super::AuthError;
+use super::error::{AuthError, Reason};
 use super::pool::UserPool;
 use std::collections::BTreeMap;
 
@@ -201,14 +201,12 @@ pub fn check_required(
     let missing: Vec<String> = super::attributes::required_names(&pool.settings.schema)
         .into_iter()
         .filter(|name| attributes.get(name).is_none_or(|v| v.is_empty()))
-        .map(|name| format!("{name}: The attribute is required"))
         .collect();
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(AuthError::InvalidParameter(format!(
-            "Attributes did not conform to the schema: {}",
-            missing.join("\n")
+        Err(AuthError::InvalidParameter(Reason::AttributesRequired(
+            missing,
         )))
     }
 }
@@ -225,25 +223,17 @@ pub fn username_attribute_for(pool: &UserPool, value: &str) -> Result<&'static s
     if phone && super::attributes::is_e164(value) {
         return Ok("phone_number");
     }
-    Err(AuthError::InvalidParameter(
-        "Username should be either an email or a phone number.".into(),
-    ))
+    Err(AuthError::InvalidParameter(Reason::UsernameNotEmailOrPhone))
 }
 
 /// In username mode with email / phone aliases, a username may not look like one.
 pub fn check_plain_username(pool: &UserPool, username: &str) -> Result<(), AuthError> {
     let aliases = &pool.settings.alias_attributes;
     if aliases.iter().any(|a| a == "email") && super::attributes::is_email(username) {
-        return Err(AuthError::InvalidParameter(
-            "Username cannot be of email format, since user pool is configured for email alias."
-                .into(),
-        ));
+        return Err(AuthError::InvalidParameter(Reason::UsernameIsEmail));
     }
     if aliases.iter().any(|a| a == "phone_number") && super::attributes::is_e164(username) {
-        return Err(AuthError::InvalidParameter(
-            "Username cannot be of phone number format, since user pool is configured for phone_number alias."
-                .into(),
-        ));
+        return Err(AuthError::InvalidParameter(Reason::UsernameIsPhoneNumber));
     }
     Ok(())
 }

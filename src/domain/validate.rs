@@ -125,14 +125,12 @@ impl Violations {
     pub fn finish(self) -> Result<(), AuthError> {
         match self.0.len() {
             0 => Ok(()),
-            1 => Err(AuthError::InvalidParameter(format!(
-                "1 validation error detected: {}",
-                self.0[0]
-            ))),
-            n => Err(AuthError::InvalidParameter(format!(
-                "{n} validation errors detected: {}",
-                self.0.join("; ")
-            ))),
+            1 => Err(AuthError::InvalidParameter(
+                format!("1 validation error detected: {}", self.0[0]).into(),
+            )),
+            n => Err(AuthError::InvalidParameter(
+                format!("{n} validation errors detected: {}", self.0.join("; ")).into(),
+            )),
         }
     }
 }
@@ -238,7 +236,7 @@ mod tests {
             unreachable!()
         };
         assert_eq!(
-            m,
+            m.to_string(),
             "2 validation errors detected: Value '' at 'poolName' failed to satisfy constraint: \
              Member must have length greater than or equal to 1; Value null at 'userPoolId' \
              failed to satisfy constraint: Member must not be null"

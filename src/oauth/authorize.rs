@@ -3,6 +3,7 @@
 //! client with a code or tokens.
 
 use super::redirect;
+use crate::domain::oauth_error::{OAuthError, OAuthErrorCode};
 use crate::http::site::Site;
 use crate::services::Services;
 use crate::services::oauth::authorize::{self, AuthorizeParams, Authorized};
@@ -24,7 +25,7 @@ pub async fn get(
     if let Err(e) = crate::http::rate_limit::per_ip(&svc, &req, "auth").await {
         return redirect::error_page(
             &site,
-            &crate::domain::oauth_error::OAuthError::new("temporarily_unavailable", e.to_string()),
+            &OAuthError::new(OAuthErrorCode::TemporarilyUnavailable, e.to_string()),
         );
     }
     let sso_id = session::sso_id(&cookie, &site.pool_id);

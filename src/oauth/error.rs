@@ -3,7 +3,7 @@
 //! with a `WWW-Authenticate: Bearer` challenge too (RFC 6750 §3). Our own faults were logged
 //! where they happened (`services::oauth::internal`) and show only `server_error`.
 
-use crate::domain::oauth_error::OAuthError;
+use crate::domain::oauth_error::{OAuthError, OAuthErrorCode};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, HttpResponseBuilder};
 
@@ -34,7 +34,7 @@ pub async fn preflight() -> HttpResponse {
 }
 
 fn body(e: &OAuthError) -> serde_json::Value {
-    serde_json::json!({ "error": e.error, "error_description": e.description })
+    serde_json::json!({ "error": e.error.as_str(), "error_description": e.description })
 }
 
 /// A token or revocation endpoint error. `invalid_client` is 401, with a `Basic` challenge
@@ -42,8 +42,8 @@ fn body(e: &OAuthError) -> serde_json::Value {
 /// everything else 400.
 pub fn token_error(e: &OAuthError, basic_used: bool) -> HttpResponse {
     let status = match e.error {
-        "invalid_client" => StatusCode::UNAUTHORIZED,
-        "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
+        OAuthErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+        OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     };
     let mut builder = no_store(HttpResponse::build(status));
@@ -66,19 +66,19 @@ fn quoted(s: &str) -> String {
 /// `server_error` 500.
 pub fn bearer_error(e: &OAuthError) -> HttpResponse {
     let status = match e.error {
-        "invalid_token" => StatusCode::UNAUTHORIZED,
-        "insufficient_scope" => StatusCode::FORBIDDEN,
-        "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
+        OAuthErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
+        OAuthErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
+        OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     };
     let mut builder = no_store(HttpResponse::build(status));
     if status != StatusCode::INTERNAL_SERVER_ERROR {
         let mut challenge = format!(
             "Bearer error=\"{}\", error_description=\"{}\"",
-            e.error,
+            e.error.as_str(),
             quoted(&e.description)
         );
-        if e.error == "insufficient_scope" {
+        if e.error == OAuthErrorCode::InsufficientScope {
             challenge.push_str(", scope=\"openid\"");
         }
         builder.insert_header((header::WWW_AUTHENTICATE, challenge));

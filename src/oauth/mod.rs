@@ -59,7 +59,7 @@ fn document(body: Arc<str>, max_age: u32) -> HttpResponse {
 fn error(e: AuthError) -> HttpResponse {
     match e {
         AuthError::ResourceNotFound(message) => {
-            HttpResponse::NotFound().json(serde_json::json!({ "error": message }))
+            HttpResponse::NotFound().json(serde_json::json!({ "error": message.to_string() }))
         }
         AuthError::Internal(cause) => {
             tracing::error!(%cause, "internal error");

@@ -19,7 +19,7 @@ pub fn found(url: &str) -> HttpResponse {
 /// client or redirect URI, reference §1.2).
 pub fn error_page(site: &Site, e: &OAuthError) -> HttpResponse {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
-    q.append_pair("error", e.error);
+    q.append_pair("error", e.error.as_str());
     q.append_pair("error_description", &e.description);
     found(&format!("{}?{}", site.path("/error"), q.finish()))
 }

@@ -5,7 +5,7 @@
 //! Nothing of a request is logged: its secrets, codes and tokens are in the body.
 
 use super::error::{no_store, token_error};
-use crate::domain::oauth_error::OAuthError;
+use crate::domain::oauth_error::{OAuthError, OAuthErrorCode};
 use crate::http::site::Site;
 use crate::services::Services;
 use crate::services::oauth::grants::{self, ClientAuth, Grant, TokenResponse};
@@ -158,7 +158,7 @@ fn grant(form: &Form) -> Result<Grant, OAuthError> {
             scope: form.get("scope").cloned(),
         }),
         Some(other) => Err(OAuthError::new(
-            "unsupported_grant_type",
+            OAuthErrorCode::UnsupportedGrantType,
             format!("grant_type {other} is not supported."),
         )),
     }

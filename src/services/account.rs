@@ -137,7 +137,7 @@ fn verify_purpose(attribute: &str) -> Result<Purpose, AuthError> {
     Purpose::verify(attribute).ok_or_else(|| {
         AuthError::InvalidParameter(format!(
             "Invalid attribute name: {attribute} cannot be verified; only email and phone_number can."
-        ))
+        ).into())
     })
 }
 
@@ -157,9 +157,9 @@ pub async fn get_user_attribute_verification_code(
         DeliveryMedium::Sms
     };
     let Some(value) = user.attribute(attribute) else {
-        return Err(AuthError::InvalidParameter(format!(
-            "User does not have the attribute {attribute}."
-        )));
+        return Err(AuthError::InvalidParameter(
+            format!("User does not have the attribute {attribute}.").into(),
+        ));
     };
     let to = Destination {
         medium,

@@ -46,10 +46,13 @@ async fn apply_pool(
             pool
         }
         _ => {
-            return Err(AuthError::InvalidParameter(format!(
-                "{} pools are named {name}; apply cannot tell which one the stack means",
-                found.len()
-            )));
+            return Err(AuthError::InvalidParameter(
+                format!(
+                    "{} pools are named {name}; apply cannot tell which one the stack means",
+                    found.len()
+                )
+                .into(),
+            ));
         }
     };
     apply_members(svc, &pool, &stack, changes).await
@@ -72,13 +75,14 @@ async fn update_pool(
 ) -> Result<(UserPool, ChangeKind), AuthError> {
     let desired = PoolSettings::for_create(input)?;
     let current = &existing.settings;
-    let fixed = |what: &str| {
-        AuthError::InvalidParameter(format!(
+    let fixed =
+        |what: &str| {
+            AuthError::InvalidParameter(format!(
             "pool {}: {what} differs from the existing pool and cannot change after creation; \
              create a new pool to change it",
             existing.name
-        ))
-    };
+        ).into())
+        };
     if desired.alias_attributes != current.alias_attributes {
         return Err(fixed("AliasAttributes"));
     }
@@ -163,10 +167,13 @@ async fn apply_domain(
     custom: Option<CustomDomainConfig>,
 ) -> Result<Change, AuthError> {
     match svc.store.get_domain(domain).await? {
-        Some(row) if row.pool_id != pool.id => Err(AuthError::InvalidParameter(format!(
-            "domain {domain} belongs to another user pool ({})",
-            row.pool_id
-        ))),
+        Some(row) if row.pool_id != pool.id => Err(AuthError::InvalidParameter(
+            format!(
+                "domain {domain} belongs to another user pool ({})",
+                row.pool_id
+            )
+            .into(),
+        )),
         Some(row) => {
             let current: Option<CustomDomainConfig> = row
                 .custom_config
@@ -244,10 +251,9 @@ async fn apply_client(
     client: &StackClient,
 ) -> Result<Change, AuthError> {
     let name = client.settings.client_name.clone().ok_or_else(|| {
-        AuthError::InvalidParameter(format!(
-            "pool {}: every client needs a ClientName",
-            pool.name
-        ))
+        AuthError::InvalidParameter(
+            format!("pool {}: every client needs a ClientName", pool.name).into(),
+        )
     })?;
     let matching: Vec<&UserPoolClient> = existing.iter().filter(|c| c.name == name).collect();
     match matching.as_slice() {
@@ -267,7 +273,7 @@ async fn apply_client(
                 return Err(AuthError::InvalidParameter(format!(
                     "client {name}: a client secret cannot be added to or removed from an existing client; \
                      create a new client instead"
-                )));
+                ).into()));
             }
             let updated =
                 clients::update_client(svc, &pool.id, &current.id, client.settings.clone()).await?;
@@ -278,11 +284,14 @@ async fn apply_client(
             };
             Ok(change("client", &name, &current.id, kind))
         }
-        _ => Err(AuthError::InvalidParameter(format!(
-            "pool {}: {} clients are named {name}; apply cannot tell which one the stack means",
-            pool.name,
-            matching.len()
-        ))),
+        _ => Err(AuthError::InvalidParameter(
+            format!(
+                "pool {}: {} clients are named {name}; apply cannot tell which one the stack means",
+                pool.name,
+                matching.len()
+            )
+            .into(),
+        )),
     }
 }
 

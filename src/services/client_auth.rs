@@ -3,9 +3,9 @@
 //! reference §3.4) on the user actions, or with the secret itself on token actions.
 
 use crate::crypto::constant_time_eq;
-use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
 use crate::domain::pool::UserPool;
+use crate::domain::{AuthError, Reason};
 use crate::services::Services;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -33,9 +33,9 @@ pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
 }
 
 fn bad_hash(client_id: &str) -> AuthError {
-    AuthError::NotAuthorized(format!(
-        "Unable to verify secret hash for client {client_id}"
-    ))
+    AuthError::NotAuthorized(Reason::SecretHashMismatch {
+        client_id: client_id.to_string(),
+    })
 }
 
 /// For a client with a secret, `given` must be SECRET_HASH of one of `usernames` (what the
@@ -50,10 +50,13 @@ pub fn check_secret_hash(
         return Ok(());
     };
     let Some(given) = given.filter(|g| !g.is_empty()) else {
-        return Err(AuthError::NotAuthorized(format!(
-            "Client {} is configured for secret but secret was not received",
-            client.id
-        )));
+        return Err(AuthError::NotAuthorized(
+            format!(
+                "Client {} is configured for secret but secret was not received",
+                client.id
+            )
+            .into(),
+        ));
     };
     let matches = usernames.iter().any(|u| {
         constant_time_eq(
@@ -76,10 +79,7 @@ pub fn check_client_secret(client: &UserPoolClient, given: Option<&str>) -> Resu
     };
     match given {
         Some(g) if constant_time_eq(g.as_bytes(), secret.as_bytes()) => Ok(()),
-        _ => Err(AuthError::NotAuthorized(format!(
-            "Unable to verify secret hash for client {}",
-            client.id
-        ))),
+        _ => Err(bad_hash(&client.id)),
     }
 }
 

@@ -13,11 +13,11 @@
 
 use crate::crypto::random;
 use crate::delivery::{Email, Sms};
-use crate::domain::AuthError;
 use crate::domain::mask::{CodeDeliveryDetails, DeliveryMedium};
 use crate::domain::messages;
 use crate::domain::pool::UserPool;
 use crate::domain::user::User;
+use crate::domain::{AuthError, Reason};
 use crate::services::Services;
 use crate::store::codes::CodeAttempt;
 
@@ -145,10 +145,7 @@ pub fn recovery_destination(
             return Ok(found);
         }
     }
-    Err(AuthError::InvalidParameter(
-        "Cannot reset password for the user as there is no registered/verified email or phone_number"
-            .into(),
-    ))
+    Err(AuthError::InvalidParameter(Reason::NoRecoveryDestination))
 }
 
 /// Where a sign-up confirmation code goes: per AutoVerifiedAttributes, SMS when the pool

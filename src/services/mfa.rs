@@ -288,7 +288,7 @@ async fn setup_user(svc: &Services, client_pool: &str, sub: &str) -> Result<User
     svc.store
         .get_user_by(client_pool, crate::store::users::UserKey::Sub, sub)
         .await?
-        .ok_or_else(|| AuthError::NotAuthorized("Invalid session for the user.".into()))
+        .ok_or_else(AuthError::invalid_session)
 }
 
 /// AssociateSoftwareToken with an MFA_SETUP session: a new pending secret and a new session.
@@ -299,9 +299,7 @@ pub async fn associate_with_session(
     use crate::services::auth::session::{self, State};
     let (state, client) = session::take_any_client(svc, session_token, "MFA_SETUP").await?;
     let State::MfaSetup { user_sub, .. } = state else {
-        return Err(AuthError::NotAuthorized(
-            "Invalid session for the user.".into(),
-        ));
+        return Err(AuthError::invalid_session());
     };
     let user = setup_user(svc, &client.pool_id, &user_sub).await?;
     let secret = totp::new_secret();
@@ -339,9 +337,7 @@ pub async fn verify_with_session(
         verified: false,
     } = state
     else {
-        return Err(AuthError::NotAuthorized(
-            "Invalid session for the user.".into(),
-        ));
+        return Err(AuthError::invalid_session());
     };
     let user = setup_user(svc, &client.pool_id, &user_sub).await?;
     if let Err(e) = verify_secret(svc, &user, &secret, code, device_name).await {

@@ -4,11 +4,11 @@
 //! answered per the client's PreventUserExistenceErrors (§5.7).
 
 use crate::crypto::random;
-use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
 use crate::domain::mask::CodeDeliveryDetails;
 use crate::domain::pool::UserPool;
 use crate::domain::user::{self, User, UserStatus};
+use crate::domain::{AuthError, Reason};
 use crate::services::admin::users::{SaveMode, find_user, save_user};
 use crate::services::client_auth::{check_secret_hash, load_client};
 use crate::services::codes::{self, Limited, Purpose, Sending};
@@ -53,7 +53,7 @@ pub fn unknown_user() -> AuthError {
 }
 
 pub fn user_disabled() -> AuthError {
-    AuthError::NotAuthorized("User is disabled.".into())
+    AuthError::NotAuthorized(Reason::UserDisabled)
 }
 
 /// The client and pool of a public user action, the user if one matches `username` (username,
@@ -84,9 +84,7 @@ pub fn check_writable(
     values: &BTreeMap<String, String>,
 ) -> Result<(), AuthError> {
     if values.keys().any(|name| !client.can_write(name)) {
-        return Err(AuthError::NotAuthorized(
-            "A client attempted to write unauthorized attribute".into(),
-        ));
+        return Err(AuthError::NotAuthorized(Reason::UnauthorizedAttributeWrite));
     }
     Ok(())
 }
@@ -100,9 +98,7 @@ pub async fn sign_up(svc: &Services, input: SignUp) -> Result<SignUpOutcome, Aut
         .admin_create_user_config
         .allow_admin_create_user_only
     {
-        return Err(AuthError::NotAuthorized(
-            "SignUp is not permitted for this user pool".into(),
-        ));
+        return Err(AuthError::NotAuthorized(Reason::SignUpNotPermitted));
     }
     check_writable(&client, &input.attributes)?;
     let link = codes::confirm_link(svc, &pool, &client.id).await?;
@@ -118,8 +114,8 @@ pub async fn sign_up(svc: &Services, input: SignUp) -> Result<SignUpOutcome, Aut
     save_user(svc, &pool, &user, SaveMode::Insert, false)
         .await
         .map_err(|e| match e {
-            AuthError::UsernameExists(m) if m == "User account already exists" => {
-                AuthError::UsernameExists("User already exists".into())
+            AuthError::UsernameExists(Reason::UserAccountExists) => {
+                AuthError::UsernameExists(Reason::UserExists)
             }
             other => other,
         })?;
@@ -165,10 +161,7 @@ pub async fn confirm_sign_up(
     };
     codes::limit(svc, &user, Limited::ConfirmSignUp).await?;
     if user.status != UserStatus::Unconfirmed {
-        return Err(AuthError::NotAuthorized(format!(
-            "User cannot be confirmed. Current status is {}",
-            user.status.as_str()
-        )));
+        return Err(AuthError::NotAuthorized(Reason::CannotConfirm(user.status)));
     }
     let matched = codes::check(svc, &user, Purpose::ConfirmSignUp, code).await?;
     if let Some(to) = codes::sign_up_destination(&pool, &user) {
@@ -203,9 +196,7 @@ pub async fn resend_confirmation_code(
         }
     };
     if user.status != UserStatus::Unconfirmed {
-        return Err(AuthError::InvalidParameter(
-            "User is already confirmed.".into(),
-        ));
+        return Err(AuthError::InvalidParameter(Reason::AlreadyConfirmed));
     }
     codes::limit(svc, &user, Limited::ResendConfirmationCode).await?;
     let Some(to) = codes::sign_up_destination(&pool, &user) else {

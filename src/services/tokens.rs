@@ -8,7 +8,6 @@
 use crate::clock::Millis;
 use crate::crypto::jwt::{UnverifiedToken, looks_like_jwt};
 use crate::crypto::{constant_time_eq, random};
-use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
 use crate::domain::group::{self, Group};
 use crate::domain::mfa::UserMfa;
@@ -16,6 +15,7 @@ use crate::domain::pool::UserPool;
 use crate::domain::token_claims::{self, TokenFacts};
 use crate::domain::token_validity::unit_seconds;
 use crate::domain::user::User;
+use crate::domain::{AuthError, Reason};
 use crate::services::Services;
 use crate::services::admin::groups::groups_for_claims;
 use crate::services::client_cache::{self, ClientContext};
@@ -337,7 +337,7 @@ pub async fn refresh_found(
         }
     }
     if !user.enabled {
-        return Err(AuthError::NotAuthorized("User is disabled.".into()));
+        return Err(AuthError::NotAuthorized(Reason::UserDisabled));
     }
     // An administrator reset the password: the user must set a new one before going on.
     if user.status == crate::domain::user::UserStatus::ResetRequired {
@@ -477,7 +477,7 @@ pub async fn authenticate(svc: &Services, access_token: &str) -> Result<AccessCo
         return Err(revoked());
     }
     if !record.user.enabled {
-        return Err(AuthError::NotAuthorized("User is disabled.".into()));
+        return Err(AuthError::NotAuthorized(Reason::UserDisabled));
     }
     let context = client_cache::client_context_at(
         svc,

@@ -103,7 +103,7 @@ impl From<StoreError> for crate::domain::AuthError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(what) => crate::domain::AuthError::ConcurrentModification(
-                format!("{what}; retry the request."),
+                format!("{what}; retry the request.").into(),
             ),
             other => crate::domain::AuthError::Internal(other.to_string()),
         }

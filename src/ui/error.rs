@@ -5,7 +5,8 @@
 //! The sentences say no more than the services do: under PreventUserExistenceErrors the
 //! services already answer an unknown user like a real one, and the page shows that answer.
 
-use crate::domain::AuthError;
+use crate::domain::error::{AuthError, Reason};
+use crate::domain::user::UserStatus;
 
 /// What a page shows for an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +53,7 @@ pub const INTERNAL: &str = "Something went wrong on our side. Please try again i
 /// What a page shows for `e`.
 pub fn describe(e: &AuthError) -> Problem {
     match e {
-        AuthError::NotAuthorized(m) => not_authorized(m),
+        AuthError::NotAuthorized(reason) => not_authorized(reason),
         AuthError::UserNotFound(_) => Problem::field(
             "username",
             "We could not find an account with that username.",
@@ -68,11 +69,11 @@ pub fn describe(e: &AuthError) -> Problem {
             message: "You need to choose a new password before you can sign in.".into(),
             next: Next::ResetPassword,
         },
-        AuthError::InvalidPassword(m) => {
-            let why = m
-                .strip_prefix("Password did not conform with policy: ")
-                .unwrap_or(m);
-            Problem::field("password", sentence(why))
+        AuthError::InvalidPassword(Reason::PasswordPolicy(rule)) => {
+            Problem::field("password", sentence(&rule.to_string()))
+        }
+        AuthError::InvalidPassword(reason) => {
+            Problem::field("password", sentence(&reason.to_string()))
         }
         AuthError::UsernameExists(_) => {
             Problem::field("username", "An account with this username already exists.")
@@ -105,7 +106,7 @@ pub fn describe(e: &AuthError) -> Problem {
         AuthError::CodeDeliveryFailure(_) => {
             Problem::form("We could not send you a code. Please try again later.")
         }
-        AuthError::InvalidParameter(m) => invalid_parameter(m),
+        AuthError::InvalidParameter(reason) => invalid_parameter(reason),
         // The pool's own set-up refuses the sign-in: say so, it is the administrator's to fix.
         AuthError::InvalidUserPoolConfiguration(m) => Problem::form(format!(
             "Sign-in is not available: {m} Please contact the administrator."
@@ -125,80 +126,67 @@ pub fn describe(e: &AuthError) -> Problem {
     }
 }
 
-fn not_authorized(message: &str) -> Problem {
-    match message {
-        "Incorrect username or password." => Problem::form(message),
-        "User is disabled." => {
+fn not_authorized(reason: &Reason) -> Problem {
+    match reason {
+        Reason::IncorrectCredentials => Problem::form(reason.to_string()),
+        Reason::UserDisabled => {
             Problem::form("This account is disabled. Please contact the administrator.")
         }
-        "Password attempts exceeded" => {
+        Reason::PasswordAttemptsExceeded => {
             Problem::form("Too many failed sign-in attempts. Please wait a while and try again.")
         }
-        "SignUp is not permitted for this user pool" => {
+        Reason::SignUpNotPermitted => {
             Problem::form("Signing up is not available here. Please contact the administrator.")
         }
-        m if m.starts_with("User cannot be confirmed. Current status is CONFIRMED") => {
+        Reason::CannotConfirm(UserStatus::Confirmed) => {
             Problem::form("This account is already confirmed. Please sign in.")
         }
-        m if m.starts_with("Invalid code received for user; too many attempts") => {
+        Reason::TooManyCodeAttempts => {
             Problem::form("Too many wrong codes. Sign in again to get a new code.")
         }
-        m if m.starts_with("Invalid session") => {
+        Reason::InvalidSession(_) => {
             Problem::form("Your sign-in has expired. Please sign in again.")
         }
-        m if m.starts_with("Unable to verify secret hash")
-            || m.starts_with("A client attempted to write") =>
-        {
-            tracing::error!(message = %m, "the hosted UI was refused by its own client");
+        Reason::SecretHashMismatch { .. } | Reason::UnauthorizedAttributeWrite => {
+            tracing::error!(message = %reason, "the hosted UI was refused by its own client");
             Problem::form(INTERNAL)
         }
-        m => Problem::form(sentence(m)),
+        other => Problem::form(sentence(&other.to_string())),
     }
 }
 
-fn invalid_parameter(message: &str) -> Problem {
-    if let Some(rest) = message.strip_prefix("Attributes did not conform to the schema: ") {
-        // "{name}: {why}", one line per attribute: the first goes next to its field.
-        let first = rest.lines().next().unwrap_or(rest);
-        if let Some((name, why)) = first.split_once(": ") {
-            let why = if why == "The attribute is required" {
-                "This field is required."
-            } else {
-                why
-            };
-            return Problem::field(name, sentence(why));
+fn invalid_parameter(reason: &Reason) -> Problem {
+    match reason {
+        // One attribute at a time: the first goes next to its field.
+        Reason::AttributesRequired(names) if !names.is_empty() => {
+            Problem::field(&names[0], "This field is required.")
         }
-        return Problem::form(sentence(rest));
-    }
-    match message {
-        "Invalid email address format." => {
+        Reason::Attribute { name, problem } => Problem::field(name, sentence(&problem.to_string())),
+        Reason::InvalidEmail | Reason::MfaEmailInvalid => {
             Problem::field("email", "Enter an email address like name@example.com.")
         }
-        "Invalid phone number format." => Problem::field(
+        Reason::InvalidPhoneNumber => Problem::field(
             "phone_number",
             "Enter the phone number with its country code, like +14325551212.",
         ),
-        m if m.starts_with("Username should be either an email or a phone number") => {
+        Reason::UsernameNotEmailOrPhone => {
             Problem::field("username", "Enter an email address or a phone number.")
         }
-        m if m.starts_with("Username cannot be of email format") => Problem::field(
+        Reason::UsernameIsEmail => Problem::field(
             "username",
             "Your username cannot be an email address; choose another username.",
         ),
-        m if m.starts_with("Username cannot be of phone number format") => Problem::field(
+        Reason::UsernameIsPhoneNumber => Problem::field(
             "username",
             "Your username cannot be a phone number; choose another username.",
         ),
-        "EMAIL must be an email address." => {
-            Problem::field("email", "Enter an email address like name@example.com.")
-        }
-        "User is already confirmed." => {
+        Reason::AlreadyConfirmed => {
             Problem::form("This account is already confirmed. Please sign in.")
         }
-        m if m.starts_with("Cannot reset password for the user") => Problem::form(
+        Reason::NoRecoveryDestination => Problem::form(
             "This account has no verified email address or phone number to send a code to. Please contact the administrator.",
         ),
-        m => Problem::form(sentence(m)),
+        other => Problem::form(sentence(&other.to_string())),
     }
 }
 
@@ -215,19 +203,32 @@ fn sentence(m: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::error::{AttributeProblem, PasswordRule, SessionFault};
 
     #[test]
     fn errors_find_their_fields() {
-        let p = describe(&AuthError::InvalidPassword(
-            "Password did not conform with policy: Password not long enough".into(),
-        ));
+        let p = describe(&AuthError::InvalidPassword(Reason::PasswordPolicy(
+            PasswordRule::MinimumLength,
+        )));
         assert_eq!(p.field.as_deref(), Some("password"));
         assert_eq!(p.message, "Password not long enough.");
-        let p = describe(&AuthError::InvalidParameter(
-            "Attributes did not conform to the schema: given_name: The attribute is required\nfamily_name: The attribute is required".into(),
-        ));
+        let p = describe(&AuthError::InvalidParameter(Reason::AttributesRequired(
+            vec!["given_name".into(), "family_name".into()],
+        )));
         assert_eq!(p.field.as_deref(), Some("given_name"));
         assert_eq!(p.message, "This field is required.");
+        let p = describe(&AuthError::InvalidParameter(Reason::Attribute {
+            name: "birthdate".into(),
+            problem: AttributeProblem::Value(
+                "The attribute must be in the format YYYY-MM-DD".into(),
+            ),
+        }));
+        assert_eq!(p.field.as_deref(), Some("birthdate"));
+        assert_eq!(p.message, "The attribute must be in the format YYYY-MM-DD.");
+        let p = describe(&AuthError::InvalidParameter(Reason::UsernameIsEmail));
+        assert_eq!(p.field.as_deref(), Some("username"));
+        let p = describe(&AuthError::InvalidParameter(Reason::MfaEmailInvalid));
+        assert_eq!(p.field.as_deref(), Some("email"));
         assert_eq!(describe(&AuthError::incorrect_credentials()).field, None);
         assert_eq!(
             describe(&AuthError::UserNotConfirmed(
@@ -235,6 +236,48 @@ mod tests {
             ))
             .next,
             Next::Confirm
+        );
+    }
+
+    #[test]
+    fn refusals_are_told_by_their_kind() {
+        let message = |reason| describe(&AuthError::NotAuthorized(reason)).message;
+        assert_eq!(
+            message(Reason::IncorrectCredentials),
+            "Incorrect username or password."
+        );
+        assert_eq!(
+            message(Reason::UserDisabled),
+            "This account is disabled. Please contact the administrator."
+        );
+        for fault in [
+            SessionFault::Invalid,
+            SessionFault::Used,
+            SessionFault::Expired,
+        ] {
+            assert_eq!(
+                message(Reason::InvalidSession(fault)),
+                "Your sign-in has expired. Please sign in again."
+            );
+        }
+        assert_eq!(
+            message(Reason::CannotConfirm(UserStatus::Confirmed)),
+            "This account is already confirmed. Please sign in."
+        );
+        assert_eq!(
+            message(Reason::CannotConfirm(UserStatus::ForceChangePassword)),
+            "User cannot be confirmed. Current status is FORCE_CHANGE_PASSWORD."
+        );
+        assert_eq!(
+            message(Reason::SecretHashMismatch {
+                client_id: "c".into()
+            }),
+            INTERNAL
+        );
+        // A message nothing tells apart is shown as a sentence.
+        assert_eq!(
+            message("Refresh Token has expired".into()),
+            "Refresh Token has expired."
         );
     }
 

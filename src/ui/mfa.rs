@@ -11,7 +11,7 @@ use super::error::{self, Problem};
 use super::forms::{Field, FormState};
 use super::page::{self, Flow, Layout};
 use super::session::{self, MfaChallenge};
-use crate::domain::AuthError;
+use crate::domain::{AuthError, Reason};
 use crate::http::site::Site;
 use crate::services::Services;
 use crate::services::auth::hosted;
@@ -65,7 +65,7 @@ pub fn sign_in_again(flow: &Flow, cookie: &Session, notice: &str) -> HttpRespons
 #[allow(clippy::result_large_err)]
 pub fn refused(flow: &Flow, cookie: &Session, e: &AuthError) -> Result<Problem, HttpResponse> {
     match e {
-        AuthError::NotAuthorized(m) if m.starts_with("Invalid session") => {
+        AuthError::NotAuthorized(Reason::InvalidSession(_)) => {
             Err(sign_in_again(flow, cookie, EXPIRED))
         }
         AuthError::NotAuthorized(_) => {

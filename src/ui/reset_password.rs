@@ -8,7 +8,7 @@ use super::error;
 use super::forms::{FormData, FormState};
 use super::page::{self, Flow, Layout};
 use super::{inputs, session};
-use crate::domain::AuthError;
+use crate::domain::{AuthError, Reason};
 use crate::http::site::Site;
 use crate::services::Services;
 use crate::services::auth::hosted;
@@ -136,9 +136,7 @@ pub async fn post(
     .await;
     match step {
         Ok(step) => page::continue_step(&svc, &cookie, &flow, step).await,
-        Err(AuthError::NotAuthorized(m)) if m.starts_with("Invalid session") => {
-            back_to_sign_in(&flow, &cookie)
-        }
+        Err(AuthError::NotAuthorized(Reason::InvalidSession(_))) => back_to_sign_in(&flow, &cookie),
         Err(e) => {
             let problem = error::describe(&e);
             view.form.show(problem.field.as_deref(), &problem.message);

@@ -179,7 +179,7 @@ pub fn payload(token: &str) -> Value {
 /// The message of a NotAuthorizedException from a service call.
 pub fn not_authorized<T: std::fmt::Debug>(result: Result<T, tessera::domain::AuthError>) -> String {
     match result {
-        Err(tessera::domain::AuthError::NotAuthorized(m)) => m,
+        Err(tessera::domain::AuthError::NotAuthorized(m)) => m.to_string(),
         other => panic!("expected NotAuthorized, got {other:?}"),
     }
 }

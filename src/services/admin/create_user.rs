@@ -112,10 +112,13 @@ async fn resend(
 ) -> Result<User, AuthError> {
     let mut user = find_user(svc, pool, username).await?;
     if user.status != UserStatus::ForceChangePassword {
-        return Err(AuthError::UnsupportedUserState(format!(
-            "Resend not possible. {} status is not FORCE_CHANGE_PASSWORD.",
-            user.username
-        )));
+        return Err(AuthError::UnsupportedUserState(
+            format!(
+                "Resend not possible. {} status is not FORCE_CHANGE_PASSWORD.",
+                user.username
+            )
+            .into(),
+        ));
     }
     check_mediums(&user, mediums)?;
     passwords::set_password_unchecked(svc, pool, &mut user, password).await?;
@@ -135,7 +138,7 @@ fn check_mediums(user: &User, mediums: &[Medium]) -> Result<(), AuthError> {
         if user.attribute(attribute).is_none() {
             return Err(AuthError::InvalidParameter(format!(
                 "User has no attribute matching desired delivery mediums: {attribute} is missing."
-            )));
+            ).into()));
         }
     }
     Ok(())

@@ -65,10 +65,13 @@ pub async fn create_domain(
     }
     let has_kind = |rows: &[PoolDomain]| rows.iter().any(|r| r.kind == kind.as_str());
     if has_kind(&svc.store.domains_of_pool(pool_id).await?) {
-        return Err(AuthError::InvalidParameter(format!(
-            "User pool {pool_id} already has a {} domain.",
-            kind.as_str()
-        )));
+        return Err(AuthError::InvalidParameter(
+            format!(
+                "User pool {pool_id} already has a {} domain.",
+                kind.as_str()
+            )
+            .into(),
+        ));
     }
     let now = svc.now();
     let row = PoolDomain {
@@ -86,10 +89,13 @@ pub async fn create_domain(
             Ok(row)
         }
         Err(e) if e.is_unique_on("pool_kind") || e.is_unique_on("kind") => {
-            Err(AuthError::InvalidParameter(format!(
-                "User pool {pool_id} already has a {} domain.",
-                kind.as_str()
-            )))
+            Err(AuthError::InvalidParameter(
+                format!(
+                    "User pool {pool_id} already has a {} domain.",
+                    kind.as_str()
+                )
+                .into(),
+            ))
         }
         Err(e) if e.is_unique_on("domain") || e.is_unique_on("pkey") => Err(taken()),
         Err(e) => Err(e.into()),

@@ -125,9 +125,9 @@ pub async fn add_user_to_group(
         )
         .await?;
     if !added {
-        return Err(AuthError::LimitExceeded(format!(
-            "A user can be a member of at most {MAX_GROUPS_PER_USER} groups."
-        )));
+        return Err(AuthError::LimitExceeded(
+            format!("A user can be a member of at most {MAX_GROUPS_PER_USER} groups.").into(),
+        ));
     }
     Ok(())
 }

@@ -27,7 +27,7 @@ pub(crate) async fn custom_scopes(svc: &Services, pool_id: &str) -> Result<Vec<S
 }
 
 fn already_exists(identifier: &str) -> AuthError {
-    AuthError::InvalidParameter(format!("{identifier} already exists in this user pool."))
+    AuthError::InvalidParameter(format!("{identifier} already exists in this user pool.").into())
 }
 
 /// CreateResourceServer; at most [`MAX_PER_POOL`] per pool.
@@ -57,9 +57,10 @@ pub async fn create_resource_server(
     };
     match svc.store.insert_resource_server(&rs, MAX_PER_POOL).await {
         Ok(true) => Ok(rs),
-        Ok(false) => Err(AuthError::LimitExceeded(format!(
-            "The user pool already has the maximum of {MAX_PER_POOL} resource servers."
-        ))),
+        Ok(false) => Err(AuthError::LimitExceeded(
+            format!("The user pool already has the maximum of {MAX_PER_POOL} resource servers.")
+                .into(),
+        )),
         Err(e) if e.is_unique_on("pkey") || e.is_unique_on("identifier") => {
             Err(already_exists(&rs.identifier))
         }
@@ -80,9 +81,10 @@ async fn require(
         .get_resource_server(pool_id, identifier)
         .await?
         .ok_or_else(|| {
-            AuthError::ResourceNotFound(format!(
-                "Resource server {identifier} does not exist in user pool {pool_id}."
-            ))
+            AuthError::ResourceNotFound(
+                format!("Resource server {identifier} does not exist in user pool {pool_id}.")
+                    .into(),
+            )
         })
 }
 
@@ -111,9 +113,9 @@ pub async fn update_resource_server(
     let after = rs.full_scopes();
     let removed: Vec<String> = before.into_iter().filter(|s| !after.contains(s)).collect();
     if !svc.store.update_resource_server(&rs, &removed).await? {
-        return Err(AuthError::ResourceNotFound(format!(
-            "Resource server {identifier} does not exist in user pool {pool_id}."
-        )));
+        return Err(AuthError::ResourceNotFound(
+            format!("Resource server {identifier} does not exist in user pool {pool_id}.").into(),
+        ));
     }
     Ok(rs)
 }
@@ -130,9 +132,9 @@ pub async fn delete_resource_server(
         .delete_resource_server(pool_id, identifier, svc.now())
         .await?
     {
-        return Err(AuthError::ResourceNotFound(format!(
-            "Resource server {identifier} does not exist in user pool {pool_id}."
-        )));
+        return Err(AuthError::ResourceNotFound(
+            format!("Resource server {identifier} does not exist in user pool {pool_id}.").into(),
+        ));
     }
     Ok(())
 }

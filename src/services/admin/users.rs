@@ -4,8 +4,8 @@
 //! one place that writes users and resolves alias clashes. Creation is in `create_user`,
 //! password reset in `reset_password`, listing in `list_users`.
 
-use crate::domain::AuthError;
 use crate::domain::attributes::{self, WriteKind};
+use crate::domain::error::{AttributeProblem, AuthError, Reason};
 use crate::domain::pool::UserPool;
 use crate::domain::user::{self, ALIAS_ATTRIBUTES, User, UserStatus, alias_key};
 use crate::services::Services;
@@ -98,10 +98,10 @@ pub async fn save_user(
             .iter()
             .any(|a| a == attribute);
         if is_username && mode == SaveMode::Insert {
-            return Err(AuthError::UsernameExists(message));
+            return Err(AuthError::UsernameExists(message.into()));
         }
         if is_username || !force_alias {
-            return Err(AuthError::AliasExists(message));
+            return Err(AuthError::AliasExists(message.into()));
         }
         let index = match displaced.iter().position(|d| d.sub == found.sub) {
             Some(i) => i,
@@ -143,13 +143,13 @@ fn clash_error(e: StoreError) -> AuthError {
             } else {
                 attribute
             };
-            return AuthError::AliasExists(format!(
-                "An account with the given {name} already exists."
-            ));
+            return AuthError::AliasExists(
+                format!("An account with the given {name} already exists.").into(),
+            );
         }
     }
     if e.is_unique_on("username_key") || e.is_unique_on("pkey") {
-        return AuthError::UsernameExists("User account already exists".into());
+        return AuthError::UsernameExists(Reason::UserAccountExists);
     }
     e.into()
 }
@@ -225,13 +225,14 @@ pub async fn delete_attributes(
             .iter()
             .any(|a| a.name.as_deref() == Some(name.as_str()))
         {
-            return Err(AuthError::InvalidParameter(format!(
-                "Attributes did not conform to the schema: {name}: Attribute does not exist in the schema."
-            )));
+            return Err(AuthError::InvalidParameter(Reason::Attribute {
+                name: name.clone(),
+                problem: AttributeProblem::NotInSchema,
+            }));
         }
         if name == "sub" || required.contains(name) {
-            return Err(AuthError::InvalidParameter(format!(
-                "Attributes did not conform to the schema: {name}: The attribute is required"
+            return Err(AuthError::InvalidParameter(Reason::AttributesRequired(
+                vec![name.clone()],
             )));
         }
     }
@@ -275,10 +276,7 @@ pub async fn confirm_sign_up(
 ) -> Result<(), AuthError> {
     let (pool, mut user) = load(svc, pool_id, username).await?;
     if user.status != UserStatus::Unconfirmed {
-        return Err(AuthError::NotAuthorized(format!(
-            "User cannot be confirmed. Current status is {}",
-            user.status.as_str()
-        )));
+        return Err(AuthError::NotAuthorized(Reason::CannotConfirm(user.status)));
     }
     user.status = UserStatus::Confirmed;
     user.updated_at = svc.now();

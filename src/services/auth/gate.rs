@@ -3,10 +3,10 @@
 
 use super::session::{self, State};
 use super::{Challenge, Outcome};
-use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
 use crate::domain::pool::UserPool;
 use crate::domain::user::{User, UserStatus};
+use crate::domain::{AuthError, Reason};
 use crate::services::Services;
 use crate::services::tokens::{self, SignIn, USER_ADMIN_SCOPE};
 use std::collections::BTreeMap;
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 fn attempts_exceeded() -> AuthError {
-    AuthError::NotAuthorized("Password attempts exceeded".into())
+    AuthError::NotAuthorized(Reason::PasswordAttemptsExceeded)
 }
 
 /// Refuses a locked-out user ("Password attempts exceeded"), without counting the attempt.
@@ -93,7 +93,7 @@ async fn after_proof(
     user: &User,
 ) -> Result<Step, AuthError> {
     if !user.enabled {
-        return Err(AuthError::NotAuthorized("User is disabled.".into()));
+        return Err(AuthError::NotAuthorized(Reason::UserDisabled));
     }
     match user.status {
         UserStatus::Unconfirmed => {

@@ -106,5 +106,7 @@ pub(crate) fn required<'a>(
     map.get(key)
         .map(String::as_str)
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| AuthError::InvalidParameter(format!("Missing required parameter {key}")))
+        .ok_or_else(|| {
+            AuthError::InvalidParameter(format!("Missing required parameter {key}").into())
+        })
 }

@@ -4,11 +4,11 @@
 use super::session::{self, State};
 use super::{Door, Outcome, client_for, gate, required, second_factor};
 use crate::crypto::{constant_time_eq, srp};
-use crate::domain::AuthError;
 use crate::domain::attributes::{self, WriteKind};
 use crate::domain::client::UserPoolClient;
 use crate::domain::pool::UserPool;
 use crate::domain::user::{self, User, UserStatus};
+use crate::domain::{AuthError, Reason};
 use crate::services::admin::users::{SaveMode, save_user};
 use crate::services::client_auth::check_secret_hash;
 use crate::services::{Services, passwords};
@@ -79,9 +79,9 @@ pub(crate) async fn answer_mfa(
         }
         "SELECT_MFA_TYPE" => second_factor::select(svc, pool, client, session, responses).await,
         "MFA_SETUP" => second_factor::setup(svc, pool, client, session, responses).await,
-        other => Err(AuthError::InvalidParameter(format!(
-            "The challenge {other} is not supported by Tessera."
-        ))),
+        other => Err(AuthError::InvalidParameter(
+            format!("The challenge {other} is not supported by Tessera.").into(),
+        )),
     }
 }
 
@@ -109,9 +109,7 @@ async fn password_verifier(
     if let Some(s) = input.session.as_deref().filter(|s| !s.is_empty())
         && !constant_time_eq(s.as_bytes(), secret_block.as_bytes())
     {
-        return Err(AuthError::NotAuthorized(
-            "Invalid session for the user.".into(),
-        ));
+        return Err(AuthError::invalid_session());
     }
     let state = session::take(svc, client, secret_block, "PASSWORD_VERIFIER").await?;
     let State::PasswordVerifier {
@@ -122,9 +120,7 @@ async fn password_verifier(
         b_public,
     } = state
     else {
-        return Err(AuthError::NotAuthorized(
-            "Invalid session for the user.".into(),
-        ));
+        return Err(AuthError::invalid_session());
     };
     let user = match &user_sub {
         Some(sub) => user_by_sub(svc, pool, sub).await?,
@@ -214,9 +210,7 @@ pub(crate) async fn set_new_password(
     for (key, value) in r {
         if let Some(name) = key.strip_prefix("userAttributes.") {
             if !client.can_write(name) {
-                return Err(AuthError::NotAuthorized(
-                    "A client attempted to write unauthorized attribute".into(),
-                ));
+                return Err(AuthError::NotAuthorized(Reason::UnauthorizedAttributeWrite));
             }
             given.insert(name.to_string(), value.clone());
         }
@@ -224,9 +218,7 @@ pub(crate) async fn set_new_password(
     attributes::check_values(&pool.settings.schema, &given, WriteKind::Update)?;
     let state = session::take(svc, client, token, "NEW_PASSWORD_REQUIRED").await?;
     let State::NewPasswordRequired { user_sub } = state else {
-        return Err(AuthError::NotAuthorized(
-            "Invalid session for the user.".into(),
-        ));
+        return Err(AuthError::invalid_session());
     };
     let Some(mut user) = user_by_sub(svc, pool, &user_sub).await? else {
         return Err(AuthError::incorrect_credentials());
@@ -235,9 +227,7 @@ pub(crate) async fn set_new_password(
     if username != user.username
         && super::lookup(svc, pool, username).await?.map(|u| u.sub) != Some(user.sub.clone())
     {
-        return Err(AuthError::NotAuthorized(
-            "Invalid session for the user.".into(),
-        ));
+        return Err(AuthError::invalid_session());
     }
     check_secret_hash(
         client,
@@ -245,13 +235,11 @@ pub(crate) async fn set_new_password(
         r.get("SECRET_HASH").map(String::as_str),
     )?;
     if user.status != UserStatus::ForceChangePassword {
-        return Err(AuthError::NotAuthorized(
-            "Invalid session for the user.".into(),
-        ));
+        return Err(AuthError::invalid_session());
     }
     // Disabled since the temporary password was proven: no new password, no tokens.
     if !user.enabled {
-        return Err(AuthError::NotAuthorized("User is disabled.".into()));
+        return Err(AuthError::NotAuthorized(Reason::UserDisabled));
     }
     // A temporary password must not redirect an enabled SMS or email factor: its codes would
     // go wherever the holder of the temporary password says.
@@ -265,9 +253,9 @@ pub(crate) async fn set_new_password(
             && new != old
         {
             session::release(svc, token).await?;
-            return Err(AuthError::InvalidParameter(format!(
-                "Cannot change {name} while it receives MFA codes."
-            )));
+            return Err(AuthError::InvalidParameter(
+                format!("Cannot change {name} while it receives MFA codes.").into(),
+            ));
         }
     }
     let required_names = attributes::required_names(&pool.settings.schema);
@@ -276,9 +264,9 @@ pub(crate) async fn set_new_password(
             && required_names.contains(name)
             && existing != value
         {
-            return Err(AuthError::InvalidParameter(format!(
-                "Cannot modify an already provided {name}"
-            )));
+            return Err(AuthError::InvalidParameter(
+                format!("Cannot modify an already provided {name}").into(),
+            ));
         }
         let changed = user.attribute(name) != Some(value.as_str());
         user.attributes.insert(name.clone(), value.clone());

@@ -18,13 +18,13 @@ use super::session::{self, State};
 use super::{Challenge, required};
 use crate::crypto::{constant_time_eq, random, totp};
 use crate::delivery::{Email, Sms};
-use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
 use crate::domain::mask::{CodeDeliveryDetails, DeliveryMedium};
 use crate::domain::messages;
 use crate::domain::mfa::{EMAIL_OTP, SMS_MFA, SOFTWARE_TOKEN_MFA, UserMfa};
 use crate::domain::pool::UserPool;
 use crate::domain::user::User;
+use crate::domain::{AuthError, Reason};
 use crate::services::admin::users::{SaveMode, save_user};
 use crate::services::client_auth::check_secret_hash;
 use crate::services::{Services, codes};
@@ -199,10 +199,13 @@ async fn factor_challenge(
             .attribute(medium.attribute())
             .map(str::to_string)
             .ok_or_else(|| {
-                AuthError::MfaMethodNotFound(format!(
-                    "The user has no {} to send the code to.",
-                    medium.attribute()
-                ))
+                AuthError::MfaMethodNotFound(
+                    format!(
+                        "The user has no {} to send the code to.",
+                        medium.attribute()
+                    )
+                    .into(),
+                )
             })?,
     };
     // Each message costs money and reaches a person: a stolen password must not become a way
@@ -307,16 +310,14 @@ async fn take_for_user(
         | State::CodeMfa { user_sub, .. }
         | State::SelectMfaType { user_sub, .. } => user_sub.clone(),
         _ => {
-            return Err(AuthError::NotAuthorized(
-                "Invalid session for the user.".into(),
-            ));
+            return Err(AuthError::invalid_session());
         }
     };
     let user = svc
         .store
         .get_user_by(&pool.id, UserKey::Sub, &sub)
         .await?
-        .ok_or_else(|| AuthError::NotAuthorized("Invalid session for the user.".into()))?;
+        .ok_or_else(AuthError::invalid_session)?;
     check_secret_hash(
         client,
         &[username, user.username.as_str()],
@@ -324,7 +325,7 @@ async fn take_for_user(
     )?;
     gate::check_not_locked(svc, &user).await?;
     if !user.enabled {
-        return Err(AuthError::NotAuthorized("User is disabled.".into()));
+        return Err(AuthError::NotAuthorized(Reason::UserDisabled));
     }
     Ok((token.to_string(), state, user))
 }
@@ -336,10 +337,7 @@ fn mismatch() -> AuthError {
 /// A wrong code: counted toward the lockout; the answer to give.
 async fn wrong_code(svc: &Services, user: &User) -> Result<(), AuthError> {
     match gate::wrong_password(svc, user).await {
-        AuthError::NotAuthorized(m) if m.contains("attempts exceeded") => {
-            Err(AuthError::NotAuthorized(m))
-        }
-        AuthError::NotAuthorized(_) => Ok(()),
+        AuthError::NotAuthorized(Reason::IncorrectCredentials) => Ok(()),
         other => Err(other),
     }
 }
@@ -418,18 +416,14 @@ pub async fn code(
         setup_email,
     } = state
     else {
-        return Err(AuthError::NotAuthorized(
-            "Invalid session for the user.".into(),
-        ));
+        return Err(AuthError::invalid_session());
     };
     let right = constant_time_eq(code_hash(&salt, given).as_bytes(), expected.as_bytes());
     if !right {
         wrong_code(svc, &user).await?;
         let attempts = attempts + 1;
         if attempts >= MAX_CODE_ATTEMPTS {
-            return Err(AuthError::NotAuthorized(
-                "Invalid code received for user; too many attempts, sign in again.".into(),
-            ));
+            return Err(AuthError::NotAuthorized(Reason::TooManyCodeAttempts));
         }
         let state = State::CodeMfa {
             user_sub,
@@ -480,16 +474,13 @@ pub async fn select(
     let (token, state, user) =
         take_for_user(svc, pool, client, session, r, "SELECT_MFA_TYPE").await?;
     let State::SelectMfaType { choices, .. } = state else {
-        return Err(AuthError::NotAuthorized(
-            "Invalid session for the user.".into(),
-        ));
+        return Err(AuthError::invalid_session());
     };
     if !choices.iter().any(|c| c == answer) {
         session::release(svc, &token).await?;
-        return Err(AuthError::InvalidParameter(format!(
-            "ANSWER must be one of {}.",
-            choices.join(", ")
-        )));
+        return Err(AuthError::InvalidParameter(
+            format!("ANSWER must be one of {}.", choices.join(", ")).into(),
+        ));
     }
     let next = factor_challenge(svc, pool, client, &user, answer, None).await?;
     Ok(Step::Challenge(next))
@@ -507,9 +498,7 @@ pub async fn setup(
 ) -> Result<Step, AuthError> {
     let (token, state, user) = take_for_user(svc, pool, client, session, r, "MFA_SETUP").await?;
     let State::MfaSetup { verified, .. } = state else {
-        return Err(AuthError::NotAuthorized(
-            "Invalid session for the user.".into(),
-        ));
+        return Err(AuthError::invalid_session());
     };
     if verified {
         if !svc.store.user_mfa(&user.sub).await?.totp_active() {
@@ -524,9 +513,7 @@ pub async fn setup(
         Some(address) if can_set_up(pool).contains(&EMAIL_OTP) => {
             if !crate::domain::attributes::is_email(address) {
                 session::release(svc, &token).await?;
-                return Err(AuthError::InvalidParameter(
-                    "EMAIL must be an email address.".into(),
-                ));
+                return Err(AuthError::InvalidParameter(Reason::MfaEmailInvalid));
             }
             // A user with an address on file sets up email MFA for that address: a password
             // alone must not move the account's email (and its recovery) elsewhere.

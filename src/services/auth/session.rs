@@ -5,6 +5,7 @@
 use crate::crypto::random;
 use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
+use crate::domain::error::{Reason, SessionFault};
 use crate::services::Services;
 use crate::store::sessions::{SessionRow, Taken};
 use serde::{Deserialize, Serialize};
@@ -101,8 +102,8 @@ pub async fn save(
     Ok(())
 }
 
-fn invalid(detail: &str) -> AuthError {
-    AuthError::NotAuthorized(format!("Invalid session for the user{detail}"))
+fn invalid(fault: SessionFault) -> AuthError {
+    AuthError::NotAuthorized(Reason::InvalidSession(fault))
 }
 
 /// Uses a session sent without a ClientId (AssociateSoftwareToken, VerifySoftwareToken): like
@@ -115,18 +116,18 @@ pub async fn take_any_client(
     let now = svc.now();
     let row = match svc.store.take_session(&hash(token), now).await? {
         Taken::Fresh(row) => row,
-        Taken::Used => return Err(invalid(", session can only be used once.")),
-        Taken::Missing => return Err(invalid(".")),
+        Taken::Used => return Err(invalid(SessionFault::Used)),
+        Taken::Missing => return Err(invalid(SessionFault::Invalid)),
     };
     if row.expires_at <= now {
-        return Err(invalid(", session is expired."));
+        return Err(invalid(SessionFault::Expired));
     }
     if row.challenge != challenge {
-        return Err(invalid("."));
+        return Err(invalid(SessionFault::Invalid));
     }
     let client = crate::services::admin::clients::find_client(svc, &row.client_id)
         .await
-        .map_err(|_| invalid("."))?;
+        .map_err(|_| invalid(SessionFault::Invalid))?;
     let state = serde_json::from_str(&row.state).map_err(|e| AuthError::Internal(e.to_string()))?;
     Ok((state, client))
 }
@@ -142,23 +143,26 @@ pub async fn take(
     let now = svc.now();
     let row = match svc.store.take_session(&hash(token), now).await? {
         Taken::Fresh(row) => row,
-        Taken::Used => return Err(invalid(", session can only be used once.")),
-        Taken::Missing => return Err(invalid(".")),
+        Taken::Used => return Err(invalid(SessionFault::Used)),
+        Taken::Missing => return Err(invalid(SessionFault::Invalid)),
     };
     if row.expires_at <= now {
-        return Err(invalid(", session is expired."));
+        return Err(invalid(SessionFault::Expired));
     }
     // A session sent with the wrong client or challenge stays usable for the right one.
     if row.client_id != client.id {
         release(svc, token).await?;
-        return Err(invalid("."));
+        return Err(invalid(SessionFault::Invalid));
     }
     if row.challenge != challenge {
         release(svc, token).await?;
-        return Err(AuthError::InvalidParameter(format!(
-            "The session is for the {} challenge, not {challenge}.",
-            row.challenge
-        )));
+        return Err(AuthError::InvalidParameter(
+            format!(
+                "The session is for the {} challenge, not {challenge}.",
+                row.challenge
+            )
+            .into(),
+        ));
     }
     serde_json::from_str(&row.state).map_err(|e| AuthError::Internal(e.to_string()))
 }

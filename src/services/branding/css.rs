@@ -18,7 +18,7 @@ use crate::domain::AuthError;
 pub const MAX_CSS_CHARS: usize = 131_072;
 
 fn refuse(why: &str) -> AuthError {
-    AuthError::InvalidParameter(format!("The CSS was refused: {why}"))
+    AuthError::InvalidParameter(format!("The CSS was refused: {why}").into())
 }
 
 /// Checks a CSS text for SetUICustomization.
@@ -26,7 +26,7 @@ pub fn check(css: &str) -> Result<(), AuthError> {
     if css.chars().count() > MAX_CSS_CHARS {
         return Err(AuthError::InvalidParameter(format!(
             "1 validation error detected: Value at 'cSS' failed to satisfy constraint: Member must have length less than or equal to {MAX_CSS_CHARS}"
-        )));
+        ).into()));
     }
     if css
         .chars()

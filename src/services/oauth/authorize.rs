@@ -11,7 +11,7 @@ use crate::clock::Millis;
 use crate::crypto::random;
 use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
-use crate::domain::oauth_error::OAuthError;
+use crate::domain::oauth_error::{OAuthError, OAuthErrorCode};
 use crate::domain::pool::UserPool;
 use crate::domain::user::User;
 use crate::services::Services;
@@ -161,7 +161,7 @@ pub enum Authorized {
     Done(String),
 }
 
-fn error_page(error: &'static str, description: &str) -> AuthorizeError {
+fn error_page(error: OAuthErrorCode, description: &str) -> AuthorizeError {
     AuthorizeError::ErrorPage(OAuthError::new(error, description))
 }
 
@@ -190,7 +190,7 @@ pub fn error_redirect(
     error: &OAuthError,
 ) -> String {
     let mut pairs = vec![
-        ("error", error.error),
+        ("error", error.error.as_str()),
         ("error_description", error.description.as_str()),
     ];
     if let Some(s) = state {
@@ -213,12 +213,18 @@ async fn trusted_target(
     params: &AuthorizeParams,
 ) -> Result<(UserPool, UserPoolClient, String), AuthorizeError> {
     let Some(client_id) = params.client_id.as_deref().filter(|c| !c.is_empty()) else {
-        return Err(error_page("invalid_request", "client_id is required."));
+        return Err(error_page(
+            OAuthErrorCode::InvalidRequest,
+            "client_id is required.",
+        ));
     };
     let client = match crate::services::admin::clients::find_client(svc, client_id).await {
         Ok(c) if c.pool_id == pool_id => c,
         Ok(_) | Err(AuthError::ResourceNotFound(_)) => {
-            return Err(error_page("invalid_client", "The client does not exist."));
+            return Err(error_page(
+                OAuthErrorCode::InvalidClient,
+                "The client does not exist.",
+            ));
         }
         Err(e) => return Err(AuthorizeError::ErrorPage(internal(e))),
     };
@@ -226,13 +232,18 @@ async fn trusted_target(
         Some(uri) => uri.to_string(),
         None => match &client.settings.default_redirect_uri {
             Some(default) => default.clone(),
-            None => return Err(error_page("redirect_mismatch", "redirect_uri is required.")),
+            None => {
+                return Err(error_page(
+                    OAuthErrorCode::RedirectMismatch,
+                    "redirect_uri is required.",
+                ));
+            }
         },
     };
     // Exact, character for character (DESIGN §4).
     if !client.settings.callback_urls.contains(&redirect_uri) {
         return Err(error_page(
-            "redirect_mismatch",
+            OAuthErrorCode::RedirectMismatch,
             "redirect_uri is not one of the client's callback URLs.",
         ));
     }
@@ -275,7 +286,7 @@ pub async fn check(
         }
         (None, Some(other)) => {
             return Err(fail(OAuthError::new(
-                "unsupported_response_type",
+                OAuthErrorCode::UnsupportedResponseType,
                 format!("response_type {other} is not supported; use code or token."),
             )));
         }
@@ -383,7 +394,7 @@ pub async fn authorize(
     }
     if req.prompt == Prompt::None {
         return Err(AuthorizeError::Redirect(req.error_redirect(
-            &OAuthError::new("login_required", "The user is not signed in."),
+            &OAuthError::new(OAuthErrorCode::LoginRequired, "The user is not signed in."),
         )));
     }
     Ok(Authorized::SignIn(Box::new(req)))

@@ -12,7 +12,7 @@ use super::{internal, scopes};
 use crate::crypto::constant_time_eq;
 use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
-use crate::domain::oauth_error::OAuthError;
+use crate::domain::oauth_error::{OAuthError, OAuthErrorCode};
 use crate::domain::user::UserStatus;
 use crate::services::client_cache::{ClientContext, client_context};
 use crate::services::tokens::{self, SignIn};
@@ -300,7 +300,7 @@ async fn refresh_token(
     let result = client_tokens::refresh_for(svc, ctx, secret, token)
         .await
         .map_err(|e| match e {
-            AuthError::InvalidParameter(m) => OAuthError::unauthorized_client(m),
+            AuthError::InvalidParameter(m) => OAuthError::unauthorized_client(m.to_string()),
             AuthError::ResourceNotFound(_) => client_failed(),
             AuthError::Internal(_) => internal(e),
             // Unknown, expired, revoked or replayed token; user disabled, deleted or reset.
@@ -359,10 +359,12 @@ pub async fn revoke(
     client_tokens::revoke(svc, &authenticated.client.id, secret, token)
         .await
         .map_err(|e| match e {
-            AuthError::UnsupportedOperation(m) => OAuthError::invalid_request(m),
-            AuthError::UnsupportedTokenType(m) => OAuthError::new("unsupported_token_type", m),
+            AuthError::UnsupportedOperation(m) => OAuthError::invalid_request(m.to_string()),
+            AuthError::UnsupportedTokenType(m) => {
+                OAuthError::new(OAuthErrorCode::UnsupportedTokenType, m.to_string())
+            }
             // The client has authenticated: what is left is a token of another client.
-            AuthError::Unauthorized(m) => OAuthError::invalid_grant(m),
+            AuthError::Unauthorized(m) => OAuthError::invalid_grant(m.to_string()),
             AuthError::ResourceNotFound(_) => client_failed(),
             other => internal(other),
         })

@@ -6,7 +6,7 @@
 use super::authorize::{self, AuthorizeError, AuthorizeParams};
 use super::{internal, sso};
 use crate::domain::AuthError;
-use crate::domain::oauth_error::OAuthError;
+use crate::domain::oauth_error::{OAuthError, OAuthErrorCode};
 use crate::services::Services;
 
 /// Where the browser goes after signing out.
@@ -55,7 +55,7 @@ pub async fn logout(
         };
         if !client.settings.logout_urls.contains(&uri) {
             return Err(page(OAuthError::new(
-                "redirect_mismatch",
+                OAuthErrorCode::RedirectMismatch,
                 "logout_uri is not one of the client's sign-out URLs.",
             )));
         }

@@ -11,7 +11,7 @@
 
 use super::internal;
 use crate::domain::AuthError;
-use crate::domain::oauth_error::OAuthError;
+use crate::domain::oauth_error::{OAuthError, OAuthErrorCode};
 use crate::domain::token_claims::{attribute_claim, readable};
 use crate::domain::user::User;
 use crate::services::Services;
@@ -95,7 +95,7 @@ pub async fn userinfo(
     }
     if !ctx.scopes.iter().any(|s| s == "openid") {
         return Err(OAuthError::new(
-            "insufficient_scope",
+            OAuthErrorCode::InsufficientScope,
             "Access token does not contain openid scope",
         ));
     }
