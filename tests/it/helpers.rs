@@ -1,6 +1,7 @@
-//! Boots the real server for a test: port 0, a fresh database (SQLite file in a temporary
-//! directory, or a new PostgreSQL database), a local SMTP sink, a fixed clock, and a known admin
-//! key; and builds the clients that talk to it.
+//! Boots the real server for a test: on a listener the test bound to port 0 (so its address,
+//! and `TESSERA_PUBLIC_URL`, are known before it starts), a fresh database (SQLite file in a
+//! temporary directory, or a new PostgreSQL database), a local SMTP sink, a fixed clock, and a
+//! known admin key; and builds the clients that talk to it.
 
 use aws_sdk_cognitoidentityprovider as cognito;
 use cognito::config::{BehaviorVersion, Credentials, Region};
@@ -90,14 +91,9 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, AppOptions::default()).await
 }
 
+/// Starts a server on a port of its own. `TESSERA_PUBLIC_URL` defaults to its real address
+/// (`options.env` may set another).
 pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
-    try_spawn_app_with(backend, options)
-        .await
-        .unwrap_or_else(|e| panic!("server did not start: {e}"))
-}
-
-/// As [`spawn_app_with`], with the start-up error (say, a listen address taken) returned.
-pub async fn try_spawn_app_with(backend: Backend, options: AppOptions) -> Result<TestApp, String> {
     let (dir, data_dir) = match options.data_dir {
         Some(d) => (None, d),
         None => {
@@ -115,8 +111,13 @@ pub async fn try_spawn_app_with(backend: Backend, options: AppOptions) -> Result
     };
     let smtp = SmtpSink::start();
     let sms = SmsSink::start();
+    // Bound here and handed to the server: the port is ours from now on, and the address is
+    // known before the server starts.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bound = listener.local_addr().unwrap();
     let mut env: Vec<(String, String)> = vec![
-        ("TESSERA_LISTEN".into(), "127.0.0.1:0".into()),
+        // The address served on, and so the default PUBLIC_URL (`http://{listen}`).
+        ("TESSERA_LISTEN".into(), bound.to_string()),
         ("DATABASE_URL".into(), database_url.clone()),
         ("TESSERA_DATA_DIR".into(), data_dir.display().to_string()),
         ("TESSERA_SMTP_URL".into(), smtp.url()),
@@ -143,23 +144,24 @@ pub async fn try_spawn_app_with(backend: Backend, options: AppOptions) -> Result
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let app = match Application::build(settings, clock).await {
+            let app = match Application::build(settings, clock, listener).await {
                 Ok(app) => app,
                 Err(e) => {
                     tx.send(Err(format!("{e:#}"))).unwrap();
                     return;
                 }
             };
-            tx.send(Ok((app.port(), app.services().clone(), app.handle())))
-                .unwrap();
+            tx.send(Ok((app.services().clone(), app.handle()))).unwrap();
             app.run_until_stopped().await.unwrap();
         });
     });
-    let (port, services, handle) = tokio::task::spawn_blocking(move || rx.recv().unwrap())
+    let (services, handle) = tokio::task::spawn_blocking(move || rx.recv().unwrap())
         .await
-        .unwrap()?;
-    let address = format!("http://127.0.0.1:{port}");
-    Ok(TestApp {
+        .unwrap()
+        .unwrap_or_else(|e| panic!("server did not start: {e}"));
+    let port = bound.port();
+    let address = format!("http://{bound}");
+    TestApp {
         cognito: sdk_client(&address, ADMIN_KEY_ID, ADMIN_SECRET),
         http: reqwest::Client::new(),
         address,
@@ -171,7 +173,7 @@ pub async fn try_spawn_app_with(backend: Backend, options: AppOptions) -> Result
         data_dir,
         handle,
         _dir: dir,
-    })
+    }
 }
 
 /// An AWS SDK client for the server at `address`, signing with the given key pair.
