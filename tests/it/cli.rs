@@ -2,7 +2,7 @@
 //! (printed once, stored 0600), readiness, graceful stop on SIGTERM, `migrate` and `admin-key`.
 
 use crate::both_databases;
-use crate::helpers::{Backend, fresh_database_url, sdk_client};
+use crate::helpers::{Backend, fresh_database_url, sdk_client, wait_until};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -123,18 +123,18 @@ async fn sigterm_stops_gracefully(db: Backend) {
         .status()
         .unwrap();
     assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            assert!(status.success(), "exit status {status:?}");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "server did not stop after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut status = None;
+    wait_until(
+        "the server stops after SIGTERM",
+        Duration::from_secs(15),
+        || {
+            status = server.child.try_wait().unwrap();
+            std::future::ready(status.is_some())
+        },
+    )
+    .await;
+    let status = status.unwrap();
+    assert!(status.success(), "exit status {status:?}");
 }
 
 async fn admin_key_commands(db: Backend) {

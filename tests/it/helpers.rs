@@ -6,6 +6,7 @@
 use aws_sdk_cognitoidentityprovider as cognito;
 use cognito::config::{BehaviorVersion, Credentials, Region};
 use std::sync::OnceLock;
+use std::time::Duration;
 use tessera::clock::Clock;
 use tessera::config::{FileSettings, Settings};
 use tessera::services::Services;
@@ -67,6 +68,8 @@ pub struct TestApp {
     pub database_url: String,
     pub data_dir: std::path::PathBuf,
     handle: actix_web::dev::ServerHandle,
+    /// Fires once the server has stopped and closed its store.
+    stopped: Option<tokio::sync::oneshot::Receiver<()>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -74,6 +77,19 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         // Sends the stop command now; the server thread finishes on its own.
         drop(self.handle.stop(false));
+    }
+}
+
+impl TestApp {
+    /// Stops the server and waits until it has closed its store, so another server can take
+    /// over the same database (restart tests).
+    pub async fn stop(mut self) {
+        self.handle.stop(false).await;
+        let stopped = self.stopped.take().expect("stopped once");
+        tokio::time::timeout(Duration::from_secs(30), stopped)
+            .await
+            .expect("the server did not stop within 30 s")
+            .expect("the server thread ended without closing the store");
     }
 }
 
@@ -142,6 +158,7 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
     let settings = Settings::resolve(FileSettings::default(), lookup).unwrap();
     let clock = Clock::fixed(Clock::System.now());
     let (tx, rx) = std::sync::mpsc::channel();
+    let (stopped_tx, stopped) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let app = match Application::build(settings, clock, listener).await {
@@ -153,6 +170,7 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
             };
             tx.send(Ok((app.services().clone(), app.handle()))).unwrap();
             app.run_until_stopped().await.unwrap();
+            let _ = stopped_tx.send(());
         });
     });
     let (services, handle) = tokio::task::spawn_blocking(move || rx.recv().unwrap())
@@ -172,7 +190,25 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
         database_url,
         data_dir,
         handle,
+        stopped: Some(stopped),
         _dir: dir,
+    }
+}
+
+/// Waits until `condition` holds, trying again every 10 ms; panics after `timeout`, saying
+/// what was awaited.
+pub async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still waiting after {timeout:?} until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
