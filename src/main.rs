@@ -102,7 +102,8 @@ fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     return_big_buffers_to_the_system();
     let public_url = settings.public_url.clone();
-    let app = Application::build(settings, Clock::System).await?;
+    let listener = startup::bind(&settings)?;
+    let app = Application::build(settings, Clock::System, listener).await?;
     if let Some(key) = &app.first_admin_key {
         println!(
             "\nNo admin key existed, so Tessera created one. It is shown once here and kept (0600) in the data directory as admin-key.txt:\n\n  AWS_ACCESS_KEY_ID={}\n  AWS_SECRET_ACCESS_KEY={}\n\nTry: aws cognito-idp list-user-pools --max-results 10 --endpoint-url {public_url} --region local\n",
@@ -119,7 +120,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         }
         handle.stop(true).await;
     });
-    println!("Tessera is ready on {public_url}");
+    println!(
+        "Tessera is ready on {public_url} (listening on {})",
+        app.address()
+    );
     app.run_until_stopped().await?;
     Ok(())
 }

@@ -13,12 +13,12 @@ use crate::store::Store;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context;
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 
 /// A built, not yet running, server.
 pub struct Application {
     server: Server,
-    port: u16,
+    address: SocketAddr,
     services: Services,
     /// The admin key created on this first start, if one was.
     pub first_admin_key: Option<NewAdminKey>,
@@ -66,6 +66,11 @@ pub fn services(settings: &Settings, store: Store, clock: Clock, delivery: Deliv
     }
 }
 
+/// Binds the listen address of the settings (`TESSERA_LISTEN`); port 0 picks a free port.
+pub fn bind(settings: &Settings) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(&settings.listen).with_context(|| format!("binding {}", settings.listen))
+}
+
 /// The routes of one pool's site: its OAuth endpoints and its hosted pages.
 fn site_routes(cfg: &mut web::ServiceConfig) {
     crate::oauth::configure_site(cfg);
@@ -73,10 +78,16 @@ fn site_routes(cfg: &mut web::ServiceConfig) {
 }
 
 impl Application {
-    /// Opens the store, ensures an admin key exists, and binds the listen address.
-    pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Application> {
+    /// Opens the store, ensures an admin key exists, and serves on `listener`, bound by the
+    /// caller ([`bind`] in `main`; tests bind port 0 first, so they know the address before
+    /// the server starts and no other process can take the port in between).
+    pub async fn build(
+        settings: Settings,
+        clock: Clock,
+        listener: TcpListener,
+    ) -> anyhow::Result<Application> {
         let delivery = delivery_from_settings(&settings)?;
-        Self::build_with(settings, clock, delivery).await
+        Self::build_with(settings, clock, delivery, listener).await
     }
 
     /// Like [`Application::build`] with the delivery given (tests record messages).
@@ -84,6 +95,7 @@ impl Application {
         settings: Settings,
         clock: Clock,
         delivery: Delivery,
+        listener: TcpListener,
     ) -> anyhow::Result<Application> {
         let store = open_store(&settings).await?;
         let services = services(&settings, store.clone(), clock, delivery);
@@ -92,9 +104,7 @@ impl Application {
             admin_keys::ensure_first_key(&keys, &store, &settings.data_dir, services.now())
                 .await
                 .map_err(|e| anyhow::anyhow!("creating the first admin key: {e}"))?;
-        let listener = TcpListener::bind(&settings.listen)
-            .with_context(|| format!("binding {}", settings.listen))?;
-        let port = listener.local_addr()?.port();
+        let address = listener.local_addr()?;
         let api_state = web::Data::new(ApiState {
             services: services.clone(),
             admin_keys: keys,
@@ -139,21 +149,26 @@ impl Application {
         .disable_signals()
         .run();
         tracing::info!(
-            port,
+            %address,
             database = services.store.backend(),
             "tessera listening"
         );
         Ok(Application {
             server,
-            port,
+            address,
             services,
             first_admin_key,
         })
     }
 
-    /// The port actually bound (useful with port 0).
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The port the server listens on.
     pub fn port(&self) -> u16 {
-        self.port
+        self.address.port()
     }
 
     /// The services behind the server (tests use the clock and store directly).

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit tests and the integration binary, every integration test on
-# SQLite AND PostgreSQL. Starts a local PostgreSQL if none is given, creates the test role, and
+# Runs the whole test suite: formatting and clippy (the lint table in Cargo.toml, warnings as
+# errors) first, then unit tests and the integration binary, every integration test on SQLite
+# AND PostgreSQL. Starts a local PostgreSQL if none is given, creates the test role, and
 # cleans up databases left by earlier runs. Under CI=true a missing dependency fails the run.
 #
-#   bash tests/run.sh                 # everything
+#   bash tests/run.sh                 # everything (fmt and clippy first)
 #   bash tests/run.sh api_pools       # only tests whose name contains "api_pools"
 #   bash tests/run.sh clients         # only the real-client suites (tests/clients/, browser and MFA included), both databases
 #   bash tests/run.sh boto3 | issue3  # only tests/clients/boto3_admin.py | issue3_flow.py
@@ -38,7 +39,16 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Tools the client suites need: python3 (+ venv), node and npm. Missing ones are installed with
+# What the lint table in Cargo.toml says, checked before any test runs: a failure stops the run.
+check_lints() {
+  echo "tests/run.sh: cargo fmt --check" >&2
+  cargo fmt --check || fail "cargo fmt --check failed: the code is not formatted (run cargo fmt)"
+  echo "tests/run.sh: cargo clippy --all-targets --locked -- -D warnings" >&2
+  cargo clippy --all-targets --locked -- -D warnings \
+    || fail "cargo clippy failed: fix the lints above (warnings are errors)"
+}
+
+# Tools the client suites need: python3 (+ venv), node, npm and curl. Missing ones are installed with
 # apt-get when that is possible, else the run fails.
 ensure_tool() {
   local tool=$1 package=$2
@@ -58,6 +68,7 @@ install_client_dependencies() {
   ensure_tool python3 "python3 python3-venv"
   ensure_tool node nodejs
   ensure_tool npm npm
+  ensure_tool curl curl
   local venv=target/test-venv stamp
   # A venv copied from another checkout points at that checkout's python: make a new one.
   if [ "$("$venv/bin/python" -c 'import sys; print(sys.prefix)' 2>/dev/null)" != "$PWD/$venv" ]; then
@@ -185,6 +196,10 @@ run_mfa_suite() {
 }
 
 CLIENT_SUITES=(boto3_admin.py issue3_flow.py)
+
+if [ $# -eq 0 ]; then
+  check_lints
+fi
 
 ensure_postgres
 

@@ -394,8 +394,7 @@ async fn restart_keeps_everything(db: Backend) {
     let app = spawn_app_with(db, options()).await;
     let id = app.create_pool("durable").await;
     let database_url = app.database_url.clone();
-    drop(app);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.stop().await;
     let again = spawn_app_with(
         db,
         AppOptions {

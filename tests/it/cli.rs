@@ -2,20 +2,12 @@
 //! (printed once, stored 0600), readiness, graceful stop on SIGTERM, `migrate` and `admin-key`.
 
 use crate::both_databases;
-use crate::helpers::{Backend, fresh_database_url, sdk_client};
+use crate::helpers::{Backend, fresh_database_url, sdk_client, wait_until};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tessera");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Server {
     child: Child,
@@ -30,16 +22,16 @@ impl Drop for Server {
     }
 }
 
-/// Starts `tessera serve` and waits until it prints that it is ready.
+/// Starts `tessera serve` on a port it picks itself and waits until it prints that it is
+/// ready, and where it listens.
 fn start(dir: &std::path::Path, database_url: &str) -> Server {
-    let port = free_port();
     let started = Instant::now();
     let mut child = Command::new(BIN)
         .arg("serve")
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TESSERA_LISTEN", format!("127.0.0.1:{port}"))
+        .env("TESSERA_LISTEN", "127.0.0.1:0")
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -57,16 +49,18 @@ fn start(dir: &std::path::Path, database_url: &str) -> Server {
         }
     }
     eprintln!("start to ready: {:?}", started.elapsed());
-    assert!(
-        stdout.iter().any(|l| l.starts_with("Tessera is ready")),
-        "{stdout:?}"
-    );
+    let listening = stdout
+        .iter()
+        .find(|l| l.starts_with("Tessera is ready"))
+        .and_then(|l| l.split("(listening on ").nth(1)?.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("no ready line with the address: {stdout:?}"))
+        .to_string();
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     Server {
         child,
         stdout,
-        address: format!("http://127.0.0.1:{port}"),
+        address: format!("http://{listening}"),
     }
 }
 
@@ -129,18 +123,18 @@ async fn sigterm_stops_gracefully(db: Backend) {
         .status()
         .unwrap();
     assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            assert!(status.success(), "exit status {status:?}");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "server did not stop after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut status = None;
+    wait_until(
+        "the server stops after SIGTERM",
+        Duration::from_secs(15),
+        || {
+            status = server.child.try_wait().unwrap();
+            std::future::ready(status.is_some())
+        },
+    )
+    .await;
+    let status = status.unwrap();
+    assert!(status.success(), "exit status {status:?}");
 }
 
 async fn admin_key_commands(db: Backend) {

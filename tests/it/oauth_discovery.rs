@@ -104,12 +104,7 @@ async fn discovery_document_names_the_pool_endpoints(db: Backend) {
     // The JWKS the document points to.
     let response = app
         .http
-        .get(
-            doc["jwks_uri"]
-                .as_str()
-                .unwrap()
-                .replace(&app.services.public_url, &app.address),
-        )
+        .get(doc["jwks_uri"].as_str().unwrap())
         .send()
         .await
         .unwrap();

@@ -9,7 +9,7 @@
 //! so the token endpoint can be tested on its own. [`sign_in_through_hosted_ui`] takes the
 //! browser's path through the pages themselves.
 
-use crate::helpers::{AppOptions, Backend, TestApp, try_spawn_app_with};
+use crate::helpers::{AppOptions, Backend, TestApp, spawn_app_with};
 use crate::sign_in_helpers::set_permanent;
 use crate::tokens_helpers::pool_and_user;
 use crate::user_helpers::create_user;
@@ -27,40 +27,19 @@ pub const PASSWORD: &str = "Correct-Horse-9";
 pub const CALLBACK: &str = "http://localhost:3000/callback";
 pub const USERNAME: &str = "jane";
 
-/// Boots a server listening on a port chosen beforehand, with `TESSERA_PUBLIC_URL` set to
-/// that address: issuers and discovery then name URLs the test can reach. The port is free
-/// when chosen but may be taken before the server binds it (tests run in parallel and open
-/// connections from the same range): then another port is tried.
+/// Boots a server with `env` added to its settings, checking that its `TESSERA_PUBLIC_URL`
+/// is its real address (the default): issuers and discovery then name URLs the test can reach.
 pub async fn spawn_oauth_app(db: Backend, env: &[(&str, &str)]) -> TestApp {
-    let mut last = String::new();
-    for _ in 0..5 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut all: Vec<(String, String)> = vec![
-            ("TESSERA_LISTEN".into(), format!("127.0.0.1:{port}")),
-            (
-                "TESSERA_PUBLIC_URL".into(),
-                format!("http://127.0.0.1:{port}"),
-            ),
-        ];
-        all.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let options = AppOptions {
-            env: all,
-            ..Default::default()
-        };
-        match try_spawn_app_with(db, options).await {
-            Ok(app) => {
-                assert_eq!(app.services.public_url, app.address);
-                return app;
-            }
-            Err(e) if e.contains("Address already in use") => last = e,
-            Err(e) => panic!("server did not start: {e}"),
-        }
-    }
-    panic!("server did not start: {last}")
+    let options = AppOptions {
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    let app = spawn_app_with(db, options).await;
+    assert_eq!(app.services.public_url, app.address);
+    app
 }
 
 /// An app client of a pool, with its secret when it has one.
