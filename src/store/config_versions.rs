@@ -3,10 +3,10 @@
 //! resource servers or its signing keys. What a node keeps in memory (clients, signing keys,
 //! JWKS and discovery documents) is tagged with the number it was read under and served only
 //! while the table still holds that number, so a change made on any node, or by the CLI, shows
-//! at the next request everywhere. Plain SQL: one primary-key read, on both databases.
+//! at the next request everywhere. Plain SQL: one primary-key read, on both databases, through
+//! the hot reads (`sqlite_reads`, `pg_reads`).
 
-use super::{Store, StoreResult, map_err};
-use crate::db_run;
+use super::{Store, StoreResult};
 
 /// The counter's query; the access check joins the same table (`store::tokens`).
 const SQL: &str = "SELECT version FROM config_versions WHERE pool_id = $1";
@@ -15,13 +15,7 @@ impl Store {
     /// The pool's configuration counter now: 0 for a pool changed by nothing since the
     /// counter was introduced (or never stored).
     pub async fn config_version(&self, pool_id: &str) -> StoreResult<i64> {
-        let found: Option<i64> = db_run!(self, |db| {
-            sqlx::query_scalar(SQL)
-                .bind(pool_id)
-                .fetch_optional(db)
-                .await
-                .map_err(map_err)?
-        });
-        Ok(found.unwrap_or(0))
+        let found: Option<(i64,)> = self.hot_row(SQL, pool_id).await?;
+        Ok(found.map_or(0, |(version,)| version))
     }
 }

@@ -2,6 +2,7 @@
 //! accepted time step — taken atomically, only if greater, so a code works once — and the
 //! enabled and preferred factors.
 
+use super::sqlite_reads::hot_row;
 use super::{Store, StoreResult, map_err, sql};
 use crate::db_run;
 use crate::domain::mfa::UserMfa;
@@ -15,17 +16,18 @@ pub(super) const M_COLUMNS: &str = "m.totp_secret AS mfa_totp_secret, \
     m.totp_device_name AS mfa_totp_device_name, COALESCE(m.sms_enabled, FALSE) AS mfa_sms_enabled, \
     COALESCE(m.email_enabled, FALSE) AS mfa_email_enabled, m.preferred AS mfa_preferred";
 
-#[derive(sqlx::FromRow)]
-pub(super) struct MfaRow {
-    mfa_totp_secret: Option<String>,
-    mfa_totp_pending_secret: Option<String>,
-    mfa_totp_verified: bool,
-    mfa_totp_enabled: bool,
-    mfa_totp_last_step: Option<i64>,
-    mfa_totp_device_name: Option<String>,
-    mfa_sms_enabled: bool,
-    mfa_email_enabled: bool,
-    mfa_preferred: Option<String>,
+hot_row! {
+    pub(super) struct MfaRow {
+        mfa_totp_secret: Option<String>,
+        mfa_totp_pending_secret: Option<String>,
+        mfa_totp_verified: bool,
+        mfa_totp_enabled: bool,
+        mfa_totp_last_step: Option<i64>,
+        mfa_totp_device_name: Option<String>,
+        mfa_sms_enabled: bool,
+        mfa_email_enabled: bool,
+        mfa_preferred: Option<String>,
+    }
 }
 
 impl MfaRow {

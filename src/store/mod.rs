@@ -2,7 +2,9 @@
 //! connections, chosen by the database URL; each aggregate has its own file with the same
 //! methods on both backends. SQL is written once with `$1…` placeholders (in order of
 //! appearance) and runs on both through [`db_run!`]; it is split per backend only where the
-//! dialects differ. Rows map to types with `#[derive(sqlx::FromRow)]`, once per type.
+//! dialects differ. Rows map to types with `#[derive(sqlx::FromRow)]`, once per type. On
+//! SQLite, the few reads on every request's path also run on rusqlite connections on the
+//! caller's thread ([`sqlite_reads`]), with the same SQL and rows declared once.
 
 pub mod admin_keys;
 pub mod clients;
@@ -22,12 +24,14 @@ pub mod resource_servers;
 pub mod server_secrets;
 pub mod sessions;
 pub mod signing_keys;
+pub mod sqlite_reads;
 pub mod sso_sessions;
 pub mod tokens;
 pub mod ui_customizations;
 pub mod users;
 
 use pg_reads::PgReads;
+use sqlite_reads::SqliteReads;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -36,11 +40,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A connection pool to the configured database. On PostgreSQL, the reads on every request's
-/// path also have a few connections of their own ([`PgReads`]).
+/// A connection pool to the configured database. The reads on every request's path also have
+/// connections of their own: on SQLite used on the calling thread ([`SqliteReads`]), on
+/// PostgreSQL held outside sqlx's pool ([`PgReads`]).
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, Arc<SqliteReads>),
     Postgres(PgPool, Arc<PgReads>),
 }
 
@@ -51,7 +56,7 @@ pub enum Store {
 macro_rules! db_run {
     ($store:expr, |$pool:ident| $body:expr) => {
         match $store {
-            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Sqlite($pool, _) => $body,
             $crate::store::Store::Postgres($pool, ..) => $body,
         }
     };
@@ -164,6 +169,13 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            // The hot reads open the very file sqlx does (its name percent-decoded), unless
+            // the database is in memory or opened through another VFS or as immutable.
+            let in_file = file != ":memory:"
+                && !["mode=memory", "vfs=", "immutable="]
+                    .iter()
+                    .any(|option| path.contains(option));
+            let reads = SqliteReads::new(in_file.then(|| options.get_filename().to_path_buf()));
             // A SQLite connection is a file handle on this host: nothing to ping (the ping is a
             // round trip to the connection's worker thread before every query).
             let pool = SqlitePoolOptions::new()
@@ -171,7 +183,7 @@ impl Store {
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
-            Ok(Store::Sqlite(pool))
+            Ok(Store::Sqlite(pool, Arc::new(reads)))
         } else {
             Err(StoreError::Database(sqlx::Error::Configuration(
                 "DATABASE_URL must start with sqlite:// or postgres://".into(),
@@ -180,18 +192,22 @@ impl Store {
     }
 
     /// The row (or none) that `sql`, with one parameter, selects, for the reads on every
-    /// request's path: on PostgreSQL on a connection held for them (`pg_reads`), else through
-    /// sqlx's pool.
+    /// request's path: on SQLite on the request's own thread (`sqlite_reads`), on PostgreSQL on
+    /// a connection held for them (`pg_reads`), else through sqlx's pool.
     async fn hot_row<T>(&self, sql: &'static str, param: &str) -> StoreResult<Option<T>>
     where
-        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        T: sqlite_reads::FromSqliteRow
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
             + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
             + Send
             + Unpin,
     {
+        if let Some(row) = self.sqlite_row::<T>(sql, param) {
+            return Ok(row);
+        }
         match self {
             Store::Postgres(pool, reads) => reads.fetch_optional(pool, sql, param).await,
-            Store::Sqlite(pool) => sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
+            Store::Sqlite(pool, _) => sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
                 .bind(param)
                 .fetch_optional(pool)
                 .await
@@ -210,7 +226,7 @@ impl Store {
     /// Brings the schema up to date (the migrations of the store's backend).
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
-            Store::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Store::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
             Store::Postgres(pool, ..) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())

@@ -4,6 +4,7 @@
 //! one is marked `superseded_at`).
 
 use super::mfa::{M_COLUMNS, MfaRow};
+use super::sqlite_reads::hot_row;
 use super::users::{U_COLUMNS, UserRow};
 use super::{BeginWrite, Store, StoreResult, map_err};
 use crate::db_run;
@@ -57,16 +58,17 @@ pub struct AccessRecord {
     pub config_version: i64,
 }
 
-#[derive(sqlx::FromRow)]
-struct AccessRow {
-    #[sqlx(flatten)]
-    user: UserRow,
-    #[sqlx(flatten)]
-    mfa: MfaRow,
-    origin_client_id: String,
-    origin_pool_id: String,
-    origin_revoked_at: Option<i64>,
-    config_version: i64,
+hot_row! {
+    struct AccessRow {
+        #[flatten]
+        user: UserRow,
+        #[flatten]
+        mfa: MfaRow,
+        origin_client_id: String,
+        origin_pool_id: String,
+        origin_revoked_at: Option<i64>,
+        config_version: i64,
+    }
 }
 
 /// [`Store::access_record`]'s query.
@@ -81,24 +83,25 @@ static ACCESS_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// A refresh token's row joined with its family and the family's user.
-#[derive(sqlx::FromRow)]
-struct RefreshRow {
-    #[sqlx(flatten)]
-    user: UserRow,
-    origin_jti: String,
-    origin_pool_id: String,
-    origin_client_id: String,
-    origin_auth_time: i64,
-    origin_scopes: String,
-    origin_created_at: i64,
-    origin_expires_at: i64,
-    origin_revoked_at: Option<i64>,
-    token_created_at: i64,
-    superseded_at: Option<i64>,
-    /// The user's groups as a JSON array of `[name, description, role_arn, precedence,
+hot_row! {
+    /// A refresh token's row joined with its family and the family's user; `groups_json` holds
+    /// the user's groups as a JSON array of `[name, description, role_arn, precedence,
     /// created_at, updated_at]` (see [`USER_GROUPS_JSON`]).
-    groups_json: String,
+    struct RefreshRow {
+        #[flatten]
+        user: UserRow,
+        origin_jti: String,
+        origin_pool_id: String,
+        origin_client_id: String,
+        origin_auth_time: i64,
+        origin_scopes: String,
+        origin_created_at: i64,
+        origin_expires_at: i64,
+        origin_revoked_at: Option<i64>,
+        token_created_at: i64,
+        superseded_at: Option<i64>,
+        groups_json: String,
+    }
 }
 
 /// [`Store::refresh_token_with_user`]'s query in each dialect.

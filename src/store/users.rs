@@ -3,25 +3,27 @@
 //! ListUsers pages by keyset on (filter column, username_key), an index range scan on both
 //! backends.
 
+use super::sqlite_reads::hot_row;
 use super::{BeginWrite, Store, StoreResult, from_json, map_err, sql, to_json};
 use crate::db_run;
 use crate::domain::filter::{FilterPlan, SearchColumn};
 use crate::domain::user::{User, UserColumns, UserStatus};
 
-#[derive(sqlx::FromRow)]
-pub(super) struct UserRow {
-    id: String,
-    pool_id: String,
-    username: String,
-    status: String,
-    enabled: bool,
-    attributes: String,
-    password_hash: Option<String>,
-    password_changed_at: Option<i64>,
-    srp_salt: Option<String>,
-    srp_verifier: Option<String>,
-    created_at: i64,
-    updated_at: i64,
+hot_row! {
+    pub(super) struct UserRow {
+        id: String,
+        pool_id: String,
+        username: String,
+        status: String,
+        enabled: bool,
+        attributes: String,
+        password_hash: Option<String>,
+        password_changed_at: Option<i64>,
+        srp_salt: Option<String>,
+        srp_verifier: Option<String>,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 impl UserRow {

@@ -85,6 +85,8 @@ pub async fn create_domain(
     };
     match svc.store.insert_domain(&row).await {
         Ok(()) => {
+            // The discovery document names the domain's endpoints.
+            svc.keys.forget_documents(pool_id);
             tracing::info!(pool_id, domain, kind = kind.as_str(), "domain created");
             Ok(row)
         }
@@ -160,6 +162,7 @@ pub async fn update_domain(
             "No such domain or user pool exists.".into(),
         ));
     }
+    svc.keys.forget_documents(pool_id);
     Ok(row)
 }
 
@@ -171,6 +174,7 @@ pub async fn delete_domain(svc: &Services, pool_id: &str, domain: &str) -> Resul
             "No such domain or user pool exists.".into(),
         ));
     }
+    svc.keys.forget_documents(pool_id);
     tracing::info!(pool_id, domain, "domain deleted");
     Ok(())
 }
