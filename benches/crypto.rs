@@ -103,7 +103,7 @@ fn main() {
     let c = client::Client::random();
     let a = c.a_hex();
     let block = STANDARD.encode([7u8; 48]);
-    let stamp = client::timestamp(1_772_528_707_000);
+    let stamp = client::timestamp(1_772_528_707_000).unwrap();
     let signature = c.sign(&client::Proof {
         pool_name: pool,
         username: user,
