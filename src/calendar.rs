@@ -1,6 +1,6 @@
 //! Dates in the proleptic Gregorian calendar, to and from days since 1970-01-01 (Howard
-//! Hinnant's `days_from_civil` and `civil_from_days`), for the few places that read or write
-//! dates by hand: SigV4's `X-Amz-Date`, SRP's TIMESTAMP, the log's timestamps.
+//! Hinnant's `days_from_civil` and `civil_from_days`), for the log's timestamps only
+//! (`telemetry.rs`); SigV4 and SRP read and write their dates with the `time` crate.
 
 /// Days from 1970-01-01 to `year`-`month`-`day` (negative before). The month is 1–12.
 pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {

@@ -137,7 +137,7 @@ async fn run_command(command: Command, settings: Settings) -> anyhow::Result<()>
         Command::Apply { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let stack: tessera::domain::stack::Stack = serde_yaml::from_str(&text)
+            let stack: tessera::domain::stack::Stack = serde_saphyr::from_str(&text)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let delivery = startup::delivery_from_settings(&settings)?;
             let services = startup::services(&settings, store.clone(), Clock::System, delivery);

@@ -8,6 +8,9 @@ use super::error::ApiError;
 use crate::crypto::constant_time_eq;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use time::PrimitiveDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
 
 /// How far the request's timestamp may be from our clock.
 pub const MAX_SKEW_MILLIS: i64 = 5 * 60 * 1000;
@@ -95,19 +98,17 @@ pub fn parse_authorization(header: &str) -> Result<Authorization, ApiError> {
     })
 }
 
-/// Parses `20261123T101500Z` into epoch milliseconds.
+/// Parses `20261123T101500Z` (ISO 8601 basic format, UTC) into epoch milliseconds. Anything
+/// else is None, impossible dates and times included (2026-02-31, month 13, hour 24, second 60).
 pub fn parse_amz_date(value: &str) -> Option<i64> {
-    let b = value.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+    const FORMAT: &[BorrowedFormatItem<'_>] =
+        format_description!("[year][month][day]T[hour][minute][second]Z");
+    // `[year]` would take a sign (`+2026…`); the basic format has none.
+    if !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| value.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
-    let (h, mi, s) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    Some((crate::calendar::days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s) * 1000)
+    let at = PrimitiveDateTime::parse(value, FORMAT).ok()?.assume_utc();
+    Some(at.unix_timestamp() * 1000)
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -324,7 +325,65 @@ mod tests {
     fn amz_dates() {
         assert_eq!(parse_amz_date("19700101T000000Z"), Some(0));
         assert_eq!(parse_amz_date("20150830T123600Z"), Some(1_440_938_160_000));
+        assert_eq!(parse_amz_date("20240229T235959Z"), Some(1_709_251_199_000));
+        assert_eq!(parse_amz_date("20261231T235959Z"), Some(1_798_761_599_000));
         assert_eq!(parse_amz_date("2015-08-30"), None);
+    }
+
+    #[test]
+    fn impossible_or_malformed_amz_dates_are_refused() {
+        for bad in [
+            "20260231T120000Z", // February 31st
+            "20260229T120000Z", // 2026 is not a leap year
+            "21000229T120000Z", // nor is 2100
+            "20260431T120000Z", // April has 30 days
+            "20261301T120000Z", // month 13
+            "20260001T120000Z", // month 0
+            "20260100T120000Z", // day 0
+            "20260101T240000Z", // hour 24
+            "20260101T126000Z", // minute 60
+            "20260101T120060Z", // second 60
+            "20260101T120000",
+            "20260101 120000Z",
+            "+2026010T120000Z",
+            "-20260101T120000Z",
+            "2026010+T120000Z",
+            "20260101T12000+Z",
+            "20260101T120000Z ",
+            "",
+        ] {
+            assert_eq!(parse_amz_date(bad), None, "{bad:?}");
+        }
+    }
+
+    /// An impossible date is refused like any other malformed one, before the key or the
+    /// signature is looked at.
+    #[test]
+    fn an_impossible_date_gets_the_malformed_date_error() {
+        let request = |date: &str| SignedRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: vec![
+                ("host".into(), "127.0.0.1".into()),
+                ("x-amz-date".into(), date.into()),
+                (
+                    "authorization".into(),
+                    "AWS4-HMAC-SHA256 Credential=A/20260231/local/cognito-idp/aws4_request, \
+                     SignedHeaders=host;x-amz-date;x-amz-target, Signature=x"
+                        .into(),
+                ),
+            ],
+            body: b"{}",
+        };
+        let malformed = verify(&request("2026-02-31T12:00:00Z"), 0, |_| None).unwrap_err();
+        for impossible in ["20260231T120000Z", "20261301T120000Z", "20260230T240000Z"] {
+            let e = verify(&request(impossible), 0, |_| None).unwrap_err();
+            // Accepted, it would have failed later as InvalidSignatureException (scope date,
+            // expiry).
+            assert_eq!(e.type_name, malformed.type_name, "{impossible}");
+            assert_eq!(e.status, malformed.status);
+        }
     }
 
     #[test]

@@ -173,11 +173,15 @@ impl VerifyingKey {
         Ok(VerifyingKey { key })
     }
 
-    /// Checks the token's signature over its first two parts.
-    pub fn verify(&self, token: &UnverifiedToken<'_>) -> Result<(), JwtError> {
+    /// Checks the token's signature over its first two parts; the claims are readable only
+    /// from what this returns.
+    pub fn verify<'a>(&self, token: &UnverifiedToken<'a>) -> Result<VerifiedToken<'a>, JwtError> {
         self.key
             .verify_sig(token.signing_input.as_bytes(), &token.signature)
-            .map_err(|_| err("bad signature"))
+            .map_err(|_| err("bad signature"))?;
+        Ok(VerifiedToken {
+            payload: token.payload,
+        })
     }
 }
 
@@ -189,7 +193,8 @@ pub struct TokenHeader {
     pub kid: Option<String>,
 }
 
-/// A compact JWS split into its parts, its signature not yet checked.
+/// A compact JWS split into its parts, its signature not yet checked. Only its header can be
+/// read (to find the key); its claims come from [`VerifyingKey::verify`]'s [`VerifiedToken`].
 #[derive(Debug)]
 pub struct UnverifiedToken<'a> {
     pub header: TokenHeader,
@@ -223,8 +228,18 @@ impl<'a> UnverifiedToken<'a> {
             signature,
         })
     }
+}
 
-    /// Decodes the claims. Only meaningful after [`VerifyingKey::verify`] succeeded.
+/// A token whose signature a trusted key has checked: the only way to its claims. The payload
+/// is still base64url text (decoded once, by [`VerifiedToken::claims`]).
+#[derive(Debug, Clone, Copy)]
+pub struct VerifiedToken<'a> {
+    payload: &'a str,
+}
+
+impl VerifiedToken<'_> {
+    /// Decodes the claims (who issued them, and whether they are current, is the caller's
+    /// check).
     pub fn claims<T: serde::de::DeserializeOwned>(&self) -> Result<T, JwtError> {
         let bytes = URL_SAFE_NO_PAD
             .decode(self.payload.as_bytes())
@@ -255,8 +270,8 @@ mod tests {
         let parsed = UnverifiedToken::parse(&token).unwrap();
         assert_eq!(parsed.header.alg, "RS256");
         assert_eq!(parsed.header.kid.as_deref(), Some(KEY.kid.as_str()));
-        key.verifying_key().unwrap().verify(&parsed).unwrap();
-        assert_eq!(parsed.claims::<serde_json::Value>().unwrap(), claims);
+        let verified = key.verifying_key().unwrap().verify(&parsed).unwrap();
+        assert_eq!(verified.claims::<serde_json::Value>().unwrap(), claims);
 
         let decoding =
             jsonwebtoken::DecodingKey::from_rsa_components(&KEY.public_jwk.n, &KEY.public_jwk.e)
@@ -269,6 +284,49 @@ mod tests {
         assert!(KEY.kid.ends_with('=') && KEY.kid.len() == 44);
     }
 
+    /// A token signed by another key, or with any bit of its signature changed, is refused,
+    /// and (the type says so) its claims cannot be read at all.
+    #[test]
+    fn a_bad_signature_never_yields_claims() {
+        let key = SigningKey::from_pkcs8_base64(&KEY.kid, &KEY.private_pkcs8).unwrap();
+        let verifying = key.verifying_key().unwrap();
+        let other = generate_key().unwrap();
+        // Same kid, other key: as a forger who knows the kid would sign.
+        let forger = SigningKey::from_pkcs8_base64(&KEY.kid, &other.private_pkcs8).unwrap();
+        let forged = forger.sign(&serde_json::json!({"sub": "a"})).unwrap();
+        assert!(
+            verifying
+                .verify(&UnverifiedToken::parse(&forged).unwrap())
+                .is_err()
+        );
+
+        let token = key.sign(&serde_json::json!({"sub": "a"})).unwrap();
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        let mut bytes = URL_SAFE_NO_PAD.decode(signature).unwrap();
+        for i in [0, bytes.len() / 2, bytes.len() - 1] {
+            bytes[i] ^= 1;
+            let flipped = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(&bytes));
+            let parsed = UnverifiedToken::parse(&flipped).unwrap();
+            assert!(
+                verifying.verify(&parsed).is_err(),
+                "bit flipped at byte {i}"
+            );
+            bytes[i] ^= 1;
+        }
+        for signature in ["", "AAAA"] {
+            let token = format!("{signed}.{signature}");
+            let parsed = UnverifiedToken::parse(&token).unwrap();
+            assert!(verifying.verify(&parsed).is_err(), "{signature:?}");
+        }
+        // The untouched token still verifies: the refusals above were the signature's.
+        let parsed = UnverifiedToken::parse(&token).unwrap();
+        let sub = verifying
+            .verify(&parsed)
+            .unwrap()
+            .claims::<serde_json::Value>();
+        assert_eq!(sub.unwrap()["sub"], "a");
+    }
+
     #[test]
     fn tampering_is_detected() {
         let key = SigningKey::from_pkcs8_base64(&KEY.kid, &KEY.private_pkcs8).unwrap();
@@ -276,6 +334,11 @@ mod tests {
         let forged_payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"b"}"#);
         let parts: Vec<&str> = token.split('.').collect();
         let forged = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
+        let parsed = UnverifiedToken::parse(&forged).unwrap();
+        assert!(key.verifying_key().unwrap().verify(&parsed).is_err());
+        // A changed header (another kid or alg) is covered by the signature too.
+        let header = URL_SAFE_NO_PAD.encode(br#"{"kid":"other","alg":"RS256"}"#);
+        let forged = format!("{}.{}.{}", header, parts[1], parts[2]);
         let parsed = UnverifiedToken::parse(&forged).unwrap();
         assert!(key.verifying_key().unwrap().verify(&parsed).is_err());
         assert!(UnverifiedToken::parse("a.b").is_err());

@@ -453,8 +453,8 @@ pub async fn authenticate(svc: &Services, access_token: &str) -> Result<AccessCo
     let key = keys::trusted_key(svc, kid)
         .await?
         .ok_or_else(invalid_access_token)?;
-    key.key.verify(&token).map_err(|_| invalid_access_token())?;
-    let claims: AccessClaims = token.claims().map_err(|_| invalid_access_token())?;
+    let verified = key.key.verify(&token).map_err(|_| invalid_access_token())?;
+    let claims: AccessClaims = verified.claims().map_err(|_| invalid_access_token())?;
     if claims.token_use != "access" || claims.iss != keys::issuer(svc, &key.pool_id) {
         return Err(invalid_access_token());
     }

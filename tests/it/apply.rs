@@ -9,7 +9,7 @@ use tessera::services::apply::apply;
 const EXAMPLE: &str = include_str!("../../docs/examples/stack.yaml");
 
 fn stack(text: &str) -> Stack {
-    serde_yaml::from_str(text).unwrap()
+    serde_saphyr::from_str(text).unwrap()
 }
 
 async fn example_stack_is_idempotent(db: Backend) {
@@ -122,7 +122,7 @@ async fn creation_only_settings_are_refused(db: Backend) {
 async fn bad_stacks_get_clear_errors(db: Backend) {
     let app = spawn_app(db).await;
     assert!(
-        serde_yaml::from_str::<Stack>("pool: []").is_err(),
+        serde_saphyr::from_str::<Stack>("pool: []").is_err(),
         "unknown top-level keys are refused"
     );
     let err = apply(

@@ -45,8 +45,37 @@ impl TestClient {
 fn client_timestamp_is_acijs_format_and_parses_back() {
     // 2026-03-03 09:05:07 UTC was a Tuesday.
     let ms = 1_772_528_707_000;
-    assert_eq!(client::timestamp(ms), TIMESTAMP);
+    assert_eq!(client::timestamp(ms).as_deref(), Some(TIMESTAMP));
     assert_eq!(parse_timestamp(TIMESTAMP), Some(ms));
+}
+
+#[test]
+fn client_timestamps_are_acijs_bytes() {
+    for (ms, text) in [
+        (0, "Thu Jan 1 00:00:00 UTC 1970"),
+        (-1000, "Wed Dec 31 23:59:59 UTC 1969"),
+        (971_172_610_000, "Tue Oct 10 10:10:10 UTC 2000"),
+        (1_709_208_000_000, "Thu Feb 29 12:00:00 UTC 2024"),
+        // Milliseconds are dropped, not rounded.
+        (1_772_528_707_999, "Tue Mar 3 09:05:07 UTC 2026"),
+        (1_796_740_385_000, "Tue Dec 8 14:33:05 UTC 2026"),
+        (1_798_761_599_000, "Thu Dec 31 23:59:59 UTC 2026"),
+    ] {
+        assert_eq!(client::timestamp(ms).as_deref(), Some(text), "{ms}");
+    }
+    assert_eq!(client::timestamp(i64::MAX), None);
+}
+
+#[test]
+fn client_timestamps_parse_back_over_four_centuries() {
+    // 1900-01-01 onwards, a day and 3,661 seconds apart, so every weekday, month, day, hour,
+    // minute and second comes round.
+    let start = -2_208_988_800_000_i64;
+    for step in 0..146_097 {
+        let ms = start + step * (86_400_000 + 3_661_000) + 123;
+        let text = client::timestamp(ms).unwrap();
+        assert_eq!(parse_timestamp(&text), Some(ms - 123), "{text}");
+    }
 }
 
 fn claim<'a>(v: &'a Verifier, a: &'a str, e: &'a ServerEphemeral, sig: &'a str) -> Claim<'a> {

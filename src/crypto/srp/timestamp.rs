@@ -2,58 +2,37 @@
 //! English names (acij `DateHelper.js`: `Tue Mar 3 09:05:07 UTC 2026`, day not padded);
 //! pycognito's `strftime("%a %b %d …")` pads the day (`Tue Mar 03 …`), so both are accepted.
 
-const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+use time::PrimitiveDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
 
-/// Parses Cognito's TIMESTAMP (`Tue Mar 3 09:05:07 UTC 2026`) into epoch milliseconds.
+/// The format as acij writes it; parsing takes a day or an hour of one or two digits.
+pub(super) const FORMAT: &[BorrowedFormatItem<'_>] = format_description!(
+    "[weekday repr:short] [month repr:short] [day padding:none] [hour]:[minute]:[second] UTC [year]"
+);
+
+const PARSE_FORMAT: &[BorrowedFormatItem<'_>] = format_description!(
+    "[weekday repr:short] [month repr:short] [day padding:none] [hour padding:none]:[minute]:[second] UTC [year]"
+);
+
+/// Parses Cognito's TIMESTAMP (`Tue Mar 3 09:05:07 UTC 2026`) into epoch milliseconds. Runs
+/// of spaces count as one (C's `%e` pads the day with a space).
 ///
 /// The weekday must be an English abbreviation but is not checked against the date (it adds
 /// nothing the date does not say; the signature covers the text as sent anyway).
 pub fn parse_timestamp(value: &str) -> Option<i64> {
-    let parts: Vec<&str> = value.split(' ').filter(|p| !p.is_empty()).collect();
-    let [weekday, month, day, time, zone, year] = parts.as_slice() else {
-        return None;
-    };
-    if !WEEKDAYS.contains(weekday) || *zone != "UTC" {
-        return None;
-    }
-    let month = MONTHS.iter().position(|m| m == month)? as i64 + 1;
-    let day = number(day, 1, 2)?;
-    let year = number(year, 4, 4)?;
-    let mut clock = time.split(':');
-    let (hour, minute, second) = (
-        number(clock.next()?, 1, 2)?,
-        number(clock.next()?, 2, 2)?,
-        number(clock.next()?, 2, 2)?,
-    );
-    if clock.next().is_some() || hour > 23 || minute > 59 || second > 59 {
+    // `[year]` would take a sign (`+2026`); Cognito's format has none.
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b':')
+    {
         return None;
     }
-    if day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
-    let days = crate::calendar::days_from_civil(year, month, day);
-    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000)
-}
-
-/// Digits only (no sign), `min..=max` of them.
-fn number(text: &str, min: usize, max: usize) -> Option<i64> {
-    if text.len() < min || text.len() > max || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+    let words: Vec<&str> = value.split(' ').filter(|w| !w.is_empty()).collect();
+    let at = PrimitiveDateTime::parse(&words.join(" "), PARSE_FORMAT)
+        .ok()?
+        .assume_utc();
+    Some(at.unix_timestamp() * 1000)
 }
 
 #[cfg(test)]
@@ -91,6 +70,19 @@ mod tests {
     }
 
     #[test]
+    fn one_digit_hour_extra_spaces_and_any_weekday() {
+        for text in [
+            "Tue Mar 3 9:05:07 UTC 2026",
+            "Tue Mar  3 09:05:07 UTC 2026",
+            " Tue Mar 3 09:05:07  UTC 2026 ",
+            // The weekday is not checked against the date.
+            "Sun Mar 3 09:05:07 UTC 2026",
+        ] {
+            assert_eq!(parse_timestamp(text), Some(1_772_528_707_000), "{text:?}");
+        }
+    }
+
+    #[test]
     fn refuses_malformed() {
         for bad in [
             "",
@@ -110,6 +102,13 @@ mod tests {
             "Tue Mar 3 09:05:07 UTC 26",
             "Tue Mar 3 09:05:07 UTC 2026 extra",
             "2026-03-03T09:05:07Z",
+            "Tue Mar 3 09:05:07 UTC +2026",
+            "Tue Mar 3 09:05:07 UTC -2026",
+            "Tue Mar 3 9:05:07.5 UTC 2026",
+            "tue Mar 3 09:05:07 UTC 2026",
+            "Tue MAR 3 09:05:07 UTC 2026",
+            "Tuesday Mar 3 09:05:07 UTC 2026",
+            "Tue Mar 003 09:05:07 UTC 2026",
         ] {
             assert_eq!(parse_timestamp(bad), None, "{bad:?}");
         }
