@@ -7,7 +7,6 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod api;
-pub mod calendar;
 pub mod clock;
 pub mod config;
 pub mod crypto;
