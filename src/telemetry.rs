@@ -22,9 +22,12 @@ pub const PENDING_LINES: usize = 8_192;
 pub fn init(format: &str) -> WorkerGuard {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,actix_server=warn"));
+    // The writer thread writes every line it finds queued, then flushes: through a buffer that
+    // is one `write` per batch, not per line (stderr itself is unbuffered).
+    let stderr = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr());
     let (writer, guard) = NonBlockingBuilder::default()
         .buffered_lines_limit(PENDING_LINES)
-        .finish(std::io::stderr());
+        .finish(stderr);
     // Colours only for a person at a terminal: escape codes are noise in a file or a journal.
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()

@@ -16,7 +16,6 @@ pub mod lockout;
 pub mod mfa;
 pub mod oauth_codes;
 mod parsed;
-pub mod pg_reads;
 pub mod pool_secrets;
 pub mod pools;
 pub mod rate_limits;
@@ -30,7 +29,6 @@ pub mod tokens;
 pub mod ui_customizations;
 pub mod users;
 
-use pg_reads::PgReads;
 use sqlite_reads::SqliteReads;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -40,13 +38,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A connection pool to the configured database. The reads on every request's path also have
-/// connections of their own: on SQLite used on the calling thread ([`SqliteReads`]), on
-/// PostgreSQL held outside sqlx's pool ([`PgReads`]).
+/// A connection pool to the configured database. On SQLite, the reads on every request's path
+/// also have connections of their own, used on the calling thread ([`SqliteReads`]).
 #[derive(Clone, Debug)]
 pub enum Store {
     Sqlite(SqlitePool, Arc<SqliteReads>),
-    Postgres(PgPool, Arc<PgReads>),
+    Postgres(PgPool),
 }
 
 /// Runs the same code against whichever backend the store holds. Inside, `$pool` is the
@@ -57,7 +54,7 @@ macro_rules! db_run {
     ($store:expr, |$pool:ident| $body:expr) => {
         match $store {
             $crate::store::Store::Sqlite($pool, _) => $body,
-            $crate::store::Store::Postgres($pool, ..) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
         }
     };
 }
@@ -141,9 +138,6 @@ impl Store {
             // one request (InternalErrorException, which the AWS SDKs retry) and is dropped.
             // Idle connections close after a minute, before the idle timeouts of NATs and
             // load balancers (typically 4–6 min) could leave one silently dead.
-            // The hot reads hold up to 12 more of their own (`pg_reads`), as many as have run
-            // at once: a node uses at most 28 of the database's connections.
-            let reads = Arc::new(PgReads::new(options.clone(), 12));
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .test_before_acquire(false)
@@ -151,7 +145,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Store::Postgres(pool, reads))
+            Ok(Store::Postgres(pool))
         } else if let Some(path) = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -192,8 +186,8 @@ impl Store {
     }
 
     /// The row (or none) that `sql`, with one parameter, selects, for the reads on every
-    /// request's path: on SQLite on the request's own thread (`sqlite_reads`), on PostgreSQL on
-    /// a connection held for them (`pg_reads`), else through sqlx's pool.
+    /// request's path: on SQLite on the request's own thread (`sqlite_reads`), else through
+    /// sqlx's pool.
     async fn hot_row<T>(&self, sql: &'static str, param: &str) -> StoreResult<Option<T>>
     where
         T: sqlite_reads::FromSqliteRow
@@ -205,29 +199,20 @@ impl Store {
         if let Some(row) = self.sqlite_row::<T>(sql, param) {
             return Ok(row);
         }
-        match self {
-            Store::Postgres(pool, reads) => reads.fetch_optional(pool, sql, param).await,
-            Store::Sqlite(pool, _) => sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
+        db_run!(self, |pool| {
+            sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
                 .bind(param)
                 .fetch_optional(pool)
                 .await
-                .map_err(map_err),
-        }
-    }
-
-    /// On PostgreSQL, how the hot reads were answered (held connection or pool).
-    pub fn pg_read_counts(&self) -> Option<pg_reads::PgReadCounts> {
-        match self {
-            Store::Postgres(_, reads) => Some(reads.counts()),
-            Store::Sqlite(..) => None,
-        }
+                .map_err(map_err)
+        })
     }
 
     /// Brings the schema up to date (the migrations of the store's backend).
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
             Store::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
-            Store::Postgres(pool, ..) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+            Store::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
@@ -253,9 +238,6 @@ impl Store {
 
     /// Closes every connection (graceful shutdown).
     pub async fn close(&self) {
-        if let Store::Postgres(_, reads) = self {
-            reads.close().await;
-        }
         db_run!(self, |pool| pool.close().await)
     }
 }

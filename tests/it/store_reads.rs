@@ -1,6 +1,5 @@
 //! The hot reads (the access check, the refresh lookup, the configuration counter) read every
-//! joined column right on both databases, and on PostgreSQL survive the loss of their
-//! connections (`store::pg_reads`).
+//! joined column right on both databases.
 
 use crate::both_databases;
 use crate::helpers::{Backend, spawn_app};
@@ -69,36 +68,4 @@ async fn hot_reads_read_every_joined_column(db: Backend) {
     assert_eq!(svc.store.config_version("nope").await.unwrap(), 0);
 }
 
-/// PostgreSQL: after every other session of the database is terminated (as a restart does),
-/// the hot reads answer at once, without an error: a held connection that died is replaced.
-async fn held_connections_outlive_their_backends(db: Backend) {
-    let app = spawn_app(db).await;
-    let svc = &app.services;
-    let fx = fixture(&app).await;
-    let client = client(&app, &fx.pool_id).await;
-    let signed = sign_in(&app, &fx.pool_id, &client, &fx.username).await;
-    let origin = tokens::authenticate(svc, &signed.access_token)
-        .await
-        .unwrap()
-        .origin_jti;
-    if db == Backend::Sqlite {
-        return;
-    }
-    let admin = sqlx::PgPool::connect(&app.database_url).await.unwrap();
-    let killed: Vec<bool> = sqlx::query_scalar(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = current_database() AND pid <> pg_backend_pid()",
-    )
-    .fetch_all(&admin)
-    .await
-    .unwrap();
-    assert!(!killed.is_empty() && killed.iter().all(|k| *k));
-    let record = svc.store.access_record(&origin).await.unwrap().unwrap();
-    assert_eq!(record.user.username, fx.username);
-    admin.close().await;
-}
-
-both_databases!(
-    hot_reads_read_every_joined_column,
-    held_connections_outlive_their_backends,
-);
+both_databases!(hot_reads_read_every_joined_column,);
