@@ -1,8 +1,8 @@
 //! Tessera: a self-hosted user directory and sign-in service compatible with Amazon Cognito
 //! User Pools. This file only lists the modules; `startup` wires them together.
 //!
-//! Dependencies point downward: doors (`api`, `http`) → `services` → (`crypto`, `store`,
-//! `delivery`) → `domain`.
+//! Dependencies point downward: doors (`api`, `oauth`, `ui`, with `http`'s middleware) →
+//! `services` → (`crypto`, `store`, `delivery`) → `domain`.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
