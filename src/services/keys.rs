@@ -174,9 +174,7 @@ impl KeyCache {
         write(&self.signing).insert(row.kid.clone(), key.clone());
         Ok(key)
     }
-}
 
-impl KeyCache {
     /// Forgets the rendered documents of a pool, after a change made on this node (a rotation,
     /// a domain change): this node serves the change at once, the others within
     /// [`DOCUMENT_RECHECK`].
