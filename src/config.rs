@@ -45,6 +45,8 @@ pub struct FileSettings {
     pub hash_concurrency: Option<usize>,
     pub rate_limit_per_ip: Option<u32>,
     pub trust_forwarded_for: Option<bool>,
+    pub lambda_endpoint: Option<String>,
+    pub webhook_secret: Option<Secret>,
 }
 
 /// The resolved settings the server runs with.
@@ -81,6 +83,24 @@ pub struct Settings {
     /// `TESSERA_TRUST_FORWARDED_FOR`: take the client IP from the last `X-Forwarded-For`
     /// entry (set it only behind a proxy that appends it), default false.
     pub trust_forwarded_for: bool,
+    /// `TESSERA_LAMBDA_ENDPOINT`: where Lambda triggers are invoked (a Lambda-compatible
+    /// endpoint such as `sam local start-lambda`); none means AWS's regional endpoint.
+    pub lambda_endpoint: Option<url::Url>,
+    /// `TESSERA_WEBHOOK_SECRET`: signs the webhook triggers of pools without a secret of
+    /// their own (`whsec_…`).
+    pub webhook_secret: Option<Secret>,
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` when the environment
+    /// sets them; otherwise Lambda calls take credentials from the rest of AWS's standard
+    /// chain (shared profile, container or instance role).
+    pub aws_credentials: Option<AwsCredentials>,
+}
+
+/// An AWS key pair (and session token) from the environment.
+#[derive(Debug, Clone)]
+pub struct AwsCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
 }
 
 /// A problem with the configuration, reported before the server starts.
@@ -195,6 +215,37 @@ impl Settings {
             })?,
             None => file.trust_forwarded_for.unwrap_or(false),
         };
+        let lambda_endpoint = match env("TESSERA_LAMBDA_ENDPOINT").or(file.lambda_endpoint) {
+            Some(v) => Some(
+                url::Url::parse(&v)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .ok_or(ConfigError::Invalid {
+                        name: "TESSERA_LAMBDA_ENDPOINT",
+                        message: "must be an http:// or https:// URL".into(),
+                    })?,
+            ),
+            None => None,
+        };
+        let webhook_secret = env("TESSERA_WEBHOOK_SECRET")
+            .map(Secret::new)
+            .or(file.webhook_secret);
+        if let Some(secret) = &webhook_secret {
+            crate::domain::triggers::WebhookSecret::parse(secret.expose()).map_err(|message| {
+                ConfigError::Invalid {
+                    name: "TESSERA_WEBHOOK_SECRET",
+                    message,
+                }
+            })?;
+        }
+        let aws_credentials = match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
+            (Some(access_key_id), Some(secret)) => Some(AwsCredentials {
+                access_key_id,
+                secret_access_key: Secret::new(secret),
+                session_token: env("AWS_SESSION_TOKEN").map(Secret::new),
+            }),
+            _ => None,
+        };
         Ok(Settings {
             listen,
             public_url,
@@ -216,6 +267,9 @@ impl Settings {
             hash_concurrency,
             rate_limit_per_ip,
             trust_forwarded_for,
+            lambda_endpoint,
+            webhook_secret,
+            aws_credentials,
         })
     }
 

@@ -63,6 +63,7 @@ pub fn services(settings: &Settings, store: Store, clock: Clock, delivery: Deliv
         auth_domain: settings.auth_domain.clone(),
         keys: Default::default(),
         clients: Default::default(),
+        triggers: std::sync::Arc::new(crate::triggers::Invoker::new(settings)),
     }
 }
 

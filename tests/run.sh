@@ -10,6 +10,7 @@
 #   bash tests/run.sh boto3 | issue3  # only tests/clients/boto3_admin.py | issue3_flow.py
 #   bash tests/run.sh browser         # only the real-browser suite (tests/clients/browser_flow.py)
 #   bash tests/run.sh mfa             # only the MFA client suite (tests/clients/mfa_flow.py)
+#   bash tests/run.sh triggers        # only the triggers client suite (tests/clients/triggers_flow.py)
 #
 # Use an existing server instead: TESSERA_TEST_POSTGRES_URL=postgres://user:pass@host/db
 set -euo pipefail
@@ -170,24 +171,27 @@ run_browser_suite() {
   return $status
 }
 
-# MFA through boto3 (tests/clients/mfa_flow.py): once on SQLite, once on a fresh PostgreSQL
-# database. The script starts its own server (the binary `cargo test` built), SMS webhook
-# receiver and SMTP sink.
-run_mfa_suite() {
+# The suites that start their own server (the binary `cargo test` built) and what it talks to,
+# once on SQLite and once on a fresh PostgreSQL database: tests/clients/mfa_flow.py (MFA through
+# boto3, with an SMS webhook receiver and an SMTP sink) and tests/clients/triggers_flow.py
+# (triggers through boto3 and amazon-cognito-identity-js, with the Lambda-compatible endpoint
+# tests/lambda/runtime.py).
+run_own_server_suite() {
+  local script=$1 name=${1%_flow.py}
   install_client_dependencies
   [ -x target/debug/tessera ] || fail "target/debug/tessera is missing; build it with cargo test --no-run"
   local status=0 backend url db
   for backend in sqlite postgres; do
     url=""
     if [ "$backend" = postgres ]; then
-      db="tessera_t_mfa_$$"
+      db="tessera_t_${name}_$$"
       psql -q "$TESSERA_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null \
-        || fail "could not create the PostgreSQL database for the MFA suite"
+        || fail "could not create the PostgreSQL database for $script"
       url="${TESSERA_TEST_POSTGRES_URL%/*}/$db"
     fi
-    echo "tests/run.sh: mfa_flow.py on $backend" >&2
-    DATABASE_URL="$url" TESSERA_BIN="$PWD/target/debug/tessera" \
-      target/test-venv/bin/python tests/clients/mfa_flow.py || status=1
+    echo "tests/run.sh: $script on $backend" >&2
+    DATABASE_URL="$url" TESSERA_BIN="$PWD/target/debug/tessera" TESSERA_NODE_DIR="$PWD/target/node-clients" \
+      target/test-venv/bin/python "tests/clients/$script" || status=1
     if [ "$backend" = postgres ]; then
       psql -q "$TESSERA_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $db" >/dev/null || true
     fi
@@ -207,22 +211,24 @@ if [ $# -eq 0 ]; then
   cargo test --locked
   status=0
   run_python_clients "${CLIENT_SUITES[@]}" || status=1
-  run_mfa_suite || status=1
+  run_own_server_suite mfa_flow.py || status=1
+  run_own_server_suite triggers_flow.py || status=1
   run_browser_suite || status=1
   exit $status
 elif [ "$*" = clients ]; then
   cargo test --locked --no-run
   status=0
   run_python_clients "${CLIENT_SUITES[@]}" || status=1
-  run_mfa_suite || status=1
+  run_own_server_suite mfa_flow.py || status=1
+  run_own_server_suite triggers_flow.py || status=1
   run_browser_suite || status=1
   exit $status
 elif [ "$*" = browser ]; then
   cargo test --locked --no-run
   run_browser_suite
-elif [ "$*" = mfa ]; then
+elif [ "$*" = mfa ] || [ "$*" = triggers ]; then
   cargo test --locked --no-run
-  run_mfa_suite
+  run_own_server_suite "$*_flow.py"
 elif [ "$*" = boto3 ] || [ "$*" = issue3 ]; then
   cargo test --locked --no-run
   run_python_clients "$([ "$*" = boto3 ] && echo boto3_admin.py || echo issue3_flow.py)"

@@ -6,7 +6,6 @@
 
 use super::error::ApiError;
 use crate::crypto::constant_time_eq;
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use time::PrimitiveDateTime;
 use time::format_description::BorrowedFormatItem;
@@ -111,15 +110,8 @@ pub fn parse_amz_date(value: &str) -> Option<i64> {
     Some(at.unix_timestamp() * 1000)
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    // HMAC accepts keys of any length, so this cannot fail.
-    match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(data);
-            mac.finalize().into_bytes().to_vec()
-        }
-        Err(_) => Vec::new(),
-    }
+fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+    crate::crypto::hmac_sha256(key, &[data])
 }
 
 fn encode(value: &str) -> String {

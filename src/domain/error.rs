@@ -73,6 +73,12 @@ pub enum AuthError {
     SoftwareTokenMfaNotFound(Reason),
     #[error("{0}")]
     EnableSoftwareTokenMfa(Reason),
+    #[error("{0}")]
+    UserLambdaValidation(Reason),
+    #[error("{0}")]
+    InvalidLambdaResponse(Reason),
+    #[error("{0}")]
+    UnexpectedLambda(Reason),
     /// A fault of ours; the text is for the logs only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -113,6 +119,9 @@ impl AuthError {
             AuthError::MfaMethodNotFound(_) => "MFAMethodNotFoundException",
             AuthError::SoftwareTokenMfaNotFound(_) => "SoftwareTokenMFANotFoundException",
             AuthError::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
+            AuthError::UserLambdaValidation(_) => "UserLambdaValidationException",
+            AuthError::InvalidLambdaResponse(_) => "InvalidLambdaResponseException",
+            AuthError::UnexpectedLambda(_) => "UnexpectedLambdaException",
             AuthError::Internal(_) => "InternalErrorException",
         }
     }
@@ -198,6 +207,18 @@ pub enum Reason {
     UserAccountExists,
     /// UsernameExists: SignUp's wording of the same.
     UserExists,
+    /// UserLambdaValidation: a trigger's function refused, with its own message.
+    TriggerRefused {
+        trigger: &'static str,
+        message: String,
+    },
+    /// InvalidLambdaResponse: a trigger answered with something that is not its response.
+    TriggerOutputInvalid { trigger: &'static str },
+    /// UnexpectedLambda: a trigger could not be invoked (unreachable, time-out, throttled).
+    TriggerUnreachable {
+        trigger: &'static str,
+        cause: String,
+    },
     /// A message nothing branches on.
     Text(String),
 }
@@ -298,6 +319,15 @@ impl fmt::Display for Reason {
             }
             Reason::UserAccountExists => f.write_str("User account already exists"),
             Reason::UserExists => f.write_str("User already exists"),
+            Reason::TriggerRefused { trigger, message } => {
+                write!(f, "{trigger} failed with error {message}.")
+            }
+            Reason::TriggerOutputInvalid { trigger } => {
+                write!(f, "Unrecognizable lambda output from {trigger}.")
+            }
+            Reason::TriggerUnreachable { trigger, cause } => {
+                write!(f, "{trigger} invocation failed due to error {cause}.")
+            }
             Reason::Text(message) => f.write_str(message),
         }
     }

@@ -22,7 +22,9 @@ pub mod redirect_url;
 pub mod resource_server;
 pub mod stack;
 pub mod token_claims;
+pub mod token_overrides;
 pub mod token_validity;
+pub mod triggers;
 pub mod user;
 pub mod validate;
 

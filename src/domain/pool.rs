@@ -7,6 +7,7 @@ use super::password_policy::{PasswordPolicy, PasswordPolicyInput};
 use super::pool_messages::{
     self, MessageTemplate, VerificationMessageTemplate, merge_verification_template,
 };
+use super::triggers::{LambdaConfig, WebhookSecret};
 use super::validate::{Violations, patterns};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -104,6 +105,9 @@ pub struct PoolInput {
     pub policies: Option<PoliciesInput>,
     pub deletion_protection: Option<String>,
     pub lambda_config: Option<Value>,
+    /// Tessera's extension: the secret that signs this pool's webhook triggers
+    /// (`whsec_<base64>`). Kept when an update omits it; never shown.
+    pub webhook_secret: Option<String>,
     pub auto_verified_attributes: Option<Vec<String>>,
     pub alias_attributes: Option<Vec<String>>,
     pub username_attributes: Option<Vec<String>>,
@@ -133,7 +137,11 @@ pub struct PoolSettings {
     pub password_policy: PasswordPolicy,
     pub sign_in_policy: Option<Value>,
     pub deletion_protection: String,
-    pub lambda_config: Value,
+    #[serde(default)]
+    pub lambda_config: LambdaConfig,
+    /// Signs this pool's webhook triggers; never shown (see `PoolInput::webhook_secret`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
     pub auto_verified_attributes: Vec<String>,
     pub alias_attributes: Vec<String>,
     pub username_attributes: Vec<String>,
@@ -280,6 +288,9 @@ impl PoolSettings {
         // SmsAuthenticationMessage with SmsConfiguration turns SMS MFA on, as at creation.
         next.sms_mfa_enabled |= self.sms_mfa_enabled;
         next.email_mfa_configuration = self.email_mfa_configuration.clone();
+        if input.webhook_secret.is_none() {
+            next.webhook_secret = self.webhook_secret.clone();
+        }
         super::pool_mfa::require_factor(&next)?;
         Ok(next)
     }
@@ -398,10 +409,19 @@ impl PoolSettings {
                 .deletion_protection
                 .clone()
                 .unwrap_or_else(|| "INACTIVE".into()),
-            lambda_config: input
-                .lambda_config
-                .clone()
-                .unwrap_or_else(|| Value::Object(Default::default())),
+            lambda_config: match &input.lambda_config {
+                Some(value) => LambdaConfig::from_input(value)?,
+                None => LambdaConfig::default(),
+            },
+            webhook_secret: match &input.webhook_secret {
+                Some(secret) => {
+                    WebhookSecret::parse(secret).map_err(|why| {
+                        AuthError::InvalidParameter(format!("WebhookSecret: {why}").into())
+                    })?;
+                    Some(secret.clone())
+                }
+                None => None,
+            },
             auto_verified_attributes: auto_verified,
             alias_attributes: Vec::new(),
             username_attributes: Vec::new(),

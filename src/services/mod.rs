@@ -14,6 +14,7 @@ pub mod client_tokens;
 pub mod codes;
 pub mod keys;
 pub mod mfa;
+pub mod migration;
 pub mod oauth;
 pub mod passwords;
 pub mod pool_secret;
@@ -21,6 +22,7 @@ pub mod rate_limit;
 pub mod recovery;
 pub mod sign_up;
 pub mod tokens;
+pub mod triggers;
 
 use crate::clock::{Clock, Millis};
 use crate::crypto::password::PasswordHasherPool;
@@ -47,6 +49,8 @@ pub struct Services {
     /// App clients and their pools, checked against the pool's configuration counter (see
     /// `client_cache`).
     pub clients: std::sync::Arc<client_cache::ClientCache>,
+    /// Calls the pools' trigger functions and webhooks.
+    pub triggers: std::sync::Arc<crate::triggers::Invoker>,
 }
 
 impl Services {

@@ -9,9 +9,11 @@ use crate::domain::mask::CodeDeliveryDetails;
 use crate::domain::user::UserStatus;
 use crate::services::admin::users::{SaveMode, save_user};
 use crate::services::codes::{self, Limited, Purpose, Sending};
+use crate::services::migration::store_migrated;
 use crate::services::sign_up::{
     UserRef, prevents_existence_errors, resolve, unknown_user, user_disabled,
 };
+use crate::services::triggers::{self, Caller};
 use crate::services::{Services, passwords};
 
 /// ForgotPassword.
@@ -23,6 +25,18 @@ pub async fn forgot_password(svc: &Services, r: UserRef) -> Result<CodeDeliveryD
         ));
     }
     let hide = prevents_existence_errors(&client);
+    // An unknown user may be one the UserMigration trigger brings in, RESET_REQUIRED.
+    let found = match found {
+        None => {
+            let caller = Caller::client(&client.id);
+            match triggers::user_migration(svc, &pool, &r.username, None, caller, None).await {
+                Ok(Some(m)) => Some(store_migrated(svc, &pool, &r.username, m, None).await?),
+                Ok(None) | Err(AuthError::UserNotFound(_)) => None,
+                Err(e) => return Err(e),
+            }
+        }
+        found => found,
+    };
     let user = match found {
         Some(u) if u.enabled => u,
         Some(_) if !hide => return Err(user_disabled()),
@@ -90,5 +104,6 @@ pub async fn confirm_forgot_password(
     user.updated_at = svc.now();
     save_user(svc, &pool, &user, SaveMode::Update, false).await?;
     tracing::info!(pool_id = %pool.id, sub = %user.sub, "password reset with code");
-    Ok(())
+    let source = "PostConfirmation_ConfirmForgotPassword";
+    triggers::post_confirmation(svc, &pool, source, &user, Caller::client(&client.id)).await
 }

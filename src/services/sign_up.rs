@@ -12,6 +12,7 @@ use crate::domain::{AuthError, Reason};
 use crate::services::admin::users::{SaveMode, find_user, save_user};
 use crate::services::client_auth::{check_secret_hash, load_client};
 use crate::services::codes::{self, Limited, Purpose, Sending};
+use crate::services::triggers::{self, Caller, Metadata};
 use crate::services::{Services, passwords};
 use std::collections::BTreeMap;
 
@@ -23,6 +24,9 @@ pub struct SignUp {
     pub username: String,
     pub password: String,
     pub attributes: BTreeMap<String, String>,
+    /// `ValidationData` and `ClientMetadata`, for the PreSignUp trigger.
+    pub validation_data: Metadata,
+    pub client_metadata: Metadata,
 }
 
 /// What SignUp reports.
@@ -111,6 +115,20 @@ pub async fn sign_up(svc: &Services, input: SignUp) -> Result<SignUpOutcome, Aut
         svc.now(),
     )?;
     passwords::set_password(svc, &pool, &mut user, &input.password).await?;
+    let caller = Caller {
+        client_id: Some(&client.id),
+        client_metadata: Some(&input.client_metadata),
+    };
+    let decision = triggers::pre_sign_up(
+        svc,
+        &pool,
+        "PreSignUp_SignUp",
+        &user,
+        caller,
+        Some(&input.validation_data),
+    )
+    .await?;
+    apply_sign_up_decision(&mut user, decision);
     save_user(svc, &pool, &user, SaveMode::Insert, false)
         .await
         .map_err(|e| match e {
@@ -120,7 +138,12 @@ pub async fn sign_up(svc: &Services, input: SignUp) -> Result<SignUpOutcome, Aut
             other => other,
         })?;
     tracing::info!(pool_id = %pool.id, sub = %user.sub, "user signed up");
-    let delivery = match codes::sign_up_destination(&pool, &user) {
+    let confirmed = user.status == UserStatus::Confirmed;
+    let destination = match confirmed {
+        true => None,
+        false => codes::sign_up_destination(&pool, &user),
+    };
+    let delivery = match destination {
         None => None,
         Some(to) => {
             match codes::issue_sign_up(svc, &pool, &user, &to, Sending::Wait, link.as_ref()).await {
@@ -135,9 +158,26 @@ pub async fn sign_up(svc: &Services, input: SignUp) -> Result<SignUpOutcome, Aut
     };
     Ok(SignUpOutcome {
         user_sub: user.sub.clone(),
-        confirmed: false,
+        confirmed,
         delivery,
     })
+}
+
+/// What PreSignUp decided, applied to the user about to be stored: confirmed, and the email
+/// or phone number verified when the user has one.
+pub fn apply_sign_up_decision(user: &mut User, decision: triggers::SignUpDecision) {
+    if decision.auto_confirm {
+        user.status = UserStatus::Confirmed;
+    }
+    for (verify, attribute) in [
+        (decision.auto_verify_email, "email"),
+        (decision.auto_verify_phone, "phone_number"),
+    ] {
+        if verify && user.attribute(attribute).is_some() {
+            user.attributes
+                .insert(format!("{attribute}_verified"), "true".into());
+        }
+    }
 }
 
 /// ConfirmSignUp: the right code confirms the user and verifies the attribute it was sent to.
@@ -146,6 +186,7 @@ pub async fn confirm_sign_up(
     r: UserRef,
     code: &str,
     force_alias_creation: bool,
+    client_metadata: &Metadata,
 ) -> Result<(), AuthError> {
     let (pool, client, found) = resolve(svc, &r).await?;
     let hide = prevents_existence_errors(&client);
@@ -173,7 +214,11 @@ pub async fn confirm_sign_up(
     save_user(svc, &pool, &user, SaveMode::Update, force_alias_creation).await?;
     codes::consume(svc, &user, Purpose::ConfirmSignUp, &matched).await?;
     tracing::info!(pool_id = %pool.id, sub = %user.sub, "sign-up confirmed");
-    Ok(())
+    let caller = Caller {
+        client_id: Some(&client.id),
+        client_metadata: Some(client_metadata),
+    };
+    triggers::post_confirmation(svc, &pool, "PostConfirmation_ConfirmSignUp", &user, caller).await
 }
 
 /// ResendConfirmationCode: a new code replaces the old one.

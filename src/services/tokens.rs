@@ -14,12 +14,15 @@ use crate::domain::mfa::UserMfa;
 use crate::domain::pool::UserPool;
 use crate::domain::token_claims::{self, TokenFacts};
 use crate::domain::token_validity::unit_seconds;
+use crate::domain::triggers::Trigger;
 use crate::domain::user::User;
 use crate::domain::{AuthError, Reason};
 use crate::services::Services;
 use crate::services::admin::groups::groups_for_claims;
 use crate::services::client_cache::{self, ClientContext};
 use crate::services::keys;
+pub use crate::services::triggers::TokenSource;
+use crate::services::triggers::{self, Caller, Metadata};
 use crate::store::tokens::{RefreshTokenRecord, TokenOrigin};
 use base64::Engine;
 use serde::Deserialize;
@@ -58,6 +61,10 @@ pub struct SignIn<'a> {
     /// `client_cache::ClientContext`): the signing keys come from memory under it. None reads
     /// them.
     pub config_version: Option<i64>,
+    /// What the PreTokenGeneration trigger is told about this issue.
+    pub source: TokenSource,
+    /// The request's `ClientMetadata`, for the PreTokenGeneration trigger.
+    pub client_metadata: Option<&'a Metadata>,
 }
 
 /// An access token that passed every check, with what it names.
@@ -118,6 +125,8 @@ async fn sign_pair(
     at_hash: bool,
     config_version: Option<i64>,
     groups: Option<Vec<Group>>,
+    source: TokenSource,
+    client_metadata: Option<&Metadata>,
 ) -> Result<(String, String, i64), AuthError> {
     let signing = match config_version {
         Some(version) => keys::signing_keys_at(svc, &pool.id, version).await?,
@@ -151,8 +160,21 @@ async fn sign_pair(
         &random::uuid(),
         nonce,
     );
-    let access_claims =
+    let mut access_claims =
         token_claims::access_token(&facts, scopes, now + life.access, &random::uuid());
+    if triggers::is_set(pool, Trigger::PreTokenGeneration) {
+        let names: Vec<String> = groups.iter().map(|g| g.name.clone()).collect();
+        let caller = Caller {
+            client_id: Some(&client.id),
+            client_metadata,
+        };
+        let overrides =
+            triggers::pre_token_generation(svc, pool, user, &names, scopes, source, caller).await?;
+        if let Some(o) = overrides {
+            o.apply_to_id(&mut id_claims);
+            o.apply_to_access(&mut access_claims);
+        }
+    }
     let sign_err = |e: crate::crypto::jwt::JwtError| AuthError::Internal(e.to_string());
     let access_token = signing.access.sign(&access_claims).map_err(sign_err)?;
     if at_hash {
@@ -202,6 +224,8 @@ pub async fn issue_with_origin(
         sign_in.at_hash,
         sign_in.config_version,
         None,
+        sign_in.source,
+        sign_in.client_metadata,
     )
     .await?;
     let refresh_token = new_refresh_token();
@@ -230,7 +254,7 @@ pub async fn client_credentials_token(
     let signing = keys::signing_keys_at(svc, &client.pool_id, ctx.version).await?;
     let lifetime = lifetimes(client).access;
     let now = svc.now() / 1000;
-    let claims = token_claims::client_credentials_access_token(
+    let mut claims = token_claims::client_credentials_access_token(
         &keys::issuer(svc, &client.pool_id),
         &client.id,
         scopes,
@@ -238,6 +262,12 @@ pub async fn client_credentials_token(
         now + lifetime,
         &random::uuid(),
     );
+    if triggers::is_set(&ctx.pool, Trigger::PreTokenGeneration)
+        && let Some(o) =
+            triggers::pre_token_generation_for_client(svc, &ctx.pool, &client.id, scopes).await?
+    {
+        o.apply_to_access(&mut claims);
+    }
     let token = signing
         .access
         .sign(&claims)
@@ -362,6 +392,8 @@ pub async fn refresh_found(
         false,
         Some(ctx.version),
         Some(groups),
+        TokenSource::RefreshTokens,
+        None,
     )
     .await?;
     let new_refresh = match rotation {

@@ -153,7 +153,7 @@ pub async fn post(
         view.form.show(Some("code"), "Enter the code we sent you.");
         return page::render(StatusCode::OK, &view);
     }
-    if let Err(e) = sign_up::confirm_sign_up(&svc, user, &code, false).await {
+    if let Err(e) = sign_up::confirm_sign_up(&svc, user, &code, false, &Default::default()).await {
         let problem = error::describe(&e);
         view.form.show(problem.field.as_deref(), &problem.message);
         return page::render(StatusCode::OK, &view);

@@ -98,13 +98,14 @@ pub async fn get(svc: web::Data<Services>, site: Site, req: HttpRequest) -> Http
         secret_hash: first_party_secret_hash(&client, &username),
         username,
     };
-    let (status, message) = match sign_up::confirm_sign_up(&svc, user, &code, false).await {
-        Ok(()) => (
-            StatusCode::OK,
-            "Your account has been confirmed. You can now sign in.".to_string(),
-        ),
-        Err(e) => (StatusCode::BAD_REQUEST, error::describe(&e).message),
-    };
+    let (status, message) =
+        match sign_up::confirm_sign_up(&svc, user, &code, false, &Default::default()).await {
+            Ok(()) => (
+                StatusCode::OK,
+                "Your account has been confirmed. You can now sign in.".to_string(),
+            ),
+            Err(e) => (StatusCode::BAD_REQUEST, error::describe(&e).message),
+        };
     page::render(
         status,
         &ConfirmUserView {

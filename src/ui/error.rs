@@ -111,6 +111,12 @@ pub fn describe(e: &AuthError) -> Problem {
         AuthError::InvalidUserPoolConfiguration(m) => Problem::form(format!(
             "Sign-in is not available: {m} Please contact the administrator."
         )),
+        // The pool's trigger refused: its message is meant for the person (as Cognito shows it).
+        AuthError::UserLambdaValidation(reason) => Problem::form(reason.to_string()),
+        AuthError::InvalidLambdaResponse(reason) | AuthError::UnexpectedLambda(reason) => {
+            tracing::warn!(%reason, "a trigger failed on a hosted page");
+            Problem::form("This step is not available right now. Please try again later.")
+        }
         // The pool requires MFA and has no factor this user can use or set up.
         AuthError::MfaMethodNotFound(_) => Problem::form(
             "Signing in needs a second step that is not available for your account. Please contact the administrator.",

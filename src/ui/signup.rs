@@ -140,6 +140,8 @@ pub async fn post(
             username: username.clone(),
             password,
             attributes,
+            validation_data: Default::default(),
+            client_metadata: Default::default(),
         },
     )
     .await;

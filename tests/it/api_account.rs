@@ -33,6 +33,8 @@ async fn token_for(app: &TestApp, pool: &str, client_id: &str, username: &str) -
             nonce: None,
             at_hash: false,
             config_version: None,
+            source: tessera::services::tokens::TokenSource::Authentication,
+            client_metadata: None,
         },
     )
     .await

@@ -109,6 +109,8 @@ pub async fn sign_in(
             nonce: None,
             at_hash: false,
             config_version: None,
+            source: tessera::services::tokens::TokenSource::Authentication,
+            client_metadata: None,
         },
     )
     .await

@@ -22,6 +22,10 @@ pub struct Request {
     pub message_action: Option<String>,
     #[serde(default)]
     pub desired_delivery_mediums: Vec<String>,
+    #[serde(default)]
+    pub validation_data: Vec<AttributeInput>,
+    #[serde(default)]
+    pub client_metadata: crate::services::triggers::Metadata,
 }
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
@@ -67,6 +71,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
         force_alias_creation: req.force_alias_creation,
         message_action,
         mediums,
+        validation_data: attribute_map(req.validation_data),
+        client_metadata: req.client_metadata,
     };
     let user = create_user::create_user(svc, &req.user_pool_id, input).await?;
     Ok(json!({ "User": user_type(&user, None) }))

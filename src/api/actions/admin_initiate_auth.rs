@@ -21,6 +21,9 @@ pub struct Request {
     pub auth_parameters: Option<BTreeMap<String, String>>,
     #[serde(default)]
     pub session: Option<String>,
+    /// For the triggers.
+    #[serde(default)]
+    pub client_metadata: crate::services::triggers::Metadata,
 }
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
@@ -37,6 +40,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
             },
             auth_flow: req.auth_flow,
             parameters: req.auth_parameters.unwrap_or_default(),
+            client_metadata: req.client_metadata,
         },
     )
     .await?;

@@ -21,6 +21,9 @@ pub struct Request {
     pub session: Option<String>,
     #[serde(default)]
     pub challenge_responses: Option<BTreeMap<String, String>>,
+    /// For the triggers.
+    #[serde(default)]
+    pub client_metadata: crate::services::triggers::Metadata,
 }
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
@@ -38,6 +41,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
             challenge_name: req.challenge_name,
             session: req.session,
             responses: req.challenge_responses.unwrap_or_default(),
+            client_metadata: req.client_metadata,
         },
     )
     .await?;

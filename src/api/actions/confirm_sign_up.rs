@@ -17,6 +17,8 @@ pub struct Request {
     pub confirmation_code: String,
     #[serde(default)]
     pub force_alias_creation: bool,
+    #[serde(default)]
+    pub client_metadata: crate::services::triggers::Metadata,
 }
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
@@ -24,6 +26,13 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
     let r = user_ref(&mut v, req.client_id, req.username, req.secret_hash);
     code(&mut v, "ConfirmationCode", &req.confirmation_code);
     v.finish()?;
-    sign_up::confirm_sign_up(svc, r, &req.confirmation_code, req.force_alias_creation).await?;
+    sign_up::confirm_sign_up(
+        svc,
+        r,
+        &req.confirmation_code,
+        req.force_alias_creation,
+        &req.client_metadata,
+    )
+    .await?;
     Ok(json!({}))
 }

@@ -18,7 +18,9 @@ pub struct Request {
     pub client_id: String,
     #[serde(default)]
     pub session: Option<String>,
-    // ClientMetadata, AnalyticsMetadata and UserContextData are accepted and not used.
+    /// For the triggers. AnalyticsMetadata and UserContextData are accepted and not used.
+    #[serde(default)]
+    pub client_metadata: crate::services::triggers::Metadata,
 }
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
@@ -32,6 +34,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
             door: Door::Public,
             auth_flow: req.auth_flow,
             parameters: req.auth_parameters.unwrap_or_default(),
+            client_metadata: req.client_metadata,
         },
     )
     .await?;

@@ -1,6 +1,6 @@
-//! SignUp: an UNCONFIRMED user, and a confirmation code per AutoVerifiedAttributes.
-//! ValidationData, ClientMetadata, UserContextData and AnalyticsMetadata are accepted and not
-//! used (no Lambda triggers yet).
+//! SignUp: an UNCONFIRMED user, and a confirmation code per AutoVerifiedAttributes (or what
+//! the PreSignUp trigger decides, which receives ValidationData and ClientMetadata).
+//! UserContextData and AnalyticsMetadata are accepted and not used.
 
 use super::self_service::{code_delivery, password, user_ref};
 use super::shapes::{AttributeInput, attribute_map};
@@ -20,6 +20,10 @@ pub struct Request {
     pub password: String,
     #[serde(default)]
     pub user_attributes: Vec<AttributeInput>,
+    #[serde(default)]
+    pub validation_data: Vec<AttributeInput>,
+    #[serde(default)]
+    pub client_metadata: crate::services::triggers::Metadata,
 }
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
@@ -35,6 +39,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
             username: r.username,
             password: req.password,
             attributes: attribute_map(req.user_attributes),
+            validation_data: attribute_map(req.validation_data),
+            client_metadata: req.client_metadata,
         },
     )
     .await?;

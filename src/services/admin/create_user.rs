@@ -12,6 +12,7 @@ use crate::domain::pool::UserPool;
 use crate::domain::user::{self, User, UserStatus};
 use crate::services::Services;
 use crate::services::passwords;
+use crate::services::triggers::{self, Caller, Metadata};
 use crate::store::users::UserWrite;
 use std::collections::BTreeMap;
 
@@ -41,6 +42,9 @@ pub struct NewUser {
     pub message_action: MessageAction,
     /// Empty: Cognito's default (SMS).
     pub mediums: Vec<Medium>,
+    /// `ValidationData` and `ClientMetadata`, for the PreSignUp trigger.
+    pub validation_data: Metadata,
+    pub client_metadata: Metadata,
 }
 
 /// AdminCreateUser.
@@ -71,6 +75,28 @@ pub async fn create_user(svc: &Services, pool_id: &str, input: NewUser) -> Resul
     )?;
     // The policy was checked above (a given password) or built in (a generated one).
     passwords::set_password_unchecked(svc, &pool, &mut user, &password).await?;
+    let caller = Caller {
+        client_id: None,
+        client_metadata: Some(&input.client_metadata),
+    };
+    let decision = triggers::pre_sign_up(
+        svc,
+        &pool,
+        "PreSignUp_AdminCreateUser",
+        &user,
+        caller,
+        Some(&input.validation_data),
+    )
+    .await?;
+    // An administrator's user always starts by setting a password: only the verifications
+    // of the decision apply.
+    crate::services::sign_up::apply_sign_up_decision(
+        &mut user,
+        triggers::SignUpDecision {
+            auto_confirm: false,
+            ..decision
+        },
+    );
     if input.message_action == MessageAction::Send {
         check_mediums(&user, &mediums)?;
     }

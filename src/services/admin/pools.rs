@@ -20,6 +20,7 @@ pub struct PoolDescription {
 /// Creates a pool with a fresh id; a clash of ids (vanishingly rare) is retried.
 pub async fn create_pool(svc: &Services, input: PoolInput) -> Result<UserPool, AuthError> {
     let settings = PoolSettings::for_create(&input)?;
+    check_webhooks_signable(svc, &settings)?;
     let now = svc.now();
     let name = input.pool_name.unwrap_or_default();
     for _ in 0..3 {
@@ -41,6 +42,20 @@ pub async fn create_pool(svc: &Services, input: PoolInput) -> Result<UserPool, A
         }
     }
     Err(AuthError::Internal("could not allocate a pool id".into()))
+}
+
+/// Refuses webhook triggers that could not be signed: the pool has no webhook secret and the
+/// server none either (`TESSERA_WEBHOOK_SECRET`).
+fn check_webhooks_signable(svc: &Services, settings: &PoolSettings) -> Result<(), AuthError> {
+    if settings.lambda_config.has_webhook()
+        && settings.webhook_secret.is_none()
+        && !svc.triggers.has_server_webhook_secret()
+    {
+        return Err(AuthError::InvalidParameter(
+            "A webhook trigger needs a WebhookSecret for the pool or TESSERA_WEBHOOK_SECRET for the server.".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// DescribeUserPool.
@@ -69,6 +84,7 @@ pub async fn describe_pool(svc: &Services, pool_id: &str) -> Result<PoolDescript
 pub async fn update_pool(svc: &Services, pool_id: &str, input: PoolInput) -> Result<(), AuthError> {
     let mut pool = svc.require_pool(pool_id).await?;
     pool.settings = std::sync::Arc::new(pool.settings.for_update(&input)?);
+    check_webhooks_signable(svc, &pool.settings)?;
     if let Some(name) = input.pool_name {
         pool.name = name;
     }

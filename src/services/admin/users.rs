@@ -281,5 +281,10 @@ pub async fn confirm_sign_up(
     user.status = UserStatus::Confirmed;
     user.updated_at = svc.now();
     save_user(svc, &pool, &user, SaveMode::Update, false).await?;
-    Ok(())
+    let caller = crate::services::triggers::Caller {
+        client_id: None,
+        client_metadata: None,
+    };
+    let source = "PostConfirmation_ConfirmSignUp";
+    crate::services::triggers::post_confirmation(svc, &pool, source, &user, caller).await
 }

@@ -9,6 +9,7 @@ use crate::domain::user::{User, UserStatus};
 use crate::domain::{AuthError, Reason};
 use crate::services::Services;
 use crate::services::tokens::{self, SignIn, USER_ADMIN_SCOPE};
+use crate::services::triggers::Metadata;
 use std::collections::BTreeMap;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -45,7 +46,8 @@ pub async fn wrong_password(svc: &Services, user: &User) -> AuthError {
 #[derive(Debug, Clone)]
 pub enum Step {
     /// Nothing more to prove, every factor the pool and the user require included: the user
-    /// is signed in (the door decides what to issue). Only `second_factor` makes one.
+    /// is signed in (the door decides what to issue). Only `second_factor` and
+    /// [`custom_auth_proven`] make one.
     Proven(User),
     /// A further challenge (NEW_PASSWORD_REQUIRED, an MFA challenge).
     Challenge(Challenge),
@@ -57,9 +59,10 @@ pub async fn finish(
     pool: &UserPool,
     client: &UserPoolClient,
     step: Step,
+    client_metadata: &Metadata,
 ) -> Result<Outcome, AuthError> {
     match step {
-        Step::Proven(user) => issue(svc, pool, client, &user).await,
+        Step::Proven(user) => issue(svc, pool, client, &user, client_metadata).await,
         Step::Challenge(c) => Ok(Outcome::Challenge(c)),
     }
 }
@@ -135,6 +138,7 @@ async fn issue(
     pool: &UserPool,
     client: &UserPoolClient,
     user: &User,
+    client_metadata: &Metadata,
 ) -> Result<Outcome, AuthError> {
     let result = tokens::issue(
         svc,
@@ -148,11 +152,40 @@ async fn issue(
             at_hash: false,
             // A password or a second factor was just checked: one more read is nothing.
             config_version: None,
+            source: crate::services::tokens::TokenSource::Authentication,
+            client_metadata: Some(client_metadata),
         },
     )
     .await?;
     tracing::info!(pool_id = %pool.id, client_id = %client.id, sub = %user.sub, "signed in");
     Ok(Outcome::Tokens(result))
+}
+
+/// CUSTOM_AUTH ended with DefineAuthChallenge's `issueTokens`: the user's state is checked,
+/// then PostAuthentication, and the user is signed in.
+pub async fn custom_auth_proven(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    user: &User,
+) -> Result<Step, AuthError> {
+    if !user.enabled {
+        return Err(AuthError::NotAuthorized(Reason::UserDisabled));
+    }
+    match user.status {
+        UserStatus::Unconfirmed => {
+            return Err(AuthError::UserNotConfirmed("User is not confirmed.".into()));
+        }
+        UserStatus::ResetRequired => {
+            return Err(AuthError::PasswordResetRequired(
+                "Password reset required for the user".into(),
+            ));
+        }
+        _ => {}
+    }
+    let caller = crate::services::triggers::Caller::client(&client.id);
+    crate::services::triggers::post_authentication(svc, pool, user, caller).await?;
+    Ok(Step::Proven(user.clone()))
 }
 
 /// NEW_PASSWORD_REQUIRED: the user's current attributes (as a JSON string) and the required

@@ -56,7 +56,8 @@ pub async fn sign_in(
     if let Some(hash) = first_party_secret_hash(client, username) {
         params.insert("SECRET_HASH".to_string(), hash);
     }
-    let step = super::initiate::check_password(svc, pool, client, &params).await?;
+    let step =
+        super::initiate::check_password(svc, pool, client, &params, &Default::default()).await?;
     hosted_step(svc, step)
 }
 

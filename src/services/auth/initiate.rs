@@ -9,6 +9,7 @@ use crate::domain::client::UserPoolClient;
 use crate::domain::pool::UserPool;
 use crate::services::client_auth::check_secret_hash;
 use crate::services::client_cache::ClientContext;
+use crate::services::triggers::{self, Caller, Metadata};
 use crate::services::{Services, passwords, tokens};
 use std::collections::BTreeMap;
 
@@ -19,6 +20,8 @@ pub struct InitiateInput {
     pub door: Door,
     pub auth_flow: String,
     pub parameters: BTreeMap<String, String>,
+    /// `ClientMetadata`, for the triggers.
+    pub client_metadata: Metadata,
 }
 
 /// Every `AuthFlowType` value.
@@ -48,11 +51,6 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
         | ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", false) => {
             return Err(not_supported());
         }
-        ("CUSTOM_AUTH", _) => {
-            return Err(AuthError::InvalidParameter(
-                "CUSTOM_AUTH is not supported: Tessera runs no Lambda triggers.".into(),
-            ));
-        }
         ("USER_AUTH", _) => {
             return Err(AuthError::InvalidParameter(
                 "USER_AUTH (choice-based sign-in) is not supported yet; use USER_SRP_AUTH or \
@@ -66,11 +64,14 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
     let params = &input.parameters;
     match flow {
         "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
-            let step = check_password(svc, pool, client, params).await?;
-            gate::finish(svc, pool, client, step).await
+            let step = check_password(svc, pool, client, params, &input.client_metadata).await?;
+            gate::finish(svc, pool, client, step, &input.client_metadata).await
         }
-        "USER_SRP_AUTH" => srp_first_step(svc, pool, client, params).await,
+        "USER_SRP_AUTH" => srp_first_step(svc, pool, client, params, &input.client_metadata).await,
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh_flow(svc, &ctx, params).await,
+        "CUSTOM_AUTH" => {
+            super::custom::start(svc, pool, client, params, &input.client_metadata).await
+        }
         _ => Err(not_supported()),
     }
 }
@@ -98,28 +99,66 @@ async fn lookup_proving_client(
 }
 
 /// USERNAME + PASSWORD (and SECRET_HASH), checked here: the password flows of the API and the
-/// hosted UI's sign-in.
+/// hosted UI's sign-in. A known user passes the PreAuthentication trigger first; an unknown
+/// one may be brought in by the UserMigration trigger.
 pub(crate) async fn check_password(
     svc: &Services,
     pool: &UserPool,
     client: &UserPoolClient,
     params: &BTreeMap<String, String>,
+    client_metadata: &Metadata,
 ) -> Result<gate::Step, AuthError> {
     let username = required(params, "USERNAME")?;
     let password = required(params, "PASSWORD")?;
     let user = lookup_proving_client(svc, pool, client, params, username).await?;
+    let caller = Caller {
+        client_id: Some(&client.id),
+        client_metadata: Some(client_metadata),
+    };
     if let Some(u) = &user {
         gate::check_not_locked(svc, u).await?;
+        triggers::pre_authentication(svc, pool, u, caller, Some(client_metadata)).await?;
     }
     // Unknown users cost the same hash check as known ones.
     let ok = passwords::verify_password(svc, user.as_ref(), password).await?;
     let Some(user) = user else {
+        if let Some(user) = migrate(svc, pool, username, password, caller).await? {
+            return gate::password_proven(svc, pool, client, &user).await;
+        }
         return Err(unknown_user(client));
     };
     if !ok {
         return Err(gate::wrong_password(svc, &user).await);
     }
     gate::password_proven(svc, pool, client, &user).await
+}
+
+/// UserMigration_Authentication: the user the pool's function vouches for with this password,
+/// stored with it; None when the pool has no such trigger.
+async fn migrate(
+    svc: &Services,
+    pool: &UserPool,
+    username: &str,
+    password: &str,
+    caller: Caller<'_>,
+) -> Result<Option<crate::domain::user::User>, AuthError> {
+    let migrated = triggers::user_migration(
+        svc,
+        pool,
+        username,
+        Some(password),
+        caller,
+        caller.client_metadata,
+    )
+    .await?;
+    match migrated {
+        Some(m) => {
+            crate::services::migration::store_migrated(svc, pool, username, m, Some(password))
+                .await
+                .map(Some)
+        }
+        None => Ok(None),
+    }
 }
 
 /// USER_SRP_AUTH, first step: USERNAME + SRP_A → PASSWORD_VERIFIER with SALT, SRP_B and
@@ -130,6 +169,7 @@ async fn srp_first_step(
     pool: &UserPool,
     client: &UserPoolClient,
     params: &BTreeMap<String, String>,
+    client_metadata: &Metadata,
 ) -> Result<Outcome, AuthError> {
     let username = required(params, "USERNAME")?;
     let a = required(params, "SRP_A")?;
@@ -138,6 +178,11 @@ async fn srp_first_step(
     let user = match user {
         Some(u) => {
             gate::check_not_locked(svc, &u).await?;
+            let caller = Caller {
+                client_id: Some(&client.id),
+                client_metadata: Some(client_metadata),
+            };
+            triggers::pre_authentication(svc, pool, &u, caller, Some(client_metadata)).await?;
             Some(u)
         }
         None if super::hides_users(client) => None,

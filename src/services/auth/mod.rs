@@ -10,6 +10,7 @@
 //!   expired temporary passwords, the NEW_PASSWORD_REQUIRED challenge, or tokens.
 //! - `session`: the single-use, short-lived `Session` strings.
 
+pub mod custom;
 pub(crate) mod gate;
 pub mod hosted;
 pub mod initiate;

@@ -26,6 +26,8 @@ pub struct RespondInput {
     pub challenge_name: String,
     pub session: Option<String>,
     pub responses: BTreeMap<String, String>,
+    /// `ClientMetadata`, for the triggers.
+    pub client_metadata: crate::services::triggers::Metadata,
 }
 
 /// Answers a challenge.
@@ -33,6 +35,12 @@ pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, Aut
     let ctx = client_for(svc, &input.client_id, &input.door).await?;
     let (pool, client) = (&ctx.pool, &ctx.client);
     let step = match input.challenge_name.as_str() {
+        "CUSTOM_CHALLENGE" => {
+            let session = input.session.as_deref();
+            let responses = &input.responses;
+            let metadata = &input.client_metadata;
+            return super::custom::answer(svc, pool, client, session, responses, metadata).await;
+        }
         "PASSWORD_VERIFIER" => password_verifier(svc, pool, client, &input).await?,
         "NEW_PASSWORD_REQUIRED" => {
             let user = set_new_password(
@@ -57,7 +65,7 @@ pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, Aut
             .await?
         }
     };
-    gate::finish(svc, pool, client, step).await
+    gate::finish(svc, pool, client, step, &input.client_metadata).await
 }
 
 /// Answers an MFA challenge (SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SELECT_MFA_TYPE,

@@ -52,6 +52,13 @@ pub enum State {
         user_sub: String,
         choices: Vec<String>,
     },
+    /// CUSTOM_AUTH: the challenges so far (the last one unanswered) and the private
+    /// parameters of the last, for VerifyAuthChallengeResponse.
+    CustomChallenge {
+        user_sub: String,
+        history: Vec<crate::services::triggers::ChallengeResult>,
+        private: std::collections::BTreeMap<String, String>,
+    },
 }
 
 impl State {
@@ -65,6 +72,7 @@ impl State {
             State::CodeMfa { factor, .. } if factor == "SMS_MFA" => "SMS_MFA",
             State::CodeMfa { .. } => "EMAIL_OTP",
             State::SelectMfaType { .. } => "SELECT_MFA_TYPE",
+            State::CustomChallenge { .. } => "CUSTOM_CHALLENGE",
         }
     }
 }

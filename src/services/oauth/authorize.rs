@@ -468,6 +468,8 @@ pub async fn complete(
                     nonce: req.nonce.clone(),
                     at_hash: true,
                     config_version: None,
+                    source: crate::services::tokens::TokenSource::HostedAuth,
+                    client_metadata: None,
                 },
             )
             .await

@@ -262,6 +262,8 @@ async fn authorization_code(
             nonce: row.nonce.clone(),
             at_hash: true,
             config_version: Some(ctx.version),
+            source: crate::services::tokens::TokenSource::HostedAuth,
+            client_metadata: None,
         },
     )
     .await

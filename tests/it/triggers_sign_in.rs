@@ -1,0 +1,237 @@
+//! The sign-in triggers through the AWS SDK, each over the Lambda Invoke API and a signed
+//! webhook: PreAuthentication refuses, PostAuthentication is told, PreTokenGeneration V1 and V2
+//! change the tokens (refresh included; reserved claims stay), UserMigration brings in users of
+//! a legacy store on first sign-in and on ForgotPassword.
+
+use crate::both_databases;
+use crate::helpers::{Backend, TestApp};
+use crate::sign_in_helpers::{PASSWORD, client_with, password_auth, set_permanent};
+use crate::tokens_helpers::payload;
+use crate::trigger_helpers::{BOTH, events, pool_with_triggers, target, trigger_app};
+use crate::user_helpers::{create_user, status_of};
+use aws_sdk_cognitoidentityprovider::types::{
+    AuthFlowType, LambdaConfigType, PreTokenGenerationLambdaVersionType,
+    PreTokenGenerationVersionConfigType, UserStatusType,
+};
+
+const FLOWS: &[&str] = &["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"];
+
+async fn pool_client(app: &TestApp, config: LambdaConfigType) -> (String, String) {
+    let pool = pool_with_triggers(app, config).await;
+    let (client, _) = client_with(app, &pool, FLOWS, false, false).await;
+    (pool, client)
+}
+
+async fn user(app: &TestApp, pool: &str, name: &str, email: &str) {
+    create_user(app, pool, name, &[("email", email)]).await;
+    set_permanent(app, pool, name, PASSWORD).await;
+}
+
+async fn pre_and_post_authentication(db: Backend) {
+    let app = trigger_app(db).await;
+    for via in BOTH {
+        let config = LambdaConfigType::builder()
+            .pre_authentication(target(via, "pre_auth"))
+            .post_authentication(target(via, "record"))
+            .build();
+        let (pool, client) = pool_client(&app, config).await;
+        user(&app, &pool, "sam", "sam@suspended.example").await;
+        user(&app, &pool, "ann", "ann@example.com").await;
+        let refused = password_auth(&app, &client, "sam", PASSWORD).await;
+        let m = crate::assert_aws_error!(refused, "UserLambdaValidationException");
+        assert_eq!(
+            m,
+            "PreAuthentication failed with error This account is suspended."
+        );
+        // Asked before the password is checked: a wrong one gets the same answer.
+        let refused = password_auth(&app, &client, "sam", "Wrong-Pass-1").await;
+        crate::assert_aws_error!(refused, "UserLambdaValidationException");
+
+        let out = password_auth(&app, &client, "ann", PASSWORD).await.unwrap();
+        assert!(out.authentication_result.is_some(), "{via:?}");
+        let pre = events("pre_auth", &pool).await;
+        assert_eq!(pre.len(), 3);
+        assert_eq!(pre[2]["triggerSource"], "PreAuthentication_Authentication");
+        assert_eq!(pre[2]["request"]["userNotFound"], false);
+        let post = events("record", &pool).await;
+        assert_eq!(post.len(), 1, "only the sign-in that succeeded");
+        assert_eq!(
+            post[0]["triggerSource"],
+            "PostAuthentication_Authentication"
+        );
+        assert_eq!(post[0]["userName"], "ann");
+        assert_eq!(post[0]["callerContext"]["clientId"], client.as_str());
+    }
+}
+
+async fn pre_token_generation_v2_changes_both_tokens(db: Backend) {
+    let app = trigger_app(db).await;
+    for via in BOTH {
+        let config = LambdaConfigType::builder()
+            .pre_token_generation_config(
+                PreTokenGenerationVersionConfigType::builder()
+                    .lambda_version(PreTokenGenerationLambdaVersionType::V20)
+                    .lambda_arn(target(via, "pre_token_v2"))
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        let (pool, client) = pool_client(&app, config).await;
+        user(&app, &pool, "ann", "ann@example.com").await;
+        let out = app
+            .cognito
+            .initiate_auth()
+            .client_id(&client)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", "ann")
+            .auth_parameters("PASSWORD", PASSWORD)
+            .client_metadata("tenant-hint", "acme")
+            .send()
+            .await
+            .unwrap()
+            .authentication_result
+            .unwrap();
+        let access = payload(out.access_token().unwrap());
+        assert_eq!(access["tenant"], "acme", "{via:?}");
+        assert_eq!(access["roles"], serde_json::json!(["reader", "writer"]));
+        assert_eq!(access["source"], "TokenGeneration_Authentication");
+        assert_eq!(access["client_id"], client.as_str(), "reserved claims stay");
+        assert_eq!(
+            access["scope"],
+            "aws.cognito.signin.user.admin tessera/extra"
+        );
+        let id = payload(out.id_token().unwrap());
+        assert_eq!(id["plan"], "gold");
+        assert!(id.get("tenant").is_none());
+
+        let refreshed = app
+            .cognito
+            .initiate_auth()
+            .client_id(&client)
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", out.refresh_token().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .authentication_result
+            .unwrap();
+        let access = payload(refreshed.access_token().unwrap());
+        assert_eq!(access["source"], "TokenGeneration_RefreshTokens");
+        assert_eq!(access["tenant"], "acme");
+
+        let seen = events("pre_token_v2", &pool).await;
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0]["version"], "2");
+        assert_eq!(
+            seen[0]["request"]["scopes"],
+            serde_json::json!(["aws.cognito.signin.user.admin"])
+        );
+        assert_eq!(seen[0]["request"]["clientMetadata"]["tenant-hint"], "acme");
+        assert_eq!(
+            seen[0]["request"]["userAttributes"]["email"],
+            "ann@example.com"
+        );
+    }
+}
+
+async fn pre_token_generation_v1_changes_the_id_token(db: Backend) {
+    let app = trigger_app(db).await;
+    for via in BOTH {
+        let config = LambdaConfigType::builder()
+            .pre_token_generation(target(via, "pre_token_v1"))
+            .build();
+        let (pool, client) = pool_client(&app, config).await;
+        user(&app, &pool, "ann", "ann@example.com").await;
+        let out = password_auth(&app, &client, "ann", PASSWORD)
+            .await
+            .unwrap()
+            .authentication_result
+            .unwrap();
+        let id = payload(out.id_token().unwrap());
+        assert_eq!(id["tier"], "gold", "{via:?}");
+        assert_ne!(id["sub"], "forged");
+        assert_eq!(id["cognito:groups"], serde_json::json!(["from-trigger"]));
+        let access = payload(out.access_token().unwrap());
+        assert!(access.get("tier").is_none());
+        assert_eq!(
+            access["cognito:groups"],
+            serde_json::json!(["from-trigger"])
+        );
+        assert_eq!(events("pre_token_v1", &pool).await[0]["version"], "1");
+    }
+}
+
+async fn user_migration_brings_in_legacy_users(db: Backend) {
+    let app = trigger_app(db).await;
+    for via in BOTH {
+        let config = LambdaConfigType::builder()
+            .user_migration(target(via, "migrate"))
+            .build();
+        let (pool, client) = pool_client(&app, config).await;
+        let wrong = password_auth(&app, &client, "legacy-alice", "Not-Her-Pass-1").await;
+        let m = crate::assert_aws_error!(wrong, "UserLambdaValidationException");
+        assert_eq!(m, "UserMigration failed with error Bad password.");
+        let unknown = password_auth(&app, &client, "stranger", "Any-Pass-1").await;
+        crate::assert_aws_error!(unknown, "UserLambdaValidationException");
+
+        let out = password_auth(&app, &client, "legacy-alice", "Legacy-Pass-1")
+            .await
+            .unwrap();
+        let id = payload(out.authentication_result().unwrap().id_token().unwrap());
+        assert_eq!(id["email"], "alice@legacy.example", "{via:?}");
+        assert_eq!(id["email_verified"], true);
+        assert_eq!(
+            status_of(&app, &pool, "legacy-alice").await.0,
+            UserStatusType::Confirmed
+        );
+        // Now a user of this pool: the function is not asked again.
+        password_auth(&app, &client, "legacy-alice", "Legacy-Pass-1")
+            .await
+            .unwrap();
+        let seen = events("migrate", &pool).await;
+        assert_eq!(seen.len(), 3);
+        assert_eq!(seen[2]["triggerSource"], "UserMigration_Authentication");
+        assert_eq!(seen[2]["request"]["password"], "Legacy-Pass-1");
+
+        // ForgotPassword of a legacy user: brought in RESET_REQUIRED, the code sent.
+        let sent = app
+            .cognito
+            .forgot_password()
+            .client_id(&client)
+            .username("legacy-bob")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            sent.code_delivery_details().unwrap().attribute_name(),
+            Some("email")
+        );
+        assert_eq!(
+            status_of(&app, &pool, "legacy-bob").await.0,
+            UserStatusType::ResetRequired
+        );
+        let code = crate::account_helpers::mailed_code(&app, "bob@legacy.example");
+        app.cognito
+            .confirm_forgot_password()
+            .client_id(&client)
+            .username("legacy-bob")
+            .confirmation_code(code)
+            .password(PASSWORD)
+            .send()
+            .await
+            .unwrap();
+        password_auth(&app, &client, "legacy-bob", PASSWORD)
+            .await
+            .unwrap();
+        let seen = events("migrate", &pool).await;
+        assert_eq!(seen[3]["triggerSource"], "UserMigration_ForgotPassword");
+        assert!(seen[3]["request"].get("password").is_none());
+    }
+}
+
+both_databases!(
+    pre_and_post_authentication,
+    pre_token_generation_v2_changes_both_tokens,
+    pre_token_generation_v1_changes_the_id_token,
+    user_migration_brings_in_legacy_users,
+);

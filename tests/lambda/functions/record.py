@@ -1,0 +1,5 @@
+"""Accepts every event unchanged (the runtime records what it received)."""
+
+
+def handler(event, context):
+    return event
