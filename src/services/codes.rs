@@ -19,6 +19,7 @@ use crate::domain::pool::UserPool;
 use crate::domain::user::User;
 use crate::domain::{AuthError, Reason};
 use crate::services::Services;
+use crate::services::triggers;
 use crate::store::codes::CodeAttempt;
 
 /// What a code is for; its `user_codes.purpose`.
@@ -54,6 +55,17 @@ impl Purpose {
             "email" => Some(Purpose::VerifyEmail),
             "phone_number" => Some(Purpose::VerifyPhoneNumber),
             _ => None,
+        }
+    }
+
+    /// The CustomMessage trigger source of a code sent for this purpose.
+    fn message_source(self) -> &'static str {
+        match self {
+            Purpose::ConfirmSignUp => "CustomMessage_SignUp",
+            Purpose::ResetPassword => "CustomMessage_ForgotPassword",
+            Purpose::VerifyEmail | Purpose::VerifyPhoneNumber => {
+                "CustomMessage_VerifyUserAttribute"
+            }
         }
     }
 
@@ -346,9 +358,28 @@ async fn send_code(
     code: &str,
     link: Option<&ConfirmLink>,
 ) -> Result<(), AuthError> {
+    // The pool's CustomMessage function words code messages (link emails keep the template).
+    let custom = match link {
+        None => triggers::custom_message(svc, pool, user, purpose.message_source()).await?,
+        Some(_) => None,
+    };
+    let fill = |m: &str| {
+        m.replace("{####}", code)
+            .replace("{username}", &user.username)
+    };
     let sent = match to.medium {
         DeliveryMedium::Email => {
             let email = match link {
+                None if custom.as_ref().is_some_and(|c| c.email_message.is_some()) => {
+                    let c = custom.as_ref();
+                    let m = messages::code_email(pool, &user.username, code);
+                    Email {
+                        to: to.to.clone(),
+                        subject: c.and_then(|c| c.email_subject.clone()).unwrap_or(m.subject),
+                        text: fill(c.and_then(|c| c.email_message.as_deref()).unwrap_or("")),
+                        html: None,
+                    }
+                }
                 Some(link) => {
                     let m = messages::confirm_link_email(pool, &link.url(&user.username, code));
                     Email {
@@ -374,7 +405,10 @@ async fn send_code(
             svc.delivery
                 .send_sms(Sms {
                     to: to.to.clone(),
-                    message: messages::code_sms(pool, &user.username, code),
+                    message: match custom.as_ref().and_then(|c| c.sms_message.as_deref()) {
+                        Some(m) => fill(m),
+                        None => messages::code_sms(pool, &user.username, code),
+                    },
                     pool_id: pool.id.clone(),
                     kind: purpose.sms_kind().into(),
                 })

@@ -664,3 +664,62 @@ pub async fn verify_auth_challenge(
         .ok_or_else(|| invalid_output(trigger))?;
     flag(&r, "answerCorrect", trigger)
 }
+
+/// The messages a CustomMessage function wrote; each None keeps the pool's template.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CustomMessage {
+    pub sms_message: Option<String>,
+    pub email_message: Option<String>,
+    pub email_subject: Option<String>,
+}
+
+/// CustomMessage for a code about to be sent: the function's wording, if the pool sets the
+/// trigger. A message must keep the code placeholder `{####}` (else the response is refused:
+/// the person could not receive the code).
+pub async fn custom_message(
+    svc: &Services,
+    pool: &UserPool,
+    user: &User,
+    source: &str,
+) -> Result<Option<CustomMessage>, AuthError> {
+    if !is_set(pool, Trigger::CustomMessage) {
+        return Ok(None);
+    }
+    let trigger = Trigger::CustomMessage;
+    let request = json!({
+        "userAttributes": user_attributes(user),
+        "codeParameter": "{####}",
+        "linkParameter": "{##Click Here##}",
+        "usernameParameter": null,
+        "clientMetadata": {},
+    });
+    let call = Call {
+        trigger,
+        source,
+        version: "1",
+        user_name: &user.username,
+    };
+    let caller = Caller {
+        client_id: None,
+        client_metadata: None,
+    };
+    let Some(r) = run(svc, pool, call, caller, request).await? else {
+        return Ok(None);
+    };
+    let text = |name: &str| match r.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(invalid_output(trigger)),
+    };
+    let message = CustomMessage {
+        sms_message: text("smsMessage")?,
+        email_message: text("emailMessage")?,
+        email_subject: text("emailSubject")?,
+    };
+    let keeps_code = |m: &Option<String>| m.as_ref().is_none_or(|m| m.contains("{####}"));
+    if !keeps_code(&message.sms_message) || !keeps_code(&message.email_message) {
+        return Err(invalid_output(trigger));
+    }
+    Ok(Some(message))
+}

@@ -368,7 +368,70 @@ async fn invalid_lambda_config_is_refused(db: Backend) {
     crate::assert_aws_error!(created, "InvalidParameterException");
 }
 
+async fn custom_message_words_the_codes(db: Backend) {
+    let app = trigger_app(db).await;
+    for via in BOTH {
+        let config = LambdaConfigType::builder()
+            .custom_message(target(via, "custom_message"))
+            .build();
+        let pool = pool_with_triggers(&app, config).await;
+        let (c, _) = client(&app, &pool, false, false).await;
+        let email = format!("kim-{via:?}@example.com");
+        app.cognito
+            .sign_up()
+            .client_id(&c)
+            .username("kim")
+            .password(PASSWORD)
+            .user_attributes(attr("email", &email))
+            .user_attributes(attr("name", "Kim"))
+            .send()
+            .await
+            .unwrap();
+        let mail = app.smtp.to(&email).pop().unwrap();
+        assert!(
+            mail.data.contains("Subject: Welcome to Mosaic"),
+            "{via:?}: {}",
+            mail.data
+        );
+        let text = mail.text();
+        let code: String = text
+            .split("Hi Kim, your Mosaic code is ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{via:?}: {text}"))
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        assert_eq!(code.len(), 6);
+        app.cognito
+            .confirm_sign_up()
+            .client_id(&c)
+            .username("kim")
+            .confirmation_code(code)
+            .send()
+            .await
+            .unwrap();
+        let seen = events("custom_message", &pool).await;
+        assert_eq!(seen[0]["triggerSource"], "CustomMessage_SignUp");
+        assert_eq!(seen[0]["request"]["codeParameter"], "{####}");
+
+        // A message without the code placeholder is refused, and the sign-up with it.
+        let lost = app
+            .cognito
+            .sign_up()
+            .client_id(&c)
+            .username("careless")
+            .password(PASSWORD)
+            .user_attributes(attr("email", "careless@example.com"))
+            .user_attributes(attr("name", "Careless"))
+            .send()
+            .await;
+        crate::assert_aws_error!(lost, "InvalidLambdaResponseException");
+        assert!(!exists(&app, &pool, "careless").await);
+    }
+}
+
 both_databases!(
+    custom_message_words_the_codes,
     pre_sign_up_refuses_confirms_and_verifies,
     admin_create_user_runs_pre_sign_up,
     post_confirmation_runs_after_the_confirmation_is_stored,
