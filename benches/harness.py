@@ -43,7 +43,28 @@ PATHS = [
     ("refresh_auth", "initiate_auth_refresh.lua", "InitiateAuth REFRESH_TOKEN_AUTH"),
     ("refresh_grant", "refresh_grant.lua", "POST /{pool}/oauth2/token refresh_token"),
     ("sign_up", "sign_up.lua", "SignUp (new user each request)"),
+    ("refresh_trigger", "initiate_auth_refresh_trigger.lua",
+     "InitiateAuth REFRESH_TOKEN_AUTH with a PreTokenGeneration V2 trigger (Lambda Invoke API)"),
 ]
+
+# The trigger tests' Lambda-compatible endpoint (tests/lambda/runtime.py) and its key pair.
+RUNTIME = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                       "tests", "lambda", "runtime.py")
+LAMBDA_KEY, LAMBDA_SECRET = "AKIDTESSERATRIGGERS", "tessera-trigger-tests-secret"
+_runtime = None
+
+
+def lambda_endpoint():
+    """Starts the Lambda-compatible endpoint once; its URL."""
+    global _runtime
+    if _runtime is None:
+        _runtime = subprocess.Popen([sys.executable, RUNTIME], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, text=True)
+        line = _runtime.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            raise RuntimeError(f"the Lambda endpoint did not start: {line!r}")
+        _runtime.port = int(line.split()[-1])
+    return f"http://127.0.0.1:{_runtime.port}"
 
 
 def log(msg):
@@ -130,7 +151,12 @@ class Server:
             "DATABASE_URL": database_url,
             "TESSERA_ADMIN_KEYS": f"{KEY}:{SECRET}",
             "TESSERA_RATE_LIMIT_PER_IP": "0",
+            # Triggers go to the local endpoint (used by the refresh_trigger path only).
+            "TESSERA_LAMBDA_ENDPOINT": lambda_endpoint(),
+            "AWS_ACCESS_KEY_ID": LAMBDA_KEY,
+            "AWS_SECRET_ACCESS_KEY": LAMBDA_SECRET,
         })
+        env.pop("AWS_SESSION_TOKEN", None)
         self.log = open(log_path, "ab")
         self.callgrind = callgrind
         cmd = [binary, "serve"]
@@ -344,6 +370,30 @@ def seed(url, users, tokens, out_path):
     with concurrent.futures.ThreadPoolExecutor(4) as ex:
         results = list(ex.map(sign_in, names[:tokens]))
         hosted = list(ex.map(lambda n: hosted_sign_in(url, pool, web, n), names[:tokens]))
+    # A second pool whose PreTokenGeneration V2 function (tests/lambda/functions/pre_token_v2.py)
+    # runs on every token issue, refresh included.
+    trigger_pool = cognito.create_user_pool(
+        PoolName="bench-trigger-" + uuid.uuid4().hex[:8],
+        LambdaConfig={"PreTokenGenerationConfig": {
+            "LambdaVersion": "V2_0",
+            "LambdaArn": "arn:aws:lambda:eu-west-1:123456789012:function:pre_token_v2"}},
+    )["UserPool"]["Id"]
+    trigger_client = cognito.create_user_pool_client(
+        UserPoolId=trigger_pool, ClientName="bench",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+
+    def trigger_sign_in(name):
+        c = admin(url)
+        c.admin_create_user(UserPoolId=trigger_pool, Username=name, MessageAction="SUPPRESS")
+        c.admin_set_user_password(UserPoolId=trigger_pool, Username=name, Password=PASSWORD,
+                                  Permanent=True)
+        return call(url, "InitiateAuth", {
+            "ClientId": trigger_client, "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD}})["AuthenticationResult"]
+
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        triggered = list(ex.map(trigger_sign_in, names[:tokens]))
     basic = "Basic " + base64.b64encode(
         f"{machine['ClientId']}:{machine['ClientSecret']}".encode()).decode()
 
@@ -360,6 +410,8 @@ def seed(url, users, tokens, out_path):
         f.write(f"  refresh = {lua_list(r['RefreshToken'] for r in results)},\n")
         f.write(f"  oauth_access = {lua_list(h['access_token'] for h in hosted)},\n")
         f.write(f"  oauth_refresh = {lua_list(h['refresh_token'] for h in hosted)},\n")
+        f.write(f"  trigger_client = {json.dumps(trigger_client)},\n")
+        f.write(f"  trigger_refresh = {lua_list(r['RefreshToken'] for r in triggered)},\n")
         f.write("}\n")
     return {"pool": pool, "client": client, "web": web, "users": names}
 
