@@ -59,6 +59,7 @@ mod tokens_revoke;
 mod tokens_rotate;
 mod trigger_helpers;
 mod triggers_custom_auth;
+mod triggers_hosted;
 mod triggers_sign_in;
 mod triggers_sign_up;
 mod ui_helpers;
