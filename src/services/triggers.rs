@@ -675,7 +675,8 @@ pub struct CustomMessage {
 
 /// CustomMessage for a code about to be sent: the function's wording, if the pool sets the
 /// trigger. A message must keep the code placeholder `{####}` (else the response is refused:
-/// the person could not receive the code).
+/// the person could not receive the code); an invitation (`CustomMessage_AdminCreateUser`)
+/// also `{username}`.
 pub async fn custom_message(
     svc: &Services,
     pool: &UserPool,
@@ -686,11 +687,12 @@ pub async fn custom_message(
         return Ok(None);
     }
     let trigger = Trigger::CustomMessage;
+    let invitation = source == "CustomMessage_AdminCreateUser";
     let request = json!({
         "userAttributes": user_attributes(user),
         "codeParameter": "{####}",
         "linkParameter": "{##Click Here##}",
-        "usernameParameter": null,
+        "usernameParameter": if invitation { json!("{username}") } else { Value::Null },
         "clientMetadata": {},
     });
     let call = Call {
@@ -717,7 +719,10 @@ pub async fn custom_message(
         email_message: text("emailMessage")?,
         email_subject: text("emailSubject")?,
     };
-    let keeps_code = |m: &Option<String>| m.as_ref().is_none_or(|m| m.contains("{####}"));
+    let keeps_code = |m: &Option<String>| {
+        m.as_ref()
+            .is_none_or(|m| m.contains("{####}") && (!invitation || m.contains("{username}")))
+    };
     if !keeps_code(&message.sms_message) || !keeps_code(&message.email_message) {
         return Err(invalid_output(trigger));
     }

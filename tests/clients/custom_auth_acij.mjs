@@ -2,7 +2,9 @@
 // challenges does: initiateAuth, then each challenge answered in the `customChallenge`
 // callback with sendCustomChallengeAnswer. ANSWERS is the comma-separated list of answers to
 // give, in order. Run by tests/clients/triggers_flow.py; prints one JSON line and exits 0
-// whatever the outcome:
+// whatever the outcome. With PASSWORD set, the sign-in starts with SRP (authenticateUser:
+// SRP_A, PASSWORD_VERIFIER, then the custom challenges), as "SRP then custom challenge" apps do.
+// Prints one JSON line:
 //   {"ok": true, "questions": [...], "idToken": …}
 //   {"ok": false, "questions": [...], "code": "NotAuthorizedException", "message": …}
 //
@@ -56,4 +58,11 @@ const callbacks = {
 		user.sendCustomChallengeAnswer(answer, callbacks);
 	},
 };
-user.initiateAuth(new AuthenticationDetails({ Username: env('USERNAME') }), callbacks);
+if (process.env.PASSWORD) {
+	user.authenticateUser(
+		new AuthenticationDetails({ Username: env('USERNAME'), Password: process.env.PASSWORD }),
+		callbacks
+	);
+} else {
+	user.initiateAuth(new AuthenticationDetails({ Username: env('USERNAME') }), callbacks);
+}

@@ -16,7 +16,8 @@ For each transport (a Lambda ARN, then the same functions as webhook URLs):
      its own claim; ClientMetadata reached the function.
   4. A legacy user (a dict in the function) signs in for the first time: migrated, CONFIRMED.
   5. CUSTOM_AUTH with the three challenge functions through amazon-cognito-identity-js: one wrong
-     answer, then the right one, tokens.
+     answer, then the right one, tokens; then "SRP then custom challenge" (the password by SRP,
+     then the question), and a wrong password refused.
 
     TESSERA_BIN=target/debug/tessera DATABASE_URL=postgres://… TESSERA_NODE_DIR=target/node-clients \
       python tests/clients/triggers_flow.py
@@ -180,7 +181,8 @@ def run(procs, via):
         s["pool"] = pool["Id"]
         s["client"] = idp.create_user_pool_client(
             UserPoolId=s["pool"], ClientName="app",
-            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_SRP_AUTH",
+                               "ALLOW_REFRESH_TOKEN_AUTH"],
         )["UserPoolClient"]["ClientId"]
 
     def blocked_domain():
@@ -245,7 +247,26 @@ def run(procs, via):
     step(f"{via}: PreSignUp auto-confirms a trusted domain", trusted_domain)
     step(f"{via}: PreTokenGeneration V2 claims in both tokens, ClientMetadata passed", token_claims)
     step(f"{via}: UserMigration brings in a legacy user on first sign-in", migration)
+    def srp_then_custom():
+        node = shutil.which(NODE)
+        expect(node is not None, f"node ({NODE}) is not installed")
+        env = dict(os.environ, TESSERA_URL=procs.url, POOL_ID=s["pool"], CLIENT_ID=s["client"],
+                   USERNAME="carol", PASSWORD=PASSWORD, ANSWERS="42")
+        done = subprocess.run([node, os.path.join(HERE, "custom_auth_acij.mjs")], env=env,
+                              capture_output=True, text=True, timeout=60)
+        lines = done.stdout.strip().splitlines()
+        expect(done.returncode == 0 and lines, f"custom_auth_acij.mjs exited {done.returncode}: {done.stderr[-500:]}")
+        result = json.loads(lines[-1])
+        expect(result["ok"], result)
+        expect(result["questions"] == ["What is 6 x 7? (round 1)"], result["questions"])
+        wrong = dict(env, PASSWORD="Not-Carols-Pass-1")
+        done = subprocess.run([node, os.path.join(HERE, "custom_auth_acij.mjs")], env=wrong,
+                              capture_output=True, text=True, timeout=60)
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        expect(not result["ok"] and result["code"] == "NotAuthorizedException", result)
+
     step(f"{via}: CUSTOM_AUTH through amazon-cognito-identity-js", custom_auth)
+    step(f"{via}: CUSTOM_AUTH after SRP (password, then the question)", srp_then_custom)
 
 
 def main():

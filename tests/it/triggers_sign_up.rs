@@ -427,6 +427,33 @@ async fn custom_message_words_the_codes(db: Backend) {
             .await;
         crate::assert_aws_error!(lost, "InvalidLambdaResponseException");
         assert!(!exists(&app, &pool, "careless").await);
+
+        // An invitation: {username} and {####} filled with the name and temporary password.
+        let invited = format!("lee-{via:?}@example.com");
+        app.cognito
+            .admin_create_user()
+            .user_pool_id(&pool)
+            .username("lee")
+            .temporary_password("Temp-Pass-123")
+            .user_attributes(attr("email", &invited))
+            .desired_delivery_mediums(
+                aws_sdk_cognitoidentityprovider::types::DeliveryMediumType::Email,
+            )
+            .send()
+            .await
+            .unwrap();
+        let mail = app.smtp.to(&invited).pop().unwrap();
+        assert!(
+            mail.data.contains("Subject: Your Mosaic account"),
+            "{}",
+            mail.data
+        );
+        assert!(
+            mail.text()
+                .contains("Welcome lee, your temporary password is Temp-Pass-123."),
+            "{}",
+            mail.text()
+        );
     }
 }
 

@@ -183,6 +183,13 @@ async fn invite(
         tracing::warn!(pool_id = %pool.id, sub = %user.sub, error = %e, "invitation not delivered");
         AuthError::CodeDeliveryFailure("Unable to deliver the invitation message.".into())
     };
+    let custom = triggers::custom_message(svc, pool, user, "CustomMessage_AdminCreateUser")
+        .await?
+        .unwrap_or_default();
+    let fill = |m: &str| {
+        m.replace("{####}", password)
+            .replace("{username}", shown_username)
+    };
     for m in mediums {
         match m {
             Medium::Email => {
@@ -190,8 +197,11 @@ async fn invite(
                 svc.delivery
                     .send_email(Email {
                         to: user.attribute("email").unwrap_or_default().to_string(),
-                        subject: message.subject,
-                        text: message.body,
+                        subject: custom.email_subject.clone().unwrap_or(message.subject),
+                        text: match custom.email_message.as_deref() {
+                            Some(m) => fill(m),
+                            None => message.body,
+                        },
                         html: None,
                     })
                     .await
@@ -204,7 +214,10 @@ async fn invite(
                             .attribute("phone_number")
                             .unwrap_or_default()
                             .to_string(),
-                        message: messages::invitation_sms(pool, shown_username, password),
+                        message: match custom.sms_message.as_deref() {
+                            Some(m) => fill(m),
+                            None => messages::invitation_sms(pool, shown_username, password),
+                        },
                         pool_id: pool.id.clone(),
                         kind: "invitation".into(),
                     })

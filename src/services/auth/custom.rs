@@ -37,11 +37,6 @@ pub async fn start(
     if !pool.settings.lambda_config.has_custom_auth() {
         return Err(not_configured());
     }
-    if params.contains_key("SRP_A") {
-        return Err(AuthError::InvalidParameter(
-            "SRP_A within CUSTOM_AUTH is not supported by this server yet.".into(),
-        ));
-    }
     let username = required(params, "USERNAME")?;
     let Some(user) = lookup(svc, pool, username).await? else {
         return Err(unknown_user(client));
@@ -56,7 +51,48 @@ pub async fn start(
         client_metadata: Some(client_metadata),
     };
     triggers::pre_authentication(svc, pool, &user, caller, Some(client_metadata)).await?;
-    next(svc, pool, client, &user, Vec::new(), client_metadata).await
+    if !params.contains_key("SRP_A") {
+        return next(svc, pool, client, &user, Vec::new(), client_metadata).await;
+    }
+    // "SRP then custom challenges": the client starts with SRP_A; if DefineAuthChallenge asks
+    // for PASSWORD_VERIFIER, the SRP step runs and its result joins the history.
+    let history = vec![ChallengeResult {
+        challenge_name: "SRP_A".into(),
+        challenge_result: true,
+        challenge_metadata: None,
+    }];
+    match triggers::define_auth_challenge(svc, pool, &user, &history, caller).await? {
+        Decision::Challenge(name) if name == "PASSWORD_VERIFIER" => {
+            let mut history = history;
+            history.push(ChallengeResult {
+                challenge_name: name,
+                challenge_result: false,
+                challenge_metadata: None,
+            });
+            super::initiate::srp_within_custom_auth(
+                svc,
+                pool,
+                client,
+                params,
+                client_metadata,
+                history,
+            )
+            .await
+        }
+        decision => decide(svc, pool, client, &user, history, client_metadata, decision).await,
+    }
+}
+
+/// PASSWORD_VERIFIER proven within CUSTOM_AUTH: DefineAuthChallenge decides what follows.
+pub(crate) async fn after_password(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    user: &User,
+    history: Vec<ChallengeResult>,
+    client_metadata: &Metadata,
+) -> Result<Outcome, AuthError> {
+    next(svc, pool, client, user, history, client_metadata).await
 }
 
 /// RespondToAuthChallenge with CUSTOM_CHALLENGE: the ANSWER judged, then the next decision.
@@ -112,14 +148,32 @@ async fn next(
     pool: &UserPool,
     client: &UserPoolClient,
     user: &User,
-    mut history: Vec<ChallengeResult>,
+    history: Vec<ChallengeResult>,
     client_metadata: &Metadata,
 ) -> Result<Outcome, AuthError> {
     let caller = Caller {
         client_id: Some(&client.id),
         client_metadata: Some(client_metadata),
     };
-    match triggers::define_auth_challenge(svc, pool, user, &history, caller).await? {
+    let decision = triggers::define_auth_challenge(svc, pool, user, &history, caller).await?;
+    decide(svc, pool, client, user, history, client_metadata, decision).await
+}
+
+/// Does what DefineAuthChallenge decided.
+async fn decide(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    user: &User,
+    mut history: Vec<ChallengeResult>,
+    client_metadata: &Metadata,
+    decision: Decision,
+) -> Result<Outcome, AuthError> {
+    let caller = Caller {
+        client_id: Some(&client.id),
+        client_metadata: Some(client_metadata),
+    };
+    match decision {
         Decision::Fail => Err(AuthError::incorrect_credentials()),
         Decision::IssueTokens => {
             let step = gate::custom_auth_proven(svc, pool, client, user).await?;

@@ -67,7 +67,9 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
             let step = check_password(svc, pool, client, params, &input.client_metadata).await?;
             gate::finish(svc, pool, client, step, &input.client_metadata).await
         }
-        "USER_SRP_AUTH" => srp_first_step(svc, pool, client, params, &input.client_metadata).await,
+        "USER_SRP_AUTH" => {
+            srp_first_step(svc, pool, client, params, &input.client_metadata, None).await
+        }
         "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh_flow(svc, &ctx, params).await,
         "CUSTOM_AUTH" => {
             super::custom::start(svc, pool, client, params, &input.client_metadata).await
@@ -161,6 +163,19 @@ async fn migrate(
     }
 }
 
+/// USER_SRP_AUTH's first step, as a step of CUSTOM_AUTH (DefineAuthChallenge asked for
+/// PASSWORD_VERIFIER after SRP_A): `history` travels in the session.
+pub(crate) async fn srp_within_custom_auth(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    params: &BTreeMap<String, String>,
+    client_metadata: &Metadata,
+    history: Vec<triggers::ChallengeResult>,
+) -> Result<Outcome, AuthError> {
+    srp_first_step(svc, pool, client, params, client_metadata, Some(history)).await
+}
+
 /// USER_SRP_AUTH, first step: USERNAME + SRP_A → PASSWORD_VERIFIER with SALT, SRP_B and
 /// SECRET_BLOCK. An unknown user (or one without a verifier) gets a challenge that looks the
 /// same — a salt that stays the same for the same name — and fails at the second step.
@@ -170,6 +185,7 @@ async fn srp_first_step(
     client: &UserPoolClient,
     params: &BTreeMap<String, String>,
     client_metadata: &Metadata,
+    custom: Option<Vec<triggers::ChallengeResult>>,
 ) -> Result<Outcome, AuthError> {
     let username = required(params, "USERNAME")?;
     let a = required(params, "SRP_A")?;
@@ -182,7 +198,10 @@ async fn srp_first_step(
                 client_id: Some(&client.id),
                 client_metadata: Some(client_metadata),
             };
-            triggers::pre_authentication(svc, pool, &u, caller, Some(client_metadata)).await?;
+            // Within CUSTOM_AUTH, PreAuthentication ran when the sign-in started.
+            if custom.is_none() {
+                triggers::pre_authentication(svc, pool, &u, caller, Some(client_metadata)).await?;
+            }
             Some(u)
         }
         None if super::hides_users(client) => None,
@@ -227,6 +246,7 @@ async fn srp_first_step(
         a: a.to_string(),
         b_secret: ephemeral.secret,
         b_public: ephemeral.public.clone(),
+        custom,
     };
     session::save(svc, client, &secret_block, &state).await?;
     let parameters = BTreeMap::from([

@@ -41,7 +41,14 @@ pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, Aut
             let metadata = &input.client_metadata;
             return super::custom::answer(svc, pool, client, session, responses, metadata).await;
         }
-        "PASSWORD_VERIFIER" => password_verifier(svc, pool, client, &input).await?,
+        "PASSWORD_VERIFIER" => match password_verifier(svc, pool, client, &input).await? {
+            Proof::Step(step) => step,
+            Proof::Custom(user, history) => {
+                let metadata = &input.client_metadata;
+                return super::custom::after_password(svc, pool, client, &user, history, metadata)
+                    .await;
+            }
+        },
         "NEW_PASSWORD_REQUIRED" => {
             let user = set_new_password(
                 svc,
@@ -101,13 +108,21 @@ async fn user_by_sub(
     Ok(svc.store.get_user_by(&pool.id, UserKey::Sub, sub).await?)
 }
 
+/// What a proven PASSWORD_VERIFIER leads to.
+enum Proof {
+    /// A USER_SRP_AUTH sign-in: the gate's next step.
+    Step(gate::Step),
+    /// A CUSTOM_AUTH sign-in: DefineAuthChallenge decides, with this history.
+    Custom(User, Vec<crate::services::triggers::ChallengeResult>),
+}
+
 /// SRP, second step: the client's proof that it knows the password.
 async fn password_verifier(
     svc: &Services,
     pool: &UserPool,
     client: &UserPoolClient,
     input: &RespondInput,
-) -> Result<gate::Step, AuthError> {
+) -> Result<Proof, AuthError> {
     let r = &input.responses;
     let username = required(r, "USERNAME")?;
     let secret_block = required(r, "PASSWORD_CLAIM_SECRET_BLOCK")?;
@@ -126,6 +141,7 @@ async fn password_verifier(
         a,
         b_secret,
         b_public,
+        custom,
     } = state
     else {
         return Err(AuthError::invalid_session());
@@ -194,7 +210,19 @@ async fn password_verifier(
     if !proven {
         return Err(gate::wrong_password(svc, &user).await);
     }
-    gate::password_proven(svc, pool, client, &user).await
+    match custom {
+        Some(mut history) => {
+            gate::check_not_locked(svc, &user).await?;
+            svc.store.clear_sign_in_failures(&user.sub).await?;
+            if let Some(last) = history.last_mut() {
+                last.challenge_result = true;
+            }
+            Ok(Proof::Custom(user, history))
+        }
+        None => Ok(Proof::Step(
+            gate::password_proven(svc, pool, client, &user).await?,
+        )),
+    }
 }
 
 /// NEW_PASSWORD_REQUIRED: a new password (and any missing required attributes) for a user

@@ -262,12 +262,21 @@ async fn send_code(
     to: &str,
     code: &str,
 ) -> Result<(), AuthError> {
+    let custom = triggers::custom_message(svc, pool, user, "CustomMessage_Authentication").await?;
+    let custom = custom.unwrap_or_default();
+    let fill = |m: &str| {
+        m.replace("{####}", code)
+            .replace("{username}", &user.username)
+    };
     let sent = match medium {
         DeliveryMedium::Sms => {
             svc.delivery
                 .send_sms(Sms {
                     to: to.to_string(),
-                    message: messages::mfa_sms(pool, &user.username, code),
+                    message: match custom.sms_message.as_deref() {
+                        Some(m) => fill(m),
+                        None => messages::mfa_sms(pool, &user.username, code),
+                    },
                     pool_id: pool.id.clone(),
                     kind: "mfa".into(),
                 })
@@ -278,8 +287,11 @@ async fn send_code(
             svc.delivery
                 .send_email(Email {
                     to: to.to_string(),
-                    subject: m.subject,
-                    text: m.body,
+                    subject: custom.email_subject.unwrap_or(m.subject),
+                    text: match custom.email_message.as_deref() {
+                        Some(message) => fill(message),
+                        None => m.body,
+                    },
                     html: None,
                 })
                 .await

@@ -23,6 +23,10 @@ pub enum State {
         a: String,
         b_secret: String,
         b_public: String,
+        /// Set when this step is part of a CUSTOM_AUTH sign-in ("SRP then custom
+        /// challenges"): the challenges so far, PASSWORD_VERIFIER last.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        custom: Option<Vec<crate::services::triggers::ChallengeResult>>,
     },
     /// A FORCE_CHANGE_PASSWORD user proved the temporary password.
     NewPasswordRequired { user_sub: String },

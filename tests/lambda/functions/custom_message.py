@@ -11,6 +11,12 @@ def handler(event, context):
         event["response"]["emailSubject"] = "Welcome to Mosaic"
         event["response"]["emailMessage"] = f"Hi {name}, your Mosaic code is {code}."
         event["response"]["smsMessage"] = f"Mosaic code {code}"
+    elif event["triggerSource"] == "CustomMessage_AdminCreateUser":
+        user = event["request"]["usernameParameter"]
+        event["response"]["emailSubject"] = "Your Mosaic account"
+        event["response"]["emailMessage"] = f"Welcome {user}, your temporary password is {code}."
+    elif event["triggerSource"] == "CustomMessage_Authentication":
+        event["response"]["smsMessage"] = f"Mosaic sign-in code {code}"
     elif event["triggerSource"] == "CustomMessage_ForgotPassword":
         event["response"]["emailSubject"] = "Reset your Mosaic password"
         event["response"]["emailMessage"] = f"{name}, reset with {code}."
