@@ -137,7 +137,40 @@ async fn bad_stacks_get_clear_errors(db: Backend) {
     assert!(err.to_string().contains("http"), "{err}");
 }
 
+/// A stack sets a pool's triggers and its webhook secret: the secret signs the pool's webhooks
+/// (the receiver accepts them), is never shown, and applying again changes nothing.
+async fn triggers_and_webhook_secrets_are_applied(db: Backend) {
+    use crate::trigger_helpers::{Via, WEBHOOK_SECRET, target};
+    let app = spawn_app(db).await;
+    let text = format!(
+        "pools:\n  - PoolName: hooks\n    LambdaConfig:\n      PreSignUp: {}\n    WebhookSecret: {WEBHOOK_SECRET}\n    Clients:\n      - ClientName: app\n",
+        target(Via::Webhook, "pre_sign_up")
+    );
+    let first = apply(&app.services, stack(&text)).await.unwrap();
+    let pool_id = first[0].id.clone();
+    let client_id = first[1].id.clone();
+    let refused = app
+        .cognito
+        .sign_up()
+        .client_id(&client_id)
+        .username("mallory")
+        .password("Corr3ct-horse!")
+        .user_attributes(crate::account_helpers::attr("email", "m@blocked.example"))
+        .send()
+        .await;
+    let m = crate::assert_aws_error!(refused, "UserLambdaValidationException");
+    assert_eq!(m, "PreSignUp failed with error Email domain not allowed.");
+    let described = format!("{:?}", app.describe_pool(&pool_id).await);
+    assert!(!described.contains("whsec_"), "{described}");
+    let second = apply(&app.services, stack(&text)).await.unwrap();
+    assert!(
+        second.iter().all(|c| c.kind == ChangeKind::Unchanged),
+        "{second:?}"
+    );
+}
+
 both_databases!(
+    triggers_and_webhook_secrets_are_applied,
     example_stack_is_idempotent,
     creation_only_settings_are_refused,
     bad_stacks_get_clear_errors,
