@@ -64,6 +64,18 @@ struct Call<'a> {
     user_name: &'a str,
 }
 
+impl<'a> Call<'a> {
+    /// A version 1 event about `user`.
+    fn about(trigger: Trigger, source: &'a str, user: &'a User) -> Self {
+        Call {
+            trigger,
+            source,
+            version: "1",
+            user_name: &user.username,
+        }
+    }
+}
+
 /// Invokes `trigger` if the pool sets it, and returns the function's `response` (an object).
 async fn run(
     svc: &Services,
@@ -186,12 +198,7 @@ pub async fn pre_sign_up(
     let Some(r) = run(
         svc,
         pool,
-        Call {
-            trigger,
-            source,
-            version: "1",
-            user_name: &user.username,
-        },
+        Call::about(trigger, source, user),
         caller,
         request,
     )
@@ -225,12 +232,7 @@ pub async fn post_confirmation(
     run(
         svc,
         pool,
-        Call {
-            trigger,
-            source,
-            version: "1",
-            user_name: &user.username,
-        },
+        Call::about(trigger, source, user),
         caller,
         request,
     )
@@ -259,12 +261,7 @@ pub async fn pre_authentication(
     run(
         svc,
         pool,
-        Call {
-            trigger,
-            source,
-            version: "1",
-            user_name: &user.username,
-        },
+        Call::about(trigger, source, user),
         caller,
         request,
     )
@@ -292,12 +289,7 @@ pub async fn post_authentication(
     run(
         svc,
         pool,
-        Call {
-            trigger,
-            source,
-            version: "1",
-            user_name: &user.username,
-        },
+        Call::about(trigger, source, user),
         caller,
         request,
     )
@@ -368,11 +360,7 @@ pub async fn pre_token_generation(
     };
     TokenOverrides::from_response(version, &Value::Object(response))
         .map(Some)
-        .map_err(|_| {
-            AuthError::InvalidLambdaResponse(Reason::TriggerOutputInvalid {
-                trigger: trigger.name(),
-            })
-        })
+        .map_err(|_| invalid_output(trigger))
 }
 
 /// PreTokenGeneration V3 for a client_credentials token (`TokenGeneration_ClientCredentials`):
@@ -407,11 +395,7 @@ pub async fn pre_token_generation_for_client(
     };
     TokenOverrides::from_response(PreTokenVersion::V3, &Value::Object(response))
         .map(Some)
-        .map_err(|_| {
-            AuthError::InvalidLambdaResponse(Reason::TriggerOutputInvalid {
-                trigger: trigger.name(),
-            })
-        })
+        .map_err(|_| invalid_output(trigger))
 }
 
 /// What UserMigration returned for an unknown user.
@@ -465,11 +449,7 @@ pub async fn user_migration(
     else {
         return Ok(None);
     };
-    let invalid = || {
-        AuthError::InvalidLambdaResponse(Reason::TriggerOutputInvalid {
-            trigger: trigger.name(),
-        })
-    };
+    let invalid = || invalid_output(trigger);
     let attributes = match r.get("userAttributes") {
         Some(Value::Object(o)) => o
             .iter()
@@ -577,12 +557,7 @@ pub async fn define_auth_challenge(
         "clientMetadata": metadata(caller.client_metadata),
         "userNotFound": false,
     });
-    let call = Call {
-        trigger,
-        source: CUSTOM_SOURCE_DEFINE,
-        version: "1",
-        user_name: &user.username,
-    };
+    let call = Call::about(trigger, CUSTOM_SOURCE_DEFINE, user);
     let r = run(svc, pool, call, caller, request)
         .await?
         .ok_or_else(|| invalid_output(trigger))?;
@@ -615,12 +590,7 @@ pub async fn create_auth_challenge(
         "clientMetadata": metadata(caller.client_metadata),
         "userNotFound": false,
     });
-    let call = Call {
-        trigger,
-        source: "CreateAuthChallenge_Authentication",
-        version: "1",
-        user_name: &user.username,
-    };
+    let call = Call::about(trigger, "CreateAuthChallenge_Authentication", user);
     let r = run(svc, pool, call, caller, request)
         .await?
         .ok_or_else(|| invalid_output(trigger))?;
@@ -653,12 +623,7 @@ pub async fn verify_auth_challenge(
         "clientMetadata": metadata(caller.client_metadata),
         "userNotFound": false,
     });
-    let call = Call {
-        trigger,
-        source: "VerifyAuthChallengeResponse_Authentication",
-        version: "1",
-        user_name: &user.username,
-    };
+    let call = Call::about(trigger, "VerifyAuthChallengeResponse_Authentication", user);
     let r = run(svc, pool, call, caller, request)
         .await?
         .ok_or_else(|| invalid_output(trigger))?;
@@ -695,12 +660,7 @@ pub async fn custom_message(
         "usernameParameter": if invitation { json!("{username}") } else { Value::Null },
         "clientMetadata": {},
     });
-    let call = Call {
-        trigger,
-        source,
-        version: "1",
-        user_name: &user.username,
-    };
+    let call = Call::about(trigger, source, user);
     let caller = Caller {
         client_id: None,
         client_metadata: None,

@@ -14,7 +14,6 @@ use crate::domain::{AuthError, Reason};
 use crate::services::Services;
 use crate::services::client_auth::check_secret_hash;
 use crate::services::triggers::{self, Caller, ChallengeResult, Decision, Metadata};
-use crate::store::users::UserKey;
 use std::collections::BTreeMap;
 
 /// Cognito's limit on the challenges of one custom sign-in.
@@ -104,31 +103,22 @@ pub async fn answer(
     responses: &BTreeMap<String, String>,
     client_metadata: &Metadata,
 ) -> Result<Outcome, AuthError> {
-    let token = session.ok_or_else(AuthError::invalid_session)?;
-    let username = required(responses, "USERNAME")?;
     let answer = required(responses, "ANSWER")?;
-    let state = session::take(svc, client, token, "CUSTOM_CHALLENGE").await?;
+    let (_, state, user) = super::second_factor::take_for_user(
+        svc,
+        pool,
+        client,
+        session,
+        responses,
+        "CUSTOM_CHALLENGE",
+    )
+    .await?;
     let State::CustomChallenge {
-        user_sub,
-        history,
-        private,
+        history, private, ..
     } = state
     else {
         return Err(AuthError::invalid_session());
     };
-    let user = svc
-        .store
-        .get_user_by(&pool.id, UserKey::Sub, &user_sub)
-        .await?
-        .ok_or_else(AuthError::invalid_session)?;
-    check_secret_hash(
-        client,
-        &[username, user.username.as_str()],
-        responses.get("SECRET_HASH").map(String::as_str),
-    )?;
-    if !user.enabled {
-        return Err(AuthError::NotAuthorized(Reason::UserDisabled));
-    }
     let caller = Caller {
         client_id: Some(&client.id),
         client_metadata: Some(client_metadata),

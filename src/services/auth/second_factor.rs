@@ -304,7 +304,7 @@ async fn send_code(
 }
 
 /// The challenge's session, taken, and its user, checked: SECRET_HASH, lockout, enabled.
-async fn take_for_user(
+pub(crate) async fn take_for_user(
     svc: &Services,
     pool: &UserPool,
     client: &UserPoolClient,
@@ -321,7 +321,8 @@ async fn take_for_user(
         State::SoftwareTokenMfa { user_sub }
         | State::MfaSetup { user_sub, .. }
         | State::CodeMfa { user_sub, .. }
-        | State::SelectMfaType { user_sub, .. } => user_sub.clone(),
+        | State::SelectMfaType { user_sub, .. }
+        | State::CustomChallenge { user_sub, .. } => user_sub.clone(),
         _ => {
             return Err(AuthError::invalid_session());
         }
