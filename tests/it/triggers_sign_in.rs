@@ -119,8 +119,37 @@ async fn pre_token_generation_v2_changes_both_tokens(db: Backend) {
         assert_eq!(access["source"], "TokenGeneration_RefreshTokens");
         assert_eq!(access["tenant"], "acme");
 
+        // A first sign-in with a temporary password ends with the new one.
+        app.cognito
+            .admin_create_user()
+            .user_pool_id(&pool)
+            .username("ned")
+            .temporary_password("Temp-Pass-123")
+            .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+            .send()
+            .await
+            .unwrap();
+        let challenge = password_auth(&app, &client, "ned", "Temp-Pass-123")
+            .await
+            .unwrap();
+        let out = app
+            .cognito
+            .respond_to_auth_challenge()
+            .client_id(&client)
+            .challenge_name(
+                aws_sdk_cognitoidentityprovider::types::ChallengeNameType::NewPasswordRequired,
+            )
+            .session(challenge.session().unwrap())
+            .challenge_responses("USERNAME", "ned")
+            .challenge_responses("NEW_PASSWORD", PASSWORD)
+            .send()
+            .await
+            .unwrap();
+        let access = payload(out.authentication_result().unwrap().access_token().unwrap());
+        assert_eq!(access["source"], "TokenGeneration_NewPasswordChallenge");
+
         let seen = events("pre_token_v2", &pool).await;
-        assert_eq!(seen.len(), 2);
+        assert_eq!(seen.len(), 3);
         assert_eq!(seen[0]["version"], "2");
         assert_eq!(
             seen[0]["request"]["scopes"],

@@ -167,7 +167,15 @@ async fn decide(
         Decision::Fail => Err(AuthError::incorrect_credentials()),
         Decision::IssueTokens => {
             let step = gate::custom_auth_proven(svc, pool, client, user).await?;
-            gate::finish(svc, pool, client, step, client_metadata).await
+            gate::finish(
+                svc,
+                pool,
+                client,
+                step,
+                crate::services::tokens::TokenSource::Authentication,
+                client_metadata,
+            )
+            .await
         }
         Decision::Challenge(name) if name == "CUSTOM_CHALLENGE" => {
             if history.len() >= MAX_ROUNDS {

@@ -8,7 +8,7 @@ use crate::domain::pool::UserPool;
 use crate::domain::user::{User, UserStatus};
 use crate::domain::{AuthError, Reason};
 use crate::services::Services;
-use crate::services::tokens::{self, SignIn, USER_ADMIN_SCOPE};
+use crate::services::tokens::{self, SignIn, TokenSource, USER_ADMIN_SCOPE};
 use crate::services::triggers::Metadata;
 use std::collections::BTreeMap;
 
@@ -59,10 +59,11 @@ pub async fn finish(
     pool: &UserPool,
     client: &UserPoolClient,
     step: Step,
+    source: TokenSource,
     client_metadata: &Metadata,
 ) -> Result<Outcome, AuthError> {
     match step {
-        Step::Proven(user) => issue(svc, pool, client, &user, client_metadata).await,
+        Step::Proven(user) => issue(svc, pool, client, &user, source, client_metadata).await,
         Step::Challenge(c) => Ok(Outcome::Challenge(c)),
     }
 }
@@ -138,6 +139,7 @@ async fn issue(
     pool: &UserPool,
     client: &UserPoolClient,
     user: &User,
+    source: TokenSource,
     client_metadata: &Metadata,
 ) -> Result<Outcome, AuthError> {
     let result = tokens::issue(
@@ -152,7 +154,7 @@ async fn issue(
             at_hash: false,
             // A password or a second factor was just checked: one more read is nothing.
             config_version: None,
-            source: crate::services::tokens::TokenSource::Authentication,
+            source,
             client_metadata: Some(client_metadata),
         },
     )

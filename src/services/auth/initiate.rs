@@ -65,7 +65,15 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
     match flow {
         "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
             let step = check_password(svc, pool, client, params, &input.client_metadata).await?;
-            gate::finish(svc, pool, client, step, &input.client_metadata).await
+            gate::finish(
+                svc,
+                pool,
+                client,
+                step,
+                crate::services::tokens::TokenSource::Authentication,
+                &input.client_metadata,
+            )
+            .await
         }
         "USER_SRP_AUTH" => {
             srp_first_step(svc, pool, client, params, &input.client_metadata, None).await

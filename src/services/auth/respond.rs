@@ -11,6 +11,7 @@ use crate::domain::user::{self, User, UserStatus};
 use crate::domain::{AuthError, Reason};
 use crate::services::admin::users::{SaveMode, save_user};
 use crate::services::client_auth::check_secret_hash;
+use crate::services::tokens::TokenSource;
 use crate::services::{Services, passwords};
 use crate::store::users::UserKey;
 use std::collections::BTreeMap;
@@ -72,7 +73,11 @@ pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, Aut
             .await?
         }
     };
-    gate::finish(svc, pool, client, step, &input.client_metadata).await
+    let source = match input.challenge_name.as_str() {
+        "NEW_PASSWORD_REQUIRED" => TokenSource::NewPasswordChallenge,
+        _ => TokenSource::Authentication,
+    };
+    gate::finish(svc, pool, client, step, source, &input.client_metadata).await
 }
 
 /// Answers an MFA challenge (SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SELECT_MFA_TYPE,
