@@ -7,7 +7,7 @@ use crate::both_databases;
 use crate::helpers::{Backend, TestApp};
 use crate::sign_in_helpers::{PASSWORD, client_with, password_auth, set_permanent};
 use crate::tokens_helpers::payload;
-use crate::trigger_helpers::{BOTH, events, pool_with_triggers, target, trigger_app};
+use crate::trigger_helpers::{BOTH, Via, events, pool_with_triggers, target, trigger_app};
 use crate::user_helpers::{create_user, status_of};
 use aws_sdk_cognitoidentityprovider::types::{
     AuthFlowType, LambdaConfigType, PreTokenGenerationLambdaVersionType,
@@ -258,7 +258,41 @@ async fn user_migration_brings_in_legacy_users(db: Backend) {
     }
 }
 
+async fn custom_message_words_mfa_codes(db: Backend) {
+    use crate::api_mfa_codes::{
+        challenged, digits, enable_factors, give_phone, offer, respond_sms,
+    };
+    use aws_sdk_cognitoidentityprovider::types::{ChallengeNameType, UserPoolMfaType};
+    let app = trigger_app(db).await;
+    let (pool, client) = crate::sign_in_helpers::pool_client_user(&app, false).await;
+    app.cognito
+        .update_user_pool()
+        .user_pool_id(&pool)
+        .lambda_config(
+            LambdaConfigType::builder()
+                .custom_message(target(Via::Webhook, "custom_message"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    offer(&app, &pool, UserPoolMfaType::Optional, true, false).await;
+    give_phone(&app, &pool, false).await;
+    enable_factors(&app, &pool, true, false).await;
+    let (session, _) = challenged(&app, &client, ChallengeNameType::SmsMfa).await;
+    let sms = app.sms.messages();
+    let text = sms.last().unwrap()["message"].as_str().unwrap().to_string();
+    assert!(text.starts_with("Mosaic sign-in code "), "{text}");
+    let out = respond_sms(&app, &client, &session, &digits(&text))
+        .await
+        .unwrap();
+    assert!(out.authentication_result.is_some());
+    let seen = events("custom_message", &pool).await;
+    assert_eq!(seen[0]["triggerSource"], "CustomMessage_Authentication");
+}
+
 both_databases!(
+    custom_message_words_mfa_codes,
     pre_and_post_authentication,
     pre_token_generation_v2_changes_both_tokens,
     pre_token_generation_v1_changes_the_id_token,
