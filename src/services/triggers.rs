@@ -240,32 +240,35 @@ pub async fn post_confirmation(
     Ok(())
 }
 
-/// PreAuthentication, before the password (or SRP proof) of a known user is checked.
+/// PreAuthentication, before the password (or SRP proof) is checked: of a known user, or, for
+/// clients that hide which users exist, of a name no user has (`userNotFound: true`, no
+/// attributes), so that the function's answer cannot tell the two apart either.
 pub async fn pre_authentication(
     svc: &Services,
     pool: &UserPool,
-    user: &User,
+    user: Result<&User, &str>,
     caller: Caller<'_>,
     validation_data: Option<&Metadata>,
 ) -> Result<(), AuthError> {
     if !is_set(pool, Trigger::PreAuthentication) {
         return Ok(());
     }
+    let (attributes, user_name) = match user {
+        Ok(u) => (user_attributes(u), u.username.as_str()),
+        Err(typed) => (Map::new(), typed),
+    };
     let request = json!({
-        "userAttributes": user_attributes(user),
+        "userAttributes": attributes,
         "validationData": metadata(validation_data),
-        "userNotFound": false,
+        "userNotFound": user.is_err(),
     });
-    let source = "PreAuthentication_Authentication";
-    let trigger = Trigger::PreAuthentication;
-    run(
-        svc,
-        pool,
-        Call::about(trigger, source, user),
-        caller,
-        request,
-    )
-    .await?;
+    let call = Call {
+        trigger: Trigger::PreAuthentication,
+        source: "PreAuthentication_Authentication",
+        version: "1",
+        user_name,
+    };
+    run(svc, pool, call, caller, request).await?;
     Ok(())
 }
 

@@ -61,6 +61,16 @@ async fn pre_and_post_authentication(db: Backend) {
         );
         assert_eq!(post[0]["userName"], "ann");
         assert_eq!(post[0]["callerContext"]["clientId"], client.as_str());
+
+        // A client that hides which users exist: the function is asked about unknown names too.
+        let (hiding, _) = client_with(&app, &pool, FLOWS, false, true).await;
+        let unknown = password_auth(&app, &hiding, "ghost", PASSWORD).await;
+        let m = crate::assert_aws_error!(unknown, "NotAuthorizedException");
+        assert_eq!(m, "Incorrect username or password.");
+        let pre = events("pre_auth", &pool).await;
+        assert_eq!(pre[3]["userName"], "ghost");
+        assert_eq!(pre[3]["request"]["userNotFound"], true);
+        assert_eq!(pre[3]["request"]["userAttributes"], serde_json::json!({}));
     }
 }
 

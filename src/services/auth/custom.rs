@@ -49,7 +49,7 @@ pub async fn start(
         client_id: Some(&client.id),
         client_metadata: Some(client_metadata),
     };
-    triggers::pre_authentication(svc, pool, &user, caller, Some(client_metadata)).await?;
+    triggers::pre_authentication(svc, pool, Ok(&user), caller, Some(client_metadata)).await?;
     if !params.contains_key("SRP_A") {
         return next(svc, pool, client, &user, Vec::new(), client_metadata).await;
     }

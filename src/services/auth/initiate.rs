@@ -125,9 +125,16 @@ pub(crate) async fn check_password(
         client_id: Some(&client.id),
         client_metadata: Some(client_metadata),
     };
-    if let Some(u) = &user {
-        gate::check_not_locked(svc, u).await?;
-        triggers::pre_authentication(svc, pool, u, caller, Some(client_metadata)).await?;
+    match &user {
+        Some(u) => {
+            gate::check_not_locked(svc, u).await?;
+            triggers::pre_authentication(svc, pool, Ok(u), caller, Some(client_metadata)).await?;
+        }
+        None if super::hides_users(client) => {
+            let unknown = Err(username);
+            triggers::pre_authentication(svc, pool, unknown, caller, Some(client_metadata)).await?;
+        }
+        None => {}
     }
     // Unknown users cost the same hash check as known ones.
     let ok = passwords::verify_password(svc, user.as_ref(), password).await?;
@@ -199,20 +206,30 @@ async fn srp_first_step(
     let a = required(params, "SRP_A")?;
     srp::check_a(a).map_err(|_| AuthError::InvalidParameter("SRP_A is invalid.".into()))?;
     let user = lookup_proving_client(svc, pool, client, params, username).await?;
+    let caller = Caller {
+        client_id: Some(&client.id),
+        client_metadata: Some(client_metadata),
+    };
+    // Within CUSTOM_AUTH, PreAuthentication ran when the sign-in started.
+    let pre_authentication = custom.is_none();
     let user = match user {
         Some(u) => {
             gate::check_not_locked(svc, &u).await?;
-            let caller = Caller {
-                client_id: Some(&client.id),
-                client_metadata: Some(client_metadata),
-            };
-            // Within CUSTOM_AUTH, PreAuthentication ran when the sign-in started.
-            if custom.is_none() {
-                triggers::pre_authentication(svc, pool, &u, caller, Some(client_metadata)).await?;
+            if pre_authentication {
+                let known = Ok(&u);
+                triggers::pre_authentication(svc, pool, known, caller, Some(client_metadata))
+                    .await?;
             }
             Some(u)
         }
-        None if super::hides_users(client) => None,
+        None if super::hides_users(client) => {
+            if pre_authentication {
+                let unknown = Err(username);
+                triggers::pre_authentication(svc, pool, unknown, caller, Some(client_metadata))
+                    .await?;
+            }
+            None
+        }
         None => return Err(unknown_user(client)),
     };
     let pool_name = srp::pool_name(&pool.id);
