@@ -5,6 +5,7 @@
 use crate::domain::AuthError;
 use crate::services::client_cache::{ClientContext, client_context};
 use crate::services::tokens::{self, AuthenticationResult};
+use crate::services::triggers::Metadata;
 use crate::services::{Services, client_auth};
 
 /// New tokens for a refresh token, rotating it when the client rotates. The client must
@@ -14,9 +15,10 @@ pub async fn refresh(
     client_id: &str,
     client_secret: Option<&str>,
     refresh_token: &str,
+    client_metadata: Option<&Metadata>,
 ) -> Result<AuthenticationResult, AuthError> {
     let ctx = client_context(svc, client_id).await?;
-    refresh_for(svc, &ctx, client_secret, refresh_token).await
+    refresh_for(svc, &ctx, client_secret, refresh_token, client_metadata).await
 }
 
 /// As [`refresh`], for a client already loaded.
@@ -25,10 +27,11 @@ pub async fn refresh_for(
     ctx: &ClientContext,
     client_secret: Option<&str>,
     refresh_token: &str,
+    client_metadata: Option<&Metadata>,
 ) -> Result<AuthenticationResult, AuthError> {
     client_auth::check_client_secret(&ctx.client, client_secret)?;
     ctx.client.require_auth_flow("REFRESH_TOKEN_AUTH")?;
-    tokens::refresh(svc, ctx, refresh_token, true).await
+    tokens::refresh(svc, ctx, refresh_token, true, client_metadata).await
 }
 
 /// Revokes a refresh token and its sign-in. A client that fails to authenticate is

@@ -301,9 +301,10 @@ pub async fn refresh(
     ctx: &ClientContext,
     refresh_token: &str,
     rotate: bool,
+    client_metadata: Option<&Metadata>,
 ) -> Result<AuthenticationResult, AuthError> {
     let found = find_refresh(svc, refresh_token).await?;
-    refresh_found(svc, ctx, found, rotate).await
+    refresh_found(svc, ctx, found, rotate, client_metadata).await
 }
 
 /// A refresh token as read, once, by [`find_refresh`]: its hash and, when it is known, its
@@ -340,6 +341,7 @@ pub async fn refresh_found(
     ctx: &ClientContext,
     found: FoundRefresh,
     rotate: bool,
+    client_metadata: Option<&Metadata>,
 ) -> Result<AuthenticationResult, AuthError> {
     let (pool, client) = (&ctx.pool, &ctx.client);
     let now = svc.now();
@@ -393,7 +395,7 @@ pub async fn refresh_found(
         Some(ctx.version),
         Some(groups),
         TokenSource::RefreshTokens,
-        None,
+        client_metadata,
     )
     .await?;
     let new_refresh = match rotation {

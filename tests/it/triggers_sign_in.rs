@@ -120,6 +120,7 @@ async fn pre_token_generation_v2_changes_both_tokens(db: Backend) {
             .client_id(&client)
             .auth_flow(AuthFlowType::RefreshTokenAuth)
             .auth_parameters("REFRESH_TOKEN", out.refresh_token().unwrap())
+            .client_metadata("on", "refresh")
             .send()
             .await
             .unwrap()
@@ -160,6 +161,7 @@ async fn pre_token_generation_v2_changes_both_tokens(db: Backend) {
 
         let seen = events("pre_token_v2", &pool).await;
         assert_eq!(seen.len(), 3);
+        assert_eq!(seen[1]["request"]["clientMetadata"]["on"], "refresh");
         assert_eq!(seen[0]["version"], "2");
         assert_eq!(
             seen[0]["request"]["scopes"],

@@ -18,8 +18,9 @@ pub struct Request {
     pub client_secret: Option<String>,
     /// Accepted; device tracking is not implemented.
     pub device_key: Option<String>,
-    /// Accepted for the (future) pre-token-generation trigger.
-    pub client_metadata: Option<Value>,
+    /// For the PreTokenGeneration trigger.
+    #[serde(default)]
+    pub client_metadata: crate::services::triggers::Metadata,
 }
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
@@ -34,12 +35,12 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
             "RefreshToken and ClientId are required.".into(),
         ));
     };
-    let _ = req.client_metadata;
     let result = client_tokens::refresh(
         svc,
         &client_id,
         req.client_secret.as_deref(),
         &refresh_token,
+        Some(&req.client_metadata),
     )
     .await?;
     Ok(json!({ "AuthenticationResult": authentication_result(&result) }))

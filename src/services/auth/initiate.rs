@@ -78,7 +78,9 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
         "USER_SRP_AUTH" => {
             srp_first_step(svc, pool, client, params, &input.client_metadata, None).await
         }
-        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => refresh_flow(svc, &ctx, params).await,
+        "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
+            refresh_flow(svc, &ctx, params, &input.client_metadata).await
+        }
         "CUSTOM_AUTH" => {
             super::custom::start(svc, pool, client, params, &input.client_metadata).await
         }
@@ -320,6 +322,7 @@ async fn refresh_flow(
     svc: &Services,
     ctx: &ClientContext,
     params: &BTreeMap<String, String>,
+    client_metadata: &Metadata,
 ) -> Result<Outcome, AuthError> {
     let client = &ctx.client;
     let token = required(params, "REFRESH_TOKEN")?;
@@ -335,6 +338,6 @@ async fn refresh_flow(
     {
         check_secret_hash(client, &[owner], given)?;
     }
-    let result = tokens::refresh_found(svc, ctx, found, false).await?;
+    let result = tokens::refresh_found(svc, ctx, found, false, Some(client_metadata)).await?;
     Ok(Outcome::Tokens(result))
 }

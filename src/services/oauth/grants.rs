@@ -299,7 +299,7 @@ async fn refresh_token(
 ) -> Result<TokenResponse, OAuthError> {
     // The client has authenticated; `client_tokens` checks the secret again, harmlessly.
     let secret = ctx.client.secret.as_deref();
-    let result = client_tokens::refresh_for(svc, ctx, secret, token)
+    let result = client_tokens::refresh_for(svc, ctx, secret, token, None)
         .await
         .map_err(|e| match e {
             AuthError::InvalidParameter(m) => OAuthError::unauthorized_client(m.to_string()),
