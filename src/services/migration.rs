@@ -7,7 +7,7 @@ use crate::crypto::random;
 use crate::domain::AuthError;
 use crate::domain::pool::UserPool;
 use crate::domain::user::{self, User};
-use crate::services::admin::users::{SaveMode, save_user};
+use crate::services::admin::users::{SaveMode, find_user, save_user};
 use crate::services::triggers::Migrated;
 use crate::services::{Services, passwords};
 
@@ -34,7 +34,23 @@ pub async fn store_migrated(
     if let Some(p) = password {
         passwords::set_password_unchecked(svc, pool, &mut user, p).await?;
     }
-    save_user(svc, pool, &user, SaveMode::Insert, false).await?;
+    match save_user(svc, pool, &user, SaveMode::Insert, false).await {
+        Ok(_) => {}
+        // A parallel sign-in of the same person stored the user first: theirs stands, and this
+        // sign-in goes on with it if the password is the one stored.
+        Err(AuthError::UsernameExists(_)) => {
+            let stored = find_user(svc, pool, username).await?;
+            let same = match password {
+                Some(p) => passwords::verify_password(svc, Some(&stored), p).await?,
+                None => true,
+            };
+            return match same {
+                true => Ok(stored),
+                false => Err(AuthError::incorrect_credentials()),
+            };
+        }
+        Err(e) => return Err(e),
+    }
     tracing::info!(pool_id = %pool.id, sub = %user.sub, status = user.status.as_str(), "user migrated");
     Ok(user)
 }

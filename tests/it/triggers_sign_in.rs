@@ -234,6 +234,22 @@ async fn user_migration_brings_in_legacy_users(db: Backend) {
         assert_eq!(seen[2]["triggerSource"], "UserMigration_Authentication");
         assert_eq!(seen[2]["request"]["password"], "Legacy-Pass-1");
 
+        // Parallel first sign-ins of one legacy user: all signed in, one user stored.
+        let attempt = || password_auth(&app, &client, "legacy-carol", "Legacy-Pass-3");
+        let (a, b, c, d) = tokio::join!(attempt(), attempt(), attempt(), attempt());
+        for outcome in [a, b, c, d] {
+            assert!(outcome.unwrap().authentication_result.is_some(), "{via:?}");
+        }
+        let listed = app
+            .cognito
+            .list_users()
+            .user_pool_id(&pool)
+            .filter("username = \"legacy-carol\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(listed.users().len(), 1);
+
         // ForgotPassword of a legacy user: brought in RESET_REQUIRED, the code sent.
         let sent = app
             .cognito
@@ -265,8 +281,9 @@ async fn user_migration_brings_in_legacy_users(db: Backend) {
             .await
             .unwrap();
         let seen = events("migrate", &pool).await;
-        assert_eq!(seen[3]["triggerSource"], "UserMigration_ForgotPassword");
-        assert!(seen[3]["request"].get("password").is_none());
+        let last = seen.last().unwrap();
+        assert_eq!(last["triggerSource"], "UserMigration_ForgotPassword");
+        assert!(last["request"].get("password").is_none());
     }
 }
 

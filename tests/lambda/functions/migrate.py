@@ -3,6 +3,7 @@
 LEGACY = {
     "legacy-alice": {"password": "Legacy-Pass-1", "email": "alice@legacy.example"},
     "legacy-bob": {"password": "Legacy-Pass-2", "email": "bob@legacy.example"},
+    "legacy-carol": {"password": "Legacy-Pass-3", "email": "carol@legacy.example"},
 }
 
 
