@@ -103,6 +103,16 @@ pub fn confirm_link_email(pool: &UserPool, url: &str) -> RenderedHtml {
         .email_message_by_link
         .as_deref()
         .unwrap_or("Please click the link below to verify your email address. {##Verify Email##} ");
+    let subject = t
+        .email_subject_by_link
+        .clone()
+        .unwrap_or_else(|| "Your verification link".into());
+    link_email(template, subject, url)
+}
+
+/// A link email from `template` (its `{##link text##}` made a link to `url`) and `subject`:
+/// the pool's, or a CustomMessage function's.
+pub fn link_email(template: &str, subject: String, url: &str) -> RenderedHtml {
     let (before, text, after) = match template.split_once("{##") {
         Some((before, rest)) => match rest.split_once("##}") {
             Some((text, after)) => (before, text, after),
@@ -116,10 +126,7 @@ pub fn confirm_link_email(pool: &UserPool, url: &str) -> RenderedHtml {
         .replace('<', "&lt;")
         .replace('>', "&gt;");
     RenderedHtml {
-        subject: t
-            .email_subject_by_link
-            .clone()
-            .unwrap_or_else(|| "Your verification link".into()),
+        subject,
         text: format!("{before}{text}: {url} {after}")
             .trim_end()
             .to_string()

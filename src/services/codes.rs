@@ -358,11 +358,9 @@ async fn send_code(
     code: &str,
     link: Option<&ConfirmLink>,
 ) -> Result<(), AuthError> {
-    // The pool's CustomMessage function words code messages (link emails keep the template).
-    let custom = match link {
-        None => triggers::custom_message(svc, pool, user, purpose.message_source()).await?,
-        Some(_) => None,
-    };
+    // The pool's CustomMessage function words the message, when the pool sets one.
+    let source = purpose.message_source();
+    let custom = triggers::custom_message(svc, pool, user, source, link.is_some()).await?;
     let fill = |m: &str| {
         m.replace("{####}", code)
             .replace("{username}", &user.username)
@@ -381,7 +379,15 @@ async fn send_code(
                     }
                 }
                 Some(link) => {
-                    let m = messages::confirm_link_email(pool, &link.url(&user.username, code));
+                    let url = link.url(&user.username, code);
+                    let m = match custom.as_ref().and_then(|c| c.email_message.as_deref()) {
+                        Some(template) => {
+                            let default = messages::confirm_link_email(pool, &url).subject;
+                            let subject = custom.as_ref().and_then(|c| c.email_subject.clone());
+                            messages::link_email(template, subject.unwrap_or(default), &url)
+                        }
+                        None => messages::confirm_link_email(pool, &url),
+                    };
                     Email {
                         to: to.to.clone(),
                         subject: m.subject,

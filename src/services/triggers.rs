@@ -644,12 +644,14 @@ pub struct CustomMessage {
 /// CustomMessage for a code about to be sent: the function's wording, if the pool sets the
 /// trigger. A message must keep the code placeholder `{####}` (else the response is refused:
 /// the person could not receive the code); an invitation (`CustomMessage_AdminCreateUser`)
-/// also `{username}`.
+/// also `{username}`; a confirmation link email (`link`) the link placeholder `{##text##}`
+/// instead of the code.
 pub async fn custom_message(
     svc: &Services,
     pool: &UserPool,
     user: &User,
     source: &str,
+    link: bool,
 ) -> Result<Option<CustomMessage>, AuthError> {
     if !is_set(pool, Trigger::CustomMessage) {
         return Ok(None);
@@ -686,7 +688,18 @@ pub async fn custom_message(
         m.as_ref()
             .is_none_or(|m| m.contains("{####}") && (!invitation || m.contains("{username}")))
     };
-    if !keeps_code(&message.sms_message) || !keeps_code(&message.email_message) {
+    // A confirmation link email carries the link (`{##text##}`) where others carry the code.
+    let keeps_link = |m: &Option<String>| {
+        m.as_ref().is_none_or(|m| {
+            m.split_once("{##")
+                .is_some_and(|(_, rest)| rest.contains("##}"))
+        })
+    };
+    let email_ok = match link {
+        true => keeps_link(&message.email_message),
+        false => keeps_code(&message.email_message),
+    };
+    if !keeps_code(&message.sms_message) || !email_ok {
         return Err(invalid_output(trigger));
     }
     Ok(Some(message))

@@ -457,7 +457,49 @@ async fn custom_message_words_the_codes(db: Backend) {
     }
 }
 
+async fn custom_message_words_confirmation_links(db: Backend) {
+    use aws_sdk_cognitoidentityprovider::types::{
+        DefaultEmailOptionType, VerificationMessageTemplateType, VerifiedAttributeType,
+    };
+    let app = trigger_app(db).await;
+    let pool = crate::account_helpers::pool_with(&app, |b| {
+        b.auto_verified_attributes(VerifiedAttributeType::Email)
+            .verification_message_template(
+                VerificationMessageTemplateType::builder()
+                    .default_email_option(DefaultEmailOptionType::ConfirmWithLink)
+                    .build(),
+            )
+            .lambda_config(
+                LambdaConfigType::builder()
+                    .custom_message(target(Via::Lambda, "custom_message"))
+                    .build(),
+            )
+    })
+    .await;
+    let (c, _) = client(&app, &pool, false, false).await;
+    app.cognito
+        .sign_up()
+        .client_id(&c)
+        .username("linda")
+        .password(PASSWORD)
+        .user_attributes(attr("email", "linda@example.com"))
+        .user_attributes(attr("name", "Linda"))
+        .send()
+        .await
+        .unwrap();
+    let mail = app.smtp.to("linda@example.com").pop().unwrap();
+    let text = mail.text();
+    assert!(
+        text.contains("Subject: Confirm your Mosaic account"),
+        "{text}"
+    );
+    assert!(text.contains("Hi Linda, Click Here: http"), "{text}");
+    assert!(text.contains(">Click Here</a>"), "{text}");
+    assert!(text.contains("confirmUser?client_id"), "{text}");
+}
+
 both_databases!(
+    custom_message_words_confirmation_links,
     custom_message_words_the_codes,
     pre_sign_up_refuses_confirms_and_verifies,
     admin_create_user_runs_pre_sign_up,

@@ -183,7 +183,7 @@ async fn invite(
         tracing::warn!(pool_id = %pool.id, sub = %user.sub, error = %e, "invitation not delivered");
         AuthError::CodeDeliveryFailure("Unable to deliver the invitation message.".into())
     };
-    let custom = triggers::custom_message(svc, pool, user, "CustomMessage_AdminCreateUser")
+    let custom = triggers::custom_message(svc, pool, user, "CustomMessage_AdminCreateUser", false)
         .await?
         .unwrap_or_default();
     let fill = |m: &str| {

@@ -262,7 +262,8 @@ async fn send_code(
     to: &str,
     code: &str,
 ) -> Result<(), AuthError> {
-    let custom = triggers::custom_message(svc, pool, user, "CustomMessage_Authentication").await?;
+    let custom =
+        triggers::custom_message(svc, pool, user, "CustomMessage_Authentication", false).await?;
     let custom = custom.unwrap_or_default();
     let fill = |m: &str| {
         m.replace("{####}", code)

@@ -7,7 +7,11 @@ def handler(event, context):
     if name == "Careless":
         event["response"]["emailMessage"] = "Welcome! (the code got lost)"
         return event
-    if event["triggerSource"] == "CustomMessage_SignUp":
+    if name == "Linda":
+        # A pool that confirms with a link: the link placeholder instead of the code.
+        event["response"]["emailSubject"] = "Confirm your Mosaic account"
+        event["response"]["emailMessage"] = f"Hi Linda, {event['request']['linkParameter']}"
+    elif event["triggerSource"] == "CustomMessage_SignUp":
         event["response"]["emailSubject"] = "Welcome to Mosaic"
         event["response"]["emailMessage"] = f"Hi {name}, your Mosaic code is {code}."
         event["response"]["smsMessage"] = f"Mosaic code {code}"
