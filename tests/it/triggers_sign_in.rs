@@ -47,7 +47,17 @@ async fn pre_and_post_authentication(db: Backend) {
         let refused = password_auth(&app, &client, "sam", "Wrong-Pass-1").await;
         crate::assert_aws_error!(refused, "UserLambdaValidationException");
 
-        let out = password_auth(&app, &client, "ann", PASSWORD).await.unwrap();
+        let out = app
+            .cognito
+            .initiate_auth()
+            .client_id(&client)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", "ann")
+            .auth_parameters("PASSWORD", PASSWORD)
+            .client_metadata("device", "kiosk")
+            .send()
+            .await
+            .unwrap();
         assert!(out.authentication_result.is_some(), "{via:?}");
         let pre = events("pre_auth", &pool).await;
         assert_eq!(pre.len(), 3);
@@ -61,6 +71,7 @@ async fn pre_and_post_authentication(db: Backend) {
         );
         assert_eq!(post[0]["userName"], "ann");
         assert_eq!(post[0]["callerContext"]["clientId"], client.as_str());
+        assert_eq!(post[0]["request"]["clientMetadata"]["device"], "kiosk");
 
         // A client that hides which users exist: the function is asked about unknown names too.
         let (hiding, _) = client_with(&app, &pool, FLOWS, false, true).await;

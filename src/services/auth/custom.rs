@@ -166,7 +166,7 @@ async fn decide(
     match decision {
         Decision::Fail => Err(AuthError::incorrect_credentials()),
         Decision::IssueTokens => {
-            let step = gate::custom_auth_proven(svc, pool, client, user).await?;
+            let step = gate::custom_auth_proven(user)?;
             gate::finish(
                 svc,
                 pool,

@@ -53,7 +53,8 @@ pub enum Step {
     Challenge(Challenge),
 }
 
-/// The end of an API sign-in step: tokens for a proven user, else the challenge.
+/// The end of an API sign-in step: for a proven user the PostAuthentication trigger, then
+/// tokens; else the challenge.
 pub async fn finish(
     svc: &Services,
     pool: &UserPool,
@@ -63,7 +64,14 @@ pub async fn finish(
     client_metadata: &Metadata,
 ) -> Result<Outcome, AuthError> {
     match step {
-        Step::Proven(user) => issue(svc, pool, client, &user, source, client_metadata).await,
+        Step::Proven(user) => {
+            let caller = crate::services::triggers::Caller {
+                client_id: Some(&client.id),
+                client_metadata: Some(client_metadata),
+            };
+            crate::services::triggers::post_authentication(svc, pool, &user, caller).await?;
+            issue(svc, pool, client, &user, source, client_metadata).await
+        }
         Step::Challenge(c) => Ok(Outcome::Challenge(c)),
     }
 }
@@ -164,13 +172,8 @@ async fn issue(
 }
 
 /// CUSTOM_AUTH ended with DefineAuthChallenge's `issueTokens`: the user's state is checked,
-/// then PostAuthentication, and the user is signed in.
-pub async fn custom_auth_proven(
-    svc: &Services,
-    pool: &UserPool,
-    client: &UserPoolClient,
-    user: &User,
-) -> Result<Step, AuthError> {
+/// and the user is signed in.
+pub fn custom_auth_proven(user: &User) -> Result<Step, AuthError> {
     if !user.enabled {
         return Err(AuthError::NotAuthorized(Reason::UserDisabled));
     }
@@ -185,8 +188,6 @@ pub async fn custom_auth_proven(
         }
         _ => {}
     }
-    let caller = crate::services::triggers::Caller::client(&client.id);
-    crate::services::triggers::post_authentication(svc, pool, user, caller).await?;
     Ok(Step::Proven(user.clone()))
 }
 

@@ -58,7 +58,7 @@ pub async fn sign_in(
     }
     let step =
         super::initiate::check_password(svc, pool, client, &params, &Default::default()).await?;
-    hosted_step(svc, step)
+    hosted_step(svc, pool, client, step).await
 }
 
 /// A challenge parameter that holds a JSON list of names (`requiredAttributes`,
@@ -70,10 +70,17 @@ pub fn listed(parameters: &BTreeMap<String, String>, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A gate step as the hosted pages see it.
-fn hosted_step(svc: &Services, step: Step) -> Result<HostedStep, AuthError> {
+/// A gate step as the hosted pages see it; a signed-in user passes PostAuthentication first.
+async fn hosted_step(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    step: Step,
+) -> Result<HostedStep, AuthError> {
     let c = match step {
         Step::Proven(user) => {
+            let caller = crate::services::triggers::Caller::client(&client.id);
+            crate::services::triggers::post_authentication(svc, pool, &user, caller).await?;
             return Ok(HostedStep::SignedIn {
                 user,
                 auth_time: svc.now(),
@@ -127,7 +134,7 @@ pub async fn answer_mfa(
     }
     let step =
         super::respond::answer_mfa(svc, pool, client, challenge, Some(session), &responses).await?;
-    hosted_step(svc, step)
+    hosted_step(svc, pool, client, step).await
 }
 
 /// MFA_SETUP on the hosted pages, first half: a new software token secret (base32) for the
@@ -188,7 +195,7 @@ pub async fn new_password(
     let user =
         super::respond::set_new_password(svc, pool, client, Some(session), &responses).await?;
     let step = super::second_factor::after_password(svc, pool, client, &user).await?;
-    hosted_step(svc, step)
+    hosted_step(svc, pool, client, step).await
 }
 
 /// The user who has just confirmed their sign-up in this browser, signed in: the hosted UI
@@ -210,5 +217,5 @@ pub async fn confirmed_user(
         return Ok(None);
     };
     let step = super::second_factor::after_password(svc, pool, client, &user).await?;
-    hosted_step(svc, step).map(Some)
+    hosted_step(svc, pool, client, step).await.map(Some)
 }

@@ -27,7 +27,7 @@ use crate::domain::user::User;
 use crate::domain::{AuthError, Reason};
 use crate::services::admin::users::{SaveMode, save_user};
 use crate::services::client_auth::check_secret_hash;
-use crate::services::triggers::{self, Caller};
+use crate::services::triggers;
 use crate::services::{Services, codes};
 use crate::store::users::UserKey;
 use sha2::{Digest, Sha256};
@@ -46,7 +46,7 @@ pub async fn after_password(
 ) -> Result<Step, AuthError> {
     let settings = &pool.settings;
     if settings.mfa_configuration == "OFF" {
-        return signed_in(svc, pool, client, user.clone()).await;
+        return Ok(Step::Proven(user.clone()));
     }
     let mfa = svc.store.user_mfa(&user.sub).await?;
     let required = settings.mfa_configuration == "ON";
@@ -56,7 +56,7 @@ pub async fn after_password(
     }
     let challenge = match factors.as_slice() {
         [] if required => setup_challenge(svc, pool, client, user).await?,
-        [] => return signed_in(svc, pool, client, user.clone()).await,
+        [] => return Ok(Step::Proven(user.clone())),
         [one] => factor_challenge(svc, pool, client, user, one, None).await?,
         several => match mfa.preferred.as_deref().filter(|p| several.contains(p)) {
             Some(preferred) => factor_challenge(svc, pool, client, user, preferred, None).await?,
@@ -358,25 +358,9 @@ async fn wrong_code(svc: &Services, user: &User) -> Result<(), AuthError> {
 }
 
 /// The user, every factor proven: the failure count is cleared.
-async fn proven(
-    svc: &Services,
-    pool: &UserPool,
-    client: &UserPoolClient,
-    user: User,
-) -> Result<Step, AuthError> {
+async fn proven(svc: &Services, user: User) -> Result<Step, AuthError> {
     svc.store.clear_sign_in_failures(&user.sub).await?;
     tracing::info!(pool_id = %user.pool_id, sub = %user.sub, "second factor proven");
-    signed_in(svc, pool, client, user).await
-}
-
-/// Every factor proven: the PostAuthentication trigger, then the user, signed in.
-async fn signed_in(
-    svc: &Services,
-    pool: &UserPool,
-    client: &UserPoolClient,
-    user: User,
-) -> Result<Step, AuthError> {
-    triggers::post_authentication(svc, pool, &user, Caller::client(&client.id)).await?;
     Ok(Step::Proven(user))
 }
 
@@ -414,7 +398,7 @@ pub async fn software_token(
         session::release(svc, &token).await?;
         return Err(mismatch());
     }
-    proven(svc, pool, client, user).await
+    proven(svc, user).await
 }
 
 /// SMS_MFA (`SMS_MFA_CODE`) and EMAIL_OTP (`EMAIL_OTP_CODE`, or `EMAIL_MFA_CODE`): the code
@@ -483,7 +467,7 @@ pub async fn code(
             .await?;
         tracing::info!(pool_id = %pool.id, sub = %user.sub, "email MFA set up at sign-in");
     }
-    proven(svc, pool, client, user).await
+    proven(svc, user).await
 }
 
 /// SELECT_MFA_TYPE: `ANSWER` names one of `MFAS_CAN_CHOOSE` (`EMAIL_MFA` is taken for
@@ -537,7 +521,7 @@ pub async fn setup(
                 "The user has no verified software token.".into(),
             ));
         }
-        return proven(svc, pool, client, user).await;
+        return proven(svc, user).await;
     }
     let email = r.get("EMAIL").map(|e| e.trim()).filter(|e| !e.is_empty());
     match email {
