@@ -132,16 +132,11 @@ async fn run(
         outcome,
         "trigger invoked"
     );
-    let invalid = || {
-        AuthError::InvalidLambdaResponse(Reason::TriggerOutputInvalid {
-            trigger: trigger.name(),
-        })
-    };
     match result {
         Ok(mut answer) => match answer.get_mut("response").map(Value::take) {
             Some(Value::Object(response)) => Ok(Some(response)),
             None | Some(Value::Null) => Ok(Some(Map::new())),
-            Some(_) => Err(invalid()),
+            Some(_) => Err(invalid_output(trigger)),
         },
         Err(Failure::Refused(message)) => {
             Err(AuthError::UserLambdaValidation(Reason::TriggerRefused {
@@ -149,7 +144,7 @@ async fn run(
                 message,
             }))
         }
-        Err(Failure::BadOutput) => Err(invalid()),
+        Err(Failure::BadOutput) => Err(invalid_output(trigger)),
         Err(Failure::Unreachable(cause)) => Err(unreachable(&cause)),
     }
 }
@@ -160,11 +155,7 @@ fn flag(response: &Map<String, Value>, name: &str, trigger: Trigger) -> Result<b
     match response.get(name) {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(AuthError::InvalidLambdaResponse(
-            Reason::TriggerOutputInvalid {
-                trigger: trigger.name(),
-            },
-        )),
+        Some(_) => Err(invalid_output(trigger)),
     }
 }
 
@@ -543,7 +534,36 @@ fn string_map(
     }
 }
 
-const CUSTOM_SOURCE_DEFINE: &str = "DefineAuthChallenge_Authentication";
+/// Runs one of CUSTOM_AUTH's functions (`<Trigger>_Authentication`) about `user`: the request
+/// is `extra` with the attributes, the caller's metadata and `userNotFound`. CUSTOM_AUTH runs
+/// only in pools that set all three, so a missing function is a malformed configuration.
+async fn custom_auth_step(
+    svc: &Services,
+    pool: &UserPool,
+    trigger: Trigger,
+    user: &User,
+    caller: Caller<'_>,
+    extra: Value,
+) -> Result<Map<String, Value>, AuthError> {
+    let mut request = json!({
+        "userAttributes": user_attributes(user),
+        "clientMetadata": metadata(caller.client_metadata),
+        "userNotFound": false,
+    });
+    if let (Value::Object(into), Value::Object(from)) = (&mut request, extra) {
+        into.extend(from);
+    }
+    let source = format!("{}_Authentication", trigger.name());
+    run(
+        svc,
+        pool,
+        Call::about(trigger, &source, user),
+        caller,
+        request,
+    )
+    .await?
+    .ok_or_else(|| invalid_output(trigger))
+}
 
 /// DefineAuthChallenge: what follows the challenges so far.
 pub async fn define_auth_challenge(
@@ -554,16 +574,8 @@ pub async fn define_auth_challenge(
     caller: Caller<'_>,
 ) -> Result<Decision, AuthError> {
     let trigger = Trigger::DefineAuthChallenge;
-    let request = json!({
-        "userAttributes": user_attributes(user),
-        "session": history,
-        "clientMetadata": metadata(caller.client_metadata),
-        "userNotFound": false,
-    });
-    let call = Call::about(trigger, CUSTOM_SOURCE_DEFINE, user);
-    let r = run(svc, pool, call, caller, request)
-        .await?
-        .ok_or_else(|| invalid_output(trigger))?;
+    let extra = json!({ "session": history });
+    let r = custom_auth_step(svc, pool, trigger, user, caller, extra).await?;
     if flag(&r, "failAuthentication", trigger)? {
         return Ok(Decision::Fail);
     }
@@ -586,17 +598,8 @@ pub async fn create_auth_challenge(
     caller: Caller<'_>,
 ) -> Result<Created, AuthError> {
     let trigger = Trigger::CreateAuthChallenge;
-    let request = json!({
-        "userAttributes": user_attributes(user),
-        "challengeName": name,
-        "session": history,
-        "clientMetadata": metadata(caller.client_metadata),
-        "userNotFound": false,
-    });
-    let call = Call::about(trigger, "CreateAuthChallenge_Authentication", user);
-    let r = run(svc, pool, call, caller, request)
-        .await?
-        .ok_or_else(|| invalid_output(trigger))?;
+    let extra = json!({ "challengeName": name, "session": history });
+    let r = custom_auth_step(svc, pool, trigger, user, caller, extra).await?;
     let metadata = match r.get("challengeMetadata") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
@@ -619,17 +622,8 @@ pub async fn verify_auth_challenge(
     caller: Caller<'_>,
 ) -> Result<bool, AuthError> {
     let trigger = Trigger::VerifyAuthChallengeResponse;
-    let request = json!({
-        "userAttributes": user_attributes(user),
-        "privateChallengeParameters": private,
-        "challengeAnswer": answer,
-        "clientMetadata": metadata(caller.client_metadata),
-        "userNotFound": false,
-    });
-    let call = Call::about(trigger, "VerifyAuthChallengeResponse_Authentication", user);
-    let r = run(svc, pool, call, caller, request)
-        .await?
-        .ok_or_else(|| invalid_output(trigger))?;
+    let extra = json!({ "privateChallengeParameters": private, "challengeAnswer": answer });
+    let r = custom_auth_step(svc, pool, trigger, user, caller, extra).await?;
     flag(&r, "answerCorrect", trigger)
 }
 

@@ -18,16 +18,27 @@ fn custom_auth(via: Via) -> LambdaConfigType {
         .build()
 }
 
-async fn start(app: &TestApp, client: &str) -> (String, String) {
-    let out = app
-        .cognito
+/// InitiateAuth with CUSTOM_AUTH for ann.
+async fn initiate(
+    app: &TestApp,
+    client: &str,
+) -> Result<
+    aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput,
+    aws_sdk_cognitoidentityprovider::error::SdkError<
+        aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthError,
+    >,
+> {
+    app.cognito
         .initiate_auth()
         .client_id(client)
         .auth_flow(AuthFlowType::CustomAuth)
         .auth_parameters("USERNAME", "ann")
         .send()
         .await
-        .unwrap();
+}
+
+async fn start(app: &TestApp, client: &str) -> (String, String) {
+    let out = initiate(app, client).await.unwrap();
     assert_eq!(
         out.challenge_name(),
         Some(&ChallengeNameType::CustomChallenge)
@@ -130,27 +141,13 @@ async fn custom_auth_needs_the_three_functions_and_the_flow(db: Backend) {
     let pool = pool_with_triggers(&app, only_define).await;
     let (client, _) = client_with(&app, &pool, &["ALLOW_CUSTOM_AUTH"], false, false).await;
     create_user(&app, &pool, "ann", &[]).await;
-    let out = app
-        .cognito
-        .initiate_auth()
-        .client_id(&client)
-        .auth_flow(AuthFlowType::CustomAuth)
-        .auth_parameters("USERNAME", "ann")
-        .send()
-        .await;
+    let out = initiate(&app, &client).await;
     crate::assert_aws_error!(out, "InvalidParameterException");
 
     let pool = pool_with_triggers(&app, custom_auth(Via::Lambda)).await;
     let (client, _) = client_with(&app, &pool, &["ALLOW_USER_SRP_AUTH"], false, false).await;
     create_user(&app, &pool, "ann", &[]).await;
-    let out = app
-        .cognito
-        .initiate_auth()
-        .client_id(&client)
-        .auth_flow(AuthFlowType::CustomAuth)
-        .auth_parameters("USERNAME", "ann")
-        .send()
-        .await;
+    let out = initiate(&app, &client).await;
     let m = crate::assert_aws_error!(out, "InvalidParameterException");
     assert_eq!(m, "CUSTOM_AUTH flow not enabled for this client");
 }
