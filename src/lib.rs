@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod delivery;
 pub mod domain;
+pub mod federation;
 pub mod http;
 pub mod oauth;
 pub mod services;

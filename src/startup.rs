@@ -64,6 +64,7 @@ pub fn services(settings: &Settings, store: Store, clock: Clock, delivery: Deliv
         keys: Default::default(),
         clients: Default::default(),
         triggers: std::sync::Arc::new(crate::triggers::Invoker::new(settings)),
+        federation: std::sync::Arc::new(crate::federation::Upstreams::new()),
     }
 }
 

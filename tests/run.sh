@@ -6,11 +6,12 @@
 #
 #   bash tests/run.sh                 # everything (fmt and clippy first)
 #   bash tests/run.sh api_pools       # only tests whose name contains "api_pools"
-#   bash tests/run.sh clients         # only the real-client suites (tests/clients/, browser and MFA included), both databases
+#   bash tests/run.sh clients         # only the real-client suites (tests/clients/, browser, MFA and federation included), both databases
 #   bash tests/run.sh boto3 | issue3  # only tests/clients/boto3_admin.py | issue3_flow.py
 #   bash tests/run.sh browser         # only the real-browser suite (tests/clients/browser_flow.py)
 #   bash tests/run.sh mfa             # only the MFA client suite (tests/clients/mfa_flow.py)
 #   bash tests/run.sh triggers        # only the triggers client suite (tests/clients/triggers_flow.py)
+#   bash tests/run.sh federation      # only the federation suite (tests/clients/federation_flow.py: upstream OP tests/idp/op.mjs, browser)
 #
 # Use an existing server instead: TESSERA_TEST_POSTGRES_URL=postgres://user:pass@host/db
 set -euo pipefail
@@ -175,7 +176,7 @@ run_browser_suite() {
 # once on SQLite and once on a fresh PostgreSQL database: tests/clients/mfa_flow.py (MFA through
 # boto3, with an SMS webhook receiver and an SMTP sink) and tests/clients/triggers_flow.py
 # (triggers through boto3 and amazon-cognito-identity-js, with the Lambda-compatible endpoint
-# tests/lambda/runtime.py).
+# tests/lambda/runtime.py) and tests/clients/federation_flow.py (see run_federation_suite).
 run_own_server_suite() {
   local script=$1 name=${1%_flow.py}
   install_client_dependencies
@@ -199,6 +200,15 @@ run_own_server_suite() {
   return $status
 }
 
+# Federation (tests/clients/federation_flow.py) in a real browser against a real upstream OpenID
+# Provider (tests/idp/op.mjs, oidc-provider from target/node-clients), both databases. Needs
+# Chromium as the browser suite does: skipped with a warning without it, except under CI=true.
+run_federation_suite() {
+  install_client_dependencies
+  ensure_browser || return 0
+  run_own_server_suite federation_flow.py
+}
+
 CLIENT_SUITES=(boto3_admin.py issue3_flow.py)
 
 if [ $# -eq 0 ]; then
@@ -213,6 +223,7 @@ if [ $# -eq 0 ]; then
   run_python_clients "${CLIENT_SUITES[@]}" || status=1
   run_own_server_suite mfa_flow.py || status=1
   run_own_server_suite triggers_flow.py || status=1
+  run_federation_suite || status=1
   run_browser_suite || status=1
   exit $status
 elif [ "$*" = clients ]; then
@@ -221,6 +232,7 @@ elif [ "$*" = clients ]; then
   run_python_clients "${CLIENT_SUITES[@]}" || status=1
   run_own_server_suite mfa_flow.py || status=1
   run_own_server_suite triggers_flow.py || status=1
+  run_federation_suite || status=1
   run_browser_suite || status=1
   exit $status
 elif [ "$*" = browser ]; then
@@ -229,6 +241,9 @@ elif [ "$*" = browser ]; then
 elif [ "$*" = mfa ] || [ "$*" = triggers ]; then
   cargo test --locked --no-run
   run_own_server_suite "$*_flow.py"
+elif [ "$*" = federation ]; then
+  cargo test --locked --no-run
+  run_federation_suite
 elif [ "$*" = boto3 ] || [ "$*" = issue3 ]; then
   cargo test --locked --no-run
   run_python_clients "$([ "$*" = boto3 ] && echo boto3_admin.py || echo issue3_flow.py)"

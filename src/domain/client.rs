@@ -106,6 +106,8 @@ pub struct ClientContext<'a> {
     pub custom_scopes: &'a [String],
     /// Whether the client has (or will have) a secret.
     pub has_secret: bool,
+    /// The names of the pool's identity providers (besides `COGNITO`).
+    pub identity_providers: &'a [String],
 }
 
 /// Checks a client name (1–128 characters, Cognito's pattern).
@@ -347,6 +349,7 @@ mod tests {
     fn settings(input: &ClientInput) -> Result<ClientSettings, AuthError> {
         let schema = schema();
         let ctx = ClientContext {
+            identity_providers: &[],
             pool_id: "local_x",
             schema: &schema,
             custom_scopes: &[],

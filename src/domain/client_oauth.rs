@@ -16,8 +16,8 @@ pub const STANDARD_SCOPES: &[&str] = &[
 ];
 /// `AllowedOAuthFlows` values.
 pub const OAUTH_FLOWS: &[&str] = &["code", "implicit", "client_credentials"];
-/// The identity providers a pool offers (federation comes later).
-pub const PROVIDERS: &[&str] = &["COGNITO"];
+/// The user pool's own sign-in, which every pool offers besides its identity providers.
+pub const COGNITO: &str = "COGNITO";
 
 /// The checked OAuth members.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +100,10 @@ pub fn check(input: &ClientInput, ctx: ClientContext<'_>) -> Result<OAuthSetting
             .as_deref()
             .unwrap_or_default(),
     );
-    if let Some(unknown) = providers.iter().find(|p| !PROVIDERS.contains(&p.as_str())) {
+    if let Some(unknown) = providers
+        .iter()
+        .find(|p| *p != COGNITO && !ctx.identity_providers.contains(p))
+    {
         return Err(AuthError::InvalidParameter(
             format!(
                 "The provider {unknown} does not exist for User Pool {}",
@@ -176,6 +179,7 @@ mod tests {
         static CUSTOM: std::sync::LazyLock<Vec<String>> =
             std::sync::LazyLock::new(|| vec!["api/read".to_string()]);
         ClientContext {
+            identity_providers: &[],
             pool_id: "local_x",
             schema: &[],
             custom_scopes: &CUSTOM,

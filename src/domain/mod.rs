@@ -8,6 +8,7 @@ pub mod client_oauth;
 pub mod error;
 pub mod filter;
 pub mod group;
+pub mod identity_provider;
 pub mod lockout;
 pub mod mask;
 pub mod messages;

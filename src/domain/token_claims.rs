@@ -88,9 +88,15 @@ pub fn id_token(
 ) -> Map<String, Value> {
     let mut c = Map::new();
     for (name, value) in &facts.user.attributes {
-        if name != "sub" && readable(read_attributes, name) {
+        if name != "sub" && name != "identities" && readable(read_attributes, name) {
             c.insert(name.clone(), attribute_claim(name, value));
         }
+    }
+    // The upstream accounts the user signs in with, as an array (whatever ReadAttributes).
+    if let Some(identities) = facts.user.attributes.get("identities")
+        && let Ok(list @ Value::Array(_)) = serde_json::from_str::<Value>(identities)
+    {
+        c.insert("identities".into(), list);
     }
     c.insert("sub".into(), json!(facts.user.sub));
     c.insert("aud".into(), json!(facts.client_id));

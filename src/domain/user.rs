@@ -115,7 +115,11 @@ impl User {
     }
 
     /// The alias key this user holds for `attribute`, if that value is a sign-in identifier.
+    /// A federated user signs in only through its provider: its values are no identifiers.
     pub fn alias_of(&self, pool: &UserPool, attribute: &str) -> Option<String> {
+        if self.status == UserStatus::ExternalProvider {
+            return None;
+        }
         let value = self.attribute(attribute)?;
         let settings = &pool.settings;
         let is_identifier = if settings.username_attributes.iter().any(|a| a == attribute) {

@@ -206,6 +206,10 @@ pub mod patterns {
         LazyLock::new(|| super::pattern(r"^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+$"));
     pub static DOMAIN: LazyLock<Regex> =
         LazyLock::new(|| super::pattern(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$"));
+    pub static PROVIDER_NAME: LazyLock<Regex> =
+        LazyLock::new(|| super::pattern(r"^[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+$"));
+    pub static IDP_IDENTIFIER: LazyLock<Regex> =
+        LazyLock::new(|| super::pattern(r"^[\w\s+=.@-]+$"));
     pub static CUSTOM_ATTRIBUTE_NAME: LazyLock<Regex> =
         LazyLock::new(|| super::pattern(r"^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$"));
 }

@@ -31,6 +31,10 @@ pub async fn get(
     let sso_id = session::sso_id(&cookie, &site.pool_id);
     match authorize::authorize(&svc, &site.pool_id, &params, sso_id.as_deref()).await {
         Ok(Authorized::Done(url)) => redirect::found(&url),
+        Ok(Authorized::SignIn(request)) if request.upstream.is_some() => {
+            let name = request.upstream.clone().unwrap_or_default();
+            super::idpresponse::go_upstream(&svc, &site, &cookie, &request, &name).await
+        }
         Ok(Authorized::SignIn(request)) => redirect::found(&format!(
             "{}?{}",
             site.path("/login"),

@@ -7,6 +7,7 @@
 pub mod authorize;
 pub mod discovery;
 pub mod error;
+pub mod idpresponse;
 pub mod jwks;
 pub mod logout;
 pub mod redirect;
@@ -36,7 +37,9 @@ pub fn configure_site(cfg: &mut web::ServiceConfig) {
         .route("/oauth2/userInfo", web::get().to(userinfo::get))
         .route("/oauth2/userInfo", web::post().to(userinfo::post))
         .route("/oauth2/revoke", web::post().to(revoke::post))
-        .route("/logout", web::get().to(logout::get));
+        .route("/logout", web::get().to(logout::get))
+        .route("/oauth2/idpresponse", web::get().to(idpresponse::get))
+        .route("/oauth2/idpresponse", web::post().to(idpresponse::post));
     for path in ["/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke"] {
         cfg.route(
             path,

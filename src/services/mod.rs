@@ -12,6 +12,7 @@ pub mod client_auth;
 pub mod client_cache;
 pub mod client_tokens;
 pub mod codes;
+pub mod federation;
 pub mod keys;
 pub mod mfa;
 pub mod migration;
@@ -51,6 +52,8 @@ pub struct Services {
     pub clients: std::sync::Arc<client_cache::ClientCache>,
     /// Calls the pools' trigger functions and webhooks.
     pub triggers: std::sync::Arc<crate::triggers::Invoker>,
+    /// Talks to upstream identity providers.
+    pub federation: std::sync::Arc<crate::federation::Upstreams>,
 }
 
 impl Services {

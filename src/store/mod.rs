@@ -12,6 +12,7 @@ pub mod codes;
 pub mod config_versions;
 pub mod domains;
 pub mod groups;
+pub mod identity_providers;
 pub mod lockout;
 pub mod mfa;
 pub mod oauth_codes;

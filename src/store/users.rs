@@ -55,13 +55,13 @@ pub(super) const U_COLUMNS: &str = "u.id, u.pool_id, u.username, u.status, u.ena
                          u.password_hash, u.password_changed_at, u.srp_salt, u.srp_verifier, \
                          u.created_at, u.updated_at";
 
-const INSERT: &str = "INSERT INTO users (username, username_key, status, enabled, email, \
+pub(super) const INSERT: &str = "INSERT INTO users (username, username_key, status, enabled, email, \
     phone_number, name, given_name, family_name, preferred_username, email_alias, phone_alias, \
     preferred_username_alias, attributes, password_hash, password_changed_at, created_at, \
     updated_at, srp_salt, srp_verifier, pool_id, id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
     $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)";
 
-const UPDATE: &str = "UPDATE users SET username = $1, username_key = $2, status = $3, \
+pub(super) const UPDATE: &str = "UPDATE users SET username = $1, username_key = $2, status = $3, \
     enabled = $4, email = $5, phone_number = $6, name = $7, given_name = $8, family_name = $9, \
     preferred_username = $10, email_alias = $11, phone_alias = $12, \
     preferred_username_alias = $13, attributes = $14, password_hash = $15, \
@@ -150,6 +150,7 @@ macro_rules! bind_user {
             .bind(&$w.user.sub)
     };
 }
+pub(super) use bind_user;
 
 impl Store {
     /// Writes users in one transaction, in order (so an alias taken from one user is released
@@ -237,6 +238,27 @@ impl Store {
             tx.commit().await.map_err(map_err)?;
         });
         Ok(())
+    }
+
+    /// Users whose searchable `email` column is `email_key`, `limit` at most.
+    pub async fn users_with_email(
+        &self,
+        pool_id: &str,
+        email_key: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<User>> {
+        let rows = db_run!(self, |db| {
+            sqlx::query_as::<_, UserRow>(sql(format!(
+                "SELECT {COLUMNS} FROM users WHERE pool_id = $1 AND email = $2 LIMIT $3"
+            )))
+            .bind(pool_id)
+            .bind(email_key)
+            .bind(limit)
+            .fetch_all(db)
+            .await
+            .map_err(map_err)?
+        });
+        rows.into_iter().map(UserRow::into_user).collect()
     }
 
     /// The user whose `key` column equals `value`.

@@ -7,6 +7,7 @@ use super::error::{self, Next};
 use super::forms::{Field, FormState, Link};
 use super::page::{self, Flow, Layout};
 use super::{inputs, session};
+use crate::domain::client_oauth::COGNITO;
 use crate::http::site::Site;
 use crate::services::Services;
 use crate::services::auth::hosted;
@@ -26,6 +27,34 @@ pub struct LoginView {
     pub forgot_link: Option<String>,
     /// "Sign up", when the pool lets users sign themselves up.
     pub signup_link: Option<String>,
+    /// A button per identity provider the client supports.
+    pub providers: Vec<Link>,
+    /// Whether the client signs in with the pool's own users (the form).
+    pub show_form: bool,
+}
+
+/// The client's identity providers as buttons to `/oauth2/authorize?…&identity_provider=…`.
+fn provider_links(flow: &Flow) -> Vec<Link> {
+    flow.request
+        .client
+        .settings
+        .supported_identity_providers
+        .iter()
+        .filter(|p| *p != COGNITO)
+        .map(|name| {
+            let mut params = flow.request.params.clone();
+            params.identity_provider = Some(name.clone());
+            params.idp_identifier = None;
+            Link {
+                href: format!(
+                    "{}?{}",
+                    flow.site.path("/oauth2/authorize"),
+                    params.to_query()
+                ),
+                text: format!("Continue with {name}"),
+            }
+        })
+        .collect()
 }
 
 async fn view(
@@ -54,6 +83,14 @@ async fn view(
         form: FormState::new(flow.link("/login"), csrf, fields),
         forgot_link: (!codes::admin_only_recovery(pool)).then(|| flow.link("/forgotPassword")),
         signup_link: self_sign_up.then(|| flow.link("/signup")),
+        providers: provider_links(flow),
+        show_form: flow
+            .request
+            .client
+            .settings
+            .supported_identity_providers
+            .iter()
+            .any(|p| p == COGNITO),
     })
 }
 
@@ -100,6 +137,18 @@ pub async fn post(
         view.form.show(None, &problem.message);
         return page::render(StatusCode::TOO_MANY_REQUESTS, &view);
     }
+    if password.is_empty()
+        && let Some(name) = provider_for_email(&svc, &flow, &username).await
+    {
+        return crate::oauth::idpresponse::go_upstream(
+            &svc,
+            &flow.site,
+            &cookie,
+            &flow.request.with_login_hint(&username),
+            &name,
+        )
+        .await;
+    }
     if username.is_empty() || password.is_empty() {
         view.form
             .show(None, "Enter your username and your password.");
@@ -132,4 +181,24 @@ pub async fn post(
             page::render(StatusCode::OK, &view)
         }
     }
+}
+
+/// The identity provider whose `IdpIdentifiers` name the domain of `typed` (an email address),
+/// among the client's: email-domain routing, when the user types their address and no password.
+async fn provider_for_email(svc: &Services, flow: &Flow, typed: &str) -> Option<String> {
+    let (_, domain) = typed.rsplit_once('@')?;
+    let supported = &flow.request.client.settings.supported_identity_providers;
+    let providers = crate::services::admin::identity_providers::all(svc, &flow.site.pool_id)
+        .await
+        .map_err(|e| tracing::error!(cause = %e, "loading identity providers"))
+        .ok()?;
+    providers
+        .into_iter()
+        .find(|p| {
+            supported.contains(&p.name)
+                && p.idp_identifiers
+                    .iter()
+                    .any(|i| i.eq_ignore_ascii_case(domain))
+        })
+        .map(|p| p.name)
 }

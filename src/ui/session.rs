@@ -182,3 +182,28 @@ pub fn set_notice(session: &Session, pool_id: &str, notice: &str) -> Result<(), 
 pub fn take_notice(session: &Session, pool_id: &str) -> Option<String> {
     session.remove_as::<String>(&notice_key(pool_id))?.ok()
 }
+
+fn federation_key(pool_id: &str) -> String {
+    format!("federation:{pool_id}")
+}
+
+/// Remembers the federated sign-in this browser has gone upstream for (one per pool: a new
+/// one replaces it).
+pub fn set_federation(
+    session: &Session,
+    pool_id: &str,
+    pending: &crate::services::federation::Pending,
+) -> Result<(), actix_web::Error> {
+    session.insert(federation_key(pool_id), pending)?;
+    Ok(())
+}
+
+/// Takes the federated sign-in waiting for the upstream's answer: an answer is used once.
+pub fn take_federation(
+    session: &Session,
+    pool_id: &str,
+) -> Option<crate::services::federation::Pending> {
+    session
+        .remove_as::<crate::services::federation::Pending>(&federation_key(pool_id))?
+        .ok()
+}

@@ -4,6 +4,7 @@
 use crate::api::wire::epoch;
 use crate::domain::client::UserPoolClient;
 use crate::domain::group::Group;
+use crate::domain::identity_provider::IdentityProvider;
 use crate::domain::pool::UserPool;
 use crate::domain::resource_server::ResourceServer;
 use crate::domain::user::User;
@@ -274,6 +275,30 @@ pub fn group_type(g: &Group) -> Value {
     put(&mut m, "Precedence", g.precedence);
     put(&mut m, "LastModifiedDate", epoch(g.updated_at));
     put(&mut m, "CreationDate", epoch(g.created_at));
+    Value::Object(m)
+}
+
+/// `IdentityProviderType`.
+pub fn identity_provider_type(p: &IdentityProvider) -> Value {
+    let mut m = Map::new();
+    put(&mut m, "UserPoolId", &p.pool_id);
+    put(&mut m, "ProviderName", &p.name);
+    put(&mut m, "ProviderType", p.kind.as_str());
+    put(&mut m, "ProviderDetails", p.shown_details());
+    put(&mut m, "AttributeMapping", &p.attribute_mapping);
+    put(&mut m, "IdpIdentifiers", &p.idp_identifiers);
+    put(&mut m, "LastModifiedDate", epoch(p.updated_at));
+    put(&mut m, "CreationDate", epoch(p.created_at));
+    Value::Object(m)
+}
+
+/// `ProviderDescription`, as ListIdentityProviders shows a provider.
+pub fn provider_description_type(p: &IdentityProvider) -> Value {
+    let mut m = Map::new();
+    put(&mut m, "ProviderName", &p.name);
+    put(&mut m, "ProviderType", p.kind.as_str());
+    put(&mut m, "LastModifiedDate", epoch(p.updated_at));
+    put(&mut m, "CreationDate", epoch(p.created_at));
     Value::Object(m)
 }
 

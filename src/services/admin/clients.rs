@@ -44,9 +44,15 @@ async fn settings_for(
     has_secret: bool,
 ) -> Result<ClientSettings, AuthError> {
     let scopes = custom_scopes(svc, &pool.id).await?;
+    let providers: Vec<String> = super::identity_providers::all(svc, &pool.id)
+        .await?
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
     ClientSettings::from_input(
         input,
         ClientContext {
+            identity_providers: &providers,
             pool_id: &pool.id,
             schema: &pool.settings.schema,
             custom_scopes: &scopes,

@@ -10,7 +10,7 @@ use crate::services::{Services, decode_token, paginate};
 use crate::store::StoreError;
 
 /// At most this many groups per user (reference §8.2), so one query reads them all.
-const MAX_GROUPS_PER_USER: i64 = 100;
+pub(crate) const MAX_GROUPS_PER_USER: i64 = 100;
 
 pub use crate::services::Page;
 

@@ -4,6 +4,7 @@ pub mod clients;
 pub mod create_user;
 pub mod domains;
 pub mod groups;
+pub mod identity_providers;
 pub mod list_users;
 pub mod mfa_config;
 pub mod pools;

@@ -11,6 +11,7 @@ use crate::clock::Millis;
 use crate::crypto::random;
 use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
+use crate::domain::client_oauth::COGNITO;
 use crate::domain::oauth_error::{OAuthError, OAuthErrorCode};
 use crate::domain::pool::UserPool;
 use crate::domain::user::User;
@@ -139,6 +140,10 @@ pub struct AuthorizeRequest {
     pub code_challenge: Option<String>,
     pub prompt: Prompt,
     pub login_hint: Option<String>,
+    /// The identity provider to sign in with, named by `identity_provider` or
+    /// `idp_identifier` (or the client's only one): the browser goes there instead of the
+    /// sign-in page.
+    pub upstream: Option<String>,
     /// The request as received, for the hosted pages to carry along.
     pub params: AuthorizeParams,
 }
@@ -254,6 +259,57 @@ async fn trusted_target(
     Ok((pool, client, redirect_uri))
 }
 
+/// Which identity provider the request goes to: `identity_provider` (`COGNITO` is the
+/// sign-in page), `idp_identifier`, or the client's only provider when it cannot sign in with
+/// the pool itself. None means the sign-in page; an unknown or unsupported provider, or a
+/// client that supports none, is an error for the client.
+async fn upstream(
+    svc: &Services,
+    pool_id: &str,
+    client: &UserPoolClient,
+    params: &AuthorizeParams,
+) -> Result<Result<Option<String>, OAuthError>, AuthError> {
+    let supported = &client.settings.supported_identity_providers;
+    let cognito = supported.iter().any(|p| p == COGNITO);
+    let unsupported = |name: &str| {
+        Ok(Err(OAuthError::invalid_request(format!(
+            "Identity provider {name} is not configured for this client."
+        ))))
+    };
+    if let Some(name) = params
+        .identity_provider
+        .as_deref()
+        .filter(|n| !n.is_empty())
+    {
+        return match name {
+            COGNITO if cognito => Ok(Ok(None)),
+            _ if name != COGNITO && supported.iter().any(|p| p == name) => {
+                Ok(Ok(Some(name.to_string())))
+            }
+            _ => unsupported(name),
+        };
+    }
+    if let Some(id) = params.idp_identifier.as_deref().filter(|n| !n.is_empty()) {
+        let providers = crate::services::admin::identity_providers::all(svc, pool_id).await?;
+        return match providers
+            .iter()
+            .find(|p| p.idp_identifiers.iter().any(|i| i == id))
+        {
+            Some(p) if supported.contains(&p.name) => Ok(Ok(Some(p.name.clone()))),
+            _ => unsupported(id),
+        };
+    }
+    match (cognito, supported.as_slice()) {
+        (true, _) => Ok(Ok(None)),
+        (false, [only]) => Ok(Ok(Some(only.clone()))),
+        (false, []) => Ok(Err(OAuthError::unauthorized_client(
+            "The client supports no identity provider (SupportedIdentityProviders).",
+        ))),
+        // The sign-in page shows a button per provider.
+        (false, _) => Ok(Ok(None)),
+    }
+}
+
 /// Checks an authorization request against the pool and its client.
 pub async fn check(
     svc: &Services,
@@ -300,23 +356,10 @@ pub async fn check(
             "The client may not use the {flow} flow."
         ))));
     }
-    match params.identity_provider.as_deref() {
-        None | Some("") | Some("COGNITO") => {}
-        Some(other) => {
-            return Err(fail(OAuthError::invalid_request(format!(
-                "Identity provider {other} is not configured for this pool."
-            ))));
-        }
-    }
-    if !s
-        .supported_identity_providers
-        .iter()
-        .any(|p| p == "COGNITO")
-    {
-        return Err(fail(OAuthError::unauthorized_client(
-            "The client does not allow sign-in with the user pool (SupportedIdentityProviders).",
-        )));
-    }
+    let upstream = upstream(svc, &pool.id, &client, params)
+        .await
+        .map_err(|e| fail(internal(e)))?
+        .map_err(fail)?;
     let too_long = [&params.state, &params.nonce, &params.login_hint]
         .iter()
         .any(|v| v.as_ref().is_some_and(|v| v.len() > MAX_PARAM_LEN));
@@ -369,6 +412,7 @@ pub async fn check(
         code_challenge,
         prompt,
         login_hint: params.login_hint.clone(),
+        upstream,
         params: params.clone(),
     })
 }
@@ -401,6 +445,14 @@ pub async fn authorize(
 }
 
 impl AuthorizeRequest {
+    /// This request with `login_hint` set (passed on to an identity provider).
+    pub fn with_login_hint(&self, hint: &str) -> AuthorizeRequest {
+        let mut request = self.clone();
+        request.login_hint = Some(hint.to_string());
+        request.params.login_hint = Some(hint.to_string());
+        request
+    }
+
     /// The redirect that reports `error` to this request's client.
     pub fn error_redirect(&self, error: &OAuthError) -> String {
         error_redirect(

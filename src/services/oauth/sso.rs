@@ -53,7 +53,7 @@ pub async fn start(
 }
 
 /// The live session with this id in this pool: not ended, not expired, and its user still
-/// exists, is enabled and confirmed. Anything else is no session.
+/// exists, is enabled and confirmed (or federated). Anything else is no session.
 pub async fn current(
     svc: &Services,
     pool_id: &str,
@@ -70,7 +70,13 @@ pub async fn current(
         .get_user_by(pool_id, UserKey::Sub, &row.user_id)
         .await?;
     Ok(user
-        .filter(|u| u.enabled && u.status == UserStatus::Confirmed)
+        .filter(|u| {
+            u.enabled
+                && matches!(
+                    u.status,
+                    UserStatus::Confirmed | UserStatus::ExternalProvider
+                )
+        })
         .map(|user| SsoSession {
             user,
             auth_time: row.auth_time,

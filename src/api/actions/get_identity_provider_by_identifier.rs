@@ -1,0 +1,20 @@
+//! GetIdentityProviderByIdentifier.
+
+use super::shapes::identity_provider_type;
+use crate::domain::AuthError;
+use crate::services::Services;
+use crate::services::admin::identity_providers;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Request {
+    pub user_pool_id: String,
+    pub idp_identifier: String,
+}
+
+pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
+    let p = identity_providers::by_identifier(svc, &req.user_pool_id, &req.idp_identifier).await?;
+    Ok(json!({ "IdentityProvider": identity_provider_type(&p) }))
+}
