@@ -1,7 +1,8 @@
 -- Federation (OIDC and social identity providers). A provider's details, attribute mapping and
 -- identifiers are JSON. `user_identities` says which user an upstream account signs in as: the
 -- federated user `{ProviderName}_{id}` itself, or a native user it was linked to; the user's
--- `identities` attribute shows the same links, written in the same transaction.
+-- `identities` attribute shows the same links, written in the same transaction. A hosted-UI
+-- session made by a federated sign-in names its provider, for sign-out at the provider.
 CREATE TABLE identity_providers (
     pool_id TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
     name TEXT NOT NULL,
@@ -23,3 +24,5 @@ CREATE TABLE user_identities (
     PRIMARY KEY (pool_id, provider_name, provider_user_id)
 );
 CREATE INDEX user_identities_user_idx ON user_identities (user_id);
+
+ALTER TABLE sso_sessions ADD COLUMN provider TEXT;

@@ -1,8 +1,10 @@
-//! A declarative stack: the pools, clients, groups, resource servers and domains that
+//! A declarative stack: the pools, clients, groups, resource servers, identity providers and
+//! domains that
 //! `tessera apply FILE.yaml` makes the directory match. Members use the Cognito API's names so
 //! a CloudFormation or Terraform definition translates line by line.
 
 use super::client::ClientInput;
+use super::identity_provider::IdentityProviderInput;
 use super::pool::PoolInput;
 use super::pool_domain::CustomDomainConfig;
 use super::resource_server::ResourceServerInput;
@@ -35,6 +37,9 @@ pub struct StackPool {
     /// CreateResourceServer members (without UserPoolId), matched by Identifier.
     #[serde(default)]
     pub resource_servers: Vec<ResourceServerInput>,
+    /// CreateIdentityProvider members (without UserPoolId), matched by ProviderName.
+    #[serde(default)]
+    pub identity_providers: Vec<IdentityProviderInput>,
 }
 
 /// An app client in the stack.
@@ -68,7 +73,7 @@ pub enum ChangeKind {
 /// One line of the apply report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    /// `pool`, `client`, `group`, `resource server`, `domain`.
+    /// `pool`, `client`, `group`, `resource server`, `identity provider`, `domain`.
     pub resource: &'static str,
     /// The name in the stack file.
     pub name: String,

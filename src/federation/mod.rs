@@ -8,13 +8,11 @@
 mod apple;
 
 use crate::domain::identity_provider::{IdentityProvider, ProviderType};
-use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreProviderMetadata,
-};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet};
 use openidconnect::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl,
-    JsonWebKeySetUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    Scope, TokenUrl,
+    JsonWebKeySetUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    ProviderMetadataWithLogout, RedirectUrl, Scope, TokenUrl,
 };
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -62,6 +60,8 @@ pub struct Discovered {
     pub token_url: String,
     pub attributes_url: Option<String>,
     pub jwks_uri: String,
+    /// OpenID Connect RP-Initiated Logout's `end_session_endpoint`.
+    pub end_session_endpoint: Option<String>,
 }
 
 /// What a browser is sent upstream with, and what the callback needs to finish.
@@ -78,6 +78,7 @@ pub struct Start {
 pub struct Upstreams {
     http: reqwest::Client,
     jwks: Mutex<HashMap<String, (Instant, CoreJsonWebKeySet)>>,
+    discovered: Mutex<HashMap<String, (Instant, Discovered)>>,
 }
 
 impl Default for Upstreams {
@@ -102,16 +103,17 @@ impl Upstreams {
                 .build()
                 .unwrap_or_default(),
             jwks: Mutex::new(HashMap::new()),
+            discovered: Mutex::new(HashMap::new()),
         }
     }
 
     /// Reads an issuer's discovery document (`/.well-known/openid-configuration`).
     pub async fn discover(&self, issuer: &str) -> Result<Discovered, Failure> {
-        let issuer = url_of(IssuerUrl::new, issuer)?;
-        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
+        let url = url_of(IssuerUrl::new, issuer)?;
+        let metadata = ProviderMetadataWithLogout::discover_async(url, &self.http)
             .await
             .map_err(|e| Failure::Unreachable(format!("discovery: {e}")))?;
-        Ok(Discovered {
+        let found = Discovered {
             authorize_url: metadata.authorization_endpoint().to_string(),
             token_url: metadata
                 .token_endpoint()
@@ -121,7 +123,28 @@ impl Upstreams {
                 })?,
             attributes_url: metadata.userinfo_endpoint().map(ToString::to_string),
             jwks_uri: metadata.jwks_uri().to_string(),
-        })
+            end_session_endpoint: metadata
+                .additional_metadata()
+                .end_session_endpoint
+                .as_ref()
+                .map(ToString::to_string),
+        };
+        if let Ok(mut held) = self.discovered.lock() {
+            held.insert(issuer.to_string(), (Instant::now(), found.clone()));
+        }
+        Ok(found)
+    }
+
+    /// The issuer's `end_session_endpoint`, from a discovery document read in the last ten
+    /// minutes or read now.
+    pub async fn end_session_endpoint(&self, issuer: &str) -> Result<Option<String>, Failure> {
+        if let Ok(held) = self.discovered.lock()
+            && let Some((at, found)) = held.get(issuer)
+            && at.elapsed() < JWKS_LIFETIME
+        {
+            return Ok(found.end_session_endpoint.clone());
+        }
+        Ok(self.discover(issuer).await?.end_session_endpoint)
     }
 
     /// The upstream authorization URL for a new sign-in, with fresh `state`, `nonce` (OpenID

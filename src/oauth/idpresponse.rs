@@ -126,12 +126,13 @@ async fn finish(svc: &Services, site: Site, cookie: &Session, answer: Answer) ->
             request,
             user,
             auth_time,
+            provider,
         }) => {
             let flow = Flow {
                 site,
                 request: *request,
             };
-            page::signed_in(svc, cookie, &flow, &user, auth_time).await
+            page::signed_in_through(svc, cookie, &flow, &user, auth_time, Some(&provider)).await
         }
         Ok(Finished::Back(url)) => redirect::found(&url),
         Err(Problem::Page(description)) => page::error_page(StatusCode::BAD_REQUEST, &description),

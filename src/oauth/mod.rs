@@ -39,7 +39,8 @@ pub fn configure_site(cfg: &mut web::ServiceConfig) {
         .route("/oauth2/revoke", web::post().to(revoke::post))
         .route("/logout", web::get().to(logout::get))
         .route("/oauth2/idpresponse", web::get().to(idpresponse::get))
-        .route("/oauth2/idpresponse", web::post().to(idpresponse::post));
+        .route("/oauth2/idpresponse", web::post().to(idpresponse::post))
+        .route("/oauth2/idplogout", web::get().to(logout::upstream_done));
     for path in ["/oauth2/token", "/oauth2/userInfo", "/oauth2/revoke"] {
         cfg.route(
             path,

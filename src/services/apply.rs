@@ -1,5 +1,6 @@
 //! `tessera apply`: makes the directory match a declarative [`Stack`], idempotently. Pools are
-//! found by name, clients by ClientName, groups by GroupName, resource servers by Identifier;
+//! found by name, clients by ClientName, groups by GroupName, resource servers by Identifier,
+//! identity providers by ProviderName;
 //! what is missing is created, what differs is updated, and settings Cognito fixes at creation
 //! are compared and refused with a clear message if they differ.
 
@@ -7,13 +8,14 @@ use crate::domain::AuthError;
 use crate::domain::attributes::{self, SchemaAttribute};
 use crate::domain::client::UserPoolClient;
 use crate::domain::group::GroupInput;
+use crate::domain::identity_provider::{IdentityProvider, IdentityProviderInput};
 use crate::domain::pool::{PoolInput, PoolSettings, UserPool};
 use crate::domain::pool_domain::CustomDomainConfig;
 use crate::domain::resource_server::ResourceServerInput;
 use crate::domain::stack::{Change, ChangeKind, Stack, StackClient, StackGroup, StackPool};
 use crate::services::Services;
 use crate::services::admin::clients::{self, SecretChoice};
-use crate::services::admin::{domains, groups, pools, resource_servers};
+use crate::services::admin::{domains, groups, identity_providers, pools, resource_servers};
 
 /// Applies a whole stack; stops at the first error (earlier changes stay applied, and applying
 /// the corrected file again finishes the job).
@@ -137,7 +139,8 @@ fn merged_schema(
     Ok(merged)
 }
 
-/// Domain, resource servers, clients (after the scopes they name) and groups.
+/// Domain, resource servers and identity providers, clients (after the scopes and providers
+/// they name) and groups.
 async fn apply_members(
     svc: &Services,
     pool: &UserPool,
@@ -149,6 +152,9 @@ async fn apply_members(
     }
     for server in &stack.resource_servers {
         changes.push(apply_resource_server(svc, pool, server).await?);
+    }
+    for provider in &stack.identity_providers {
+        changes.push(apply_identity_provider(svc, pool, provider).await?);
     }
     let existing_clients = all_clients(svc, &pool.id).await?;
     for client in &stack.clients {
@@ -228,6 +234,66 @@ async fn apply_resource_server(
             ))
         }
     }
+}
+
+/// True when saving `input` would leave `current` as it is: every detail given is the saved one
+/// (the saved ones may add what discovery found), and the mapping and identifiers are equal.
+fn same_provider(current: &IdentityProvider, input: &IdentityProviderInput) -> bool {
+    const FOUND: [&str; 5] = [
+        "authorize_url",
+        "token_url",
+        "attributes_url",
+        "jwks_uri",
+        "attributes_request_method",
+    ];
+    let details = input.provider_details.clone().unwrap_or_default();
+    let given_same = details
+        .iter()
+        .all(|(k, v)| current.details.get(k) == Some(v));
+    let nothing_else = current
+        .details
+        .keys()
+        .all(|k| details.contains_key(k) || FOUND.contains(&k.as_str()) || k == "private_key");
+    let mut mapping = input.attribute_mapping.clone().unwrap_or_default();
+    if let Some(subject) = current.attribute_mapping.get("username") {
+        mapping
+            .entry("username".into())
+            .or_insert_with(|| subject.clone());
+    }
+    input.provider_type.as_deref() == Some(current.kind.as_str())
+        && given_same
+        && nothing_else
+        && mapping == current.attribute_mapping
+        && input.idp_identifiers.clone().unwrap_or_default() == current.idp_identifiers
+}
+
+async fn apply_identity_provider(
+    svc: &Services,
+    pool: &UserPool,
+    input: &IdentityProviderInput,
+) -> Result<Change, AuthError> {
+    let name = input.provider_name.clone().unwrap_or_default();
+    let kind = match svc.store.get_identity_provider(&pool.id, &name).await? {
+        None => {
+            identity_providers::create(svc, &pool.id, input.clone()).await?;
+            ChangeKind::Created
+        }
+        Some(current) if current.kind.as_str() != input.provider_type.as_deref().unwrap_or("") => {
+            return Err(AuthError::InvalidParameter(
+                format!(
+                    "identity provider {name}: ProviderType cannot change; delete the provider \
+                     or use another name"
+                )
+                .into(),
+            ));
+        }
+        Some(current) if same_provider(&current, input) => ChangeKind::Unchanged,
+        Some(_) => {
+            identity_providers::update(svc, &pool.id, input.clone()).await?;
+            ChangeKind::Updated
+        }
+    };
+    Ok(change("identity provider", &name, &name, kind))
 }
 
 /// Every client of a pool, for matching by name.

@@ -16,9 +16,12 @@ pub struct SsoRow {
     pub created_at: i64,
     pub expires_at: i64,
     pub ended_at: Option<i64>,
+    /// The identity provider the user signed in through, if any.
+    pub provider: Option<String>,
 }
 
-const COLUMNS: &str = "id_hash, pool_id, user_id, auth_time, created_at, expires_at, ended_at";
+const COLUMNS: &str =
+    "id_hash, pool_id, user_id, auth_time, created_at, expires_at, ended_at, provider";
 
 impl Store {
     /// Stores a new session; also sweeps sessions that ended or expired a day before.
@@ -31,7 +34,7 @@ impl Store {
                 .map_err(map_err)?;
             sqlx::query(
                 "INSERT INTO sso_sessions (id_hash, pool_id, user_id, auth_time, created_at, \
-                 expires_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+                 expires_at, ended_at, provider) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)",
             )
             .bind(&row.id_hash)
             .bind(&row.pool_id)
@@ -39,6 +42,7 @@ impl Store {
             .bind(row.auth_time)
             .bind(row.created_at)
             .bind(row.expires_at)
+            .bind(&row.provider)
             .execute(db)
             .await
             .map_err(map_err)?;

@@ -310,6 +310,19 @@ pub async fn signed_in(
     user: &User,
     auth_time: Millis,
 ) -> HttpResponse {
+    signed_in_through(svc, cookie, flow, user, auth_time, None).await
+}
+
+/// As [`signed_in`], for a sign-in through identity provider `provider` (remembered by the
+/// session, for sign-out at the provider).
+pub async fn signed_in_through(
+    svc: &Services,
+    cookie: &Session,
+    flow: &Flow,
+    user: &User,
+    auth_time: Millis,
+    provider: Option<&str>,
+) -> HttpResponse {
     // A sign-in replacing another (prompt=login, another user) ends the old session, so a
     // copy of the old cookie signs no one in.
     if let Some(old) = session::sso_id(cookie, &flow.site.pool_id)
@@ -318,7 +331,7 @@ pub async fn signed_in(
         tracing::error!(cause = %e, "ending the replaced hosted-UI session");
         return internal();
     }
-    let id = match sso::start(svc, &flow.request.pool, user, auth_time).await {
+    let id = match sso::start(svc, &flow.request.pool, user, auth_time, provider).await {
         Ok(id) => id,
         Err(e) => {
             tracing::error!(cause = %e, "starting a hosted-UI session");

@@ -207,3 +207,32 @@ pub fn take_federation(
         .remove_as::<crate::services::federation::Pending>(&federation_key(pool_id))?
         .ok()
 }
+
+/// A sign-out waiting for the identity provider's (`/oauth2/idplogout`): its `state`, and
+/// where the browser goes next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpstreamLogout {
+    pub state: String,
+    pub next: String,
+}
+
+fn upstream_logout_key(pool_id: &str) -> String {
+    format!("logout:{pool_id}")
+}
+
+/// Remembers a sign-out gone to the identity provider.
+pub fn set_upstream_logout(
+    session: &Session,
+    pool_id: &str,
+    pending: &UpstreamLogout,
+) -> Result<(), actix_web::Error> {
+    session.insert(upstream_logout_key(pool_id), pending)?;
+    Ok(())
+}
+
+/// Takes the sign-out waiting for the identity provider's.
+pub fn take_upstream_logout(session: &Session, pool_id: &str) -> Option<UpstreamLogout> {
+    session
+        .remove_as::<UpstreamLogout>(&upstream_logout_key(pool_id))?
+        .ok()
+}

@@ -180,6 +180,10 @@ class App:
     def callback(self):
         return f"{self.base}/callback"
 
+    @property
+    def signed_out(self):
+        return f"{self.base}/signed-out"
+
 
 # ---------------------------------------------------------------- Tessera and the OP
 
@@ -229,6 +233,7 @@ class Upstream:
         config_path = os.path.join(workdir, "op.json")
         clients = [
             {"client_id": OIDC_CLIENT[0], "client_secret": OIDC_CLIENT[1], "redirect_uris": [redirect_uri],
+             "post_logout_redirect_uris": [redirect_uri.replace("/idpresponse", "/idplogout")],
              "token_endpoint_auth_method": "client_secret_basic"},
             {"client_id": FACEBOOK_CLIENT[0], "client_secret": FACEBOOK_CLIENT[1], "redirect_uris": [redirect_uri],
              "token_endpoint_auth_method": "client_secret_post"},
@@ -349,6 +354,7 @@ class Flow:
             UserPoolId=self.pool_id, ClientName="Federated Gallery", GenerateSecret=False,
             AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["code"],
             AllowedOAuthScopes=["openid", "email", "profile"], CallbackURLs=[self.app.callback],
+            LogoutURLs=[self.app.signed_out],
         )
         code = error_code(lambda: self.admin.create_user_pool_client(
             **settings, SupportedIdentityProviders=["COGNITO", "LocalOP", "NoSuchProvider"]))
@@ -595,6 +601,24 @@ class Flow:
         _, attributes = self.user("LocalOP_alice")
         expect(attributes.get("given_name") == "Alicia", f"given_name {attributes.get('given_name')!r} of the user")
 
+    # -- 3b'. sign-out at the provider too (federated=true)
+
+    def alice_signs_out_everywhere(self):
+        page = self.page
+        query = urllib.parse.urlencode({"client_id": self.client_id, "logout_uri": self.app.signed_out,
+                                        "federated": "true"})
+        page.goto(f"{self.base}/logout?{query}")
+        page.wait_for_url(f"{self.op.issuer}/session/end**")
+        page.locator("button[name=logout]").click()
+        page.wait_for_url(f"{self.app.signed_out}**")
+        paths = [urllib.parse.urlsplit(n.split(" ", 2)[2]).path for n in self.navigations]
+        expect(f"/{self.pool_id}/oauth2/idplogout" in paths, f"no pass back through idplogout: {self.navigations}")
+        # Both sessions are over: the same browser is asked to sign in at the OP again.
+        self.app.authorize_url = self.authorize_url(identity_provider="LocalOP")
+        page.goto(f"{self.app.base}/")
+        page.click("#sign-in")
+        page.wait_for_url(f"{self.op.issuer}/interaction/**")
+
     # -- 3c. linking
 
     def link_carol(self):
@@ -732,7 +756,9 @@ def main():
                     ("AdminGetUser: EXTERNAL_PROVIDER, identities, mapped attributes", flow.alice_user),
                 ], flow, needs)
                 run([("identity_provider=LocalOP skips the sign-in page; a changed given_name arrives",
-                      flow.alice_renamed)], flow, needs)
+                      flow.alice_renamed),
+                     ("/logout with federated=true signs out at the OP too, then reaches the app",
+                      flow.alice_signs_out_everywhere)], flow, needs)
                 run([
                     ("AdminLinkProviderForUser: carol at LocalOP → bob", flow.link_carol),
                     ("carol signs in as bob (his sub and username)", flow.carol_as_bob),

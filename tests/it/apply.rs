@@ -169,7 +169,56 @@ async fn triggers_and_webhook_secrets_are_applied(db: Backend) {
     );
 }
 
+/// A stack's identity providers are created before the clients that name them, left alone when
+/// applied again, and updated when their details change.
+async fn identity_providers_are_applied(db: Backend) {
+    let app = spawn_app(db).await;
+    let text = |scopes: &str| {
+        format!(
+            "pools:\n  - PoolName: social\n    IdentityProviders:\n      - ProviderName: Google\n        ProviderType: Google\n        ProviderDetails:\n          client_id: g-client\n          client_secret: g-secret\n          authorize_scopes: {scopes}\n        AttributeMapping:\n          email: email\n    Clients:\n      - ClientName: web\n        SupportedIdentityProviders: [COGNITO, Google]\n"
+        )
+    };
+    let first = apply(&app.services, stack(&text("openid email")))
+        .await
+        .unwrap();
+    let kinds: Vec<(&str, ChangeKind)> =
+        first.iter().map(|c| (c.resource, c.kind.clone())).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("pool", ChangeKind::Created),
+            ("identity provider", ChangeKind::Created),
+            ("client", ChangeKind::Created),
+        ]
+    );
+    let pool_id = first[0].id.clone();
+    let second = apply(&app.services, stack(&text("openid email")))
+        .await
+        .unwrap();
+    assert!(
+        second.iter().all(|c| c.kind == ChangeKind::Unchanged),
+        "{second:?}"
+    );
+    let third = apply(&app.services, stack(&text("openid email profile")))
+        .await
+        .unwrap();
+    assert_eq!(third[1].kind, ChangeKind::Updated);
+    let described = app
+        .cognito
+        .describe_identity_provider()
+        .user_pool_id(&pool_id)
+        .provider_name("Google")
+        .send()
+        .await
+        .unwrap();
+    let p = described.identity_provider().unwrap();
+    let details = p.provider_details().unwrap();
+    assert_eq!(details["authorize_scopes"], "openid email profile");
+    assert_eq!(p.attribute_mapping().unwrap()["username"], "sub");
+}
+
 both_databases!(
+    identity_providers_are_applied,
     triggers_and_webhook_secrets_are_applied,
     example_stack_is_idempotent,
     creation_only_settings_are_refused,

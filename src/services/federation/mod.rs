@@ -58,6 +58,8 @@ pub enum Finished {
         request: Box<AuthorizeRequest>,
         user: Box<User>,
         auth_time: Millis,
+        /// The provider's name.
+        provider: String,
     },
     /// Back to the app with an error (full URL).
     Back(String),
@@ -231,6 +233,7 @@ pub async fn finish(
             request: Box::new(request),
             user: Box::new(user),
             auth_time: svc.now(),
+            provider: p.name.clone(),
         }),
         Err(AuthError::Internal(cause)) => Err(Problem::Internal(AuthError::Internal(cause))),
         Err(e) => back(OAuthError::invalid_request(e.to_string())),

@@ -23,18 +23,22 @@ pub struct SsoSession {
     pub user: User,
     /// When the user proved their password (epoch ms); becomes `auth_time`.
     pub auth_time: Millis,
+    /// The identity provider the user signed in through, if any.
+    pub provider: Option<String>,
 }
 
 fn hash(id: &str) -> String {
     hex::encode(Sha256::digest(id.as_bytes()))
 }
 
-/// Starts a session for a user who has just signed in; returns the id for the cookie.
+/// Starts a session for a user who has just signed in (through `provider`, if any); returns
+/// the id for the cookie.
 pub async fn start(
     svc: &Services,
     pool: &UserPool,
     user: &User,
     auth_time: Millis,
+    provider: Option<&str>,
 ) -> Result<String, AuthError> {
     let id = random::base64_token(32);
     let now = svc.now();
@@ -47,6 +51,7 @@ pub async fn start(
             created_at: now,
             expires_at: now + LIFETIME_MS,
             ended_at: None,
+            provider: provider.map(str::to_string),
         })
         .await?;
     Ok(id)
@@ -80,6 +85,7 @@ pub async fn current(
         .map(|user| SsoSession {
             user,
             auth_time: row.auth_time,
+            provider: row.provider,
         }))
 }
 
