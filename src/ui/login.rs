@@ -84,13 +84,7 @@ async fn view(
         forgot_link: (!codes::admin_only_recovery(pool)).then(|| flow.link("/forgotPassword")),
         signup_link: self_sign_up.then(|| flow.link("/signup")),
         providers: provider_links(flow),
-        show_form: flow
-            .request
-            .client
-            .settings
-            .supported_identity_providers
-            .iter()
-            .any(|p| p == COGNITO),
+        show_form: flow.signs_in_users(),
     })
 }
 
@@ -101,7 +95,7 @@ pub async fn get(
     cookie: Session,
     req: HttpRequest,
 ) -> HttpResponse {
-    let flow = match page::begin(&svc, site, &req).await {
+    let flow = match page::begin_any(&svc, site, &req).await {
         Ok(flow) => flow,
         Err(response) => return response,
     };

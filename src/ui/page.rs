@@ -106,6 +106,16 @@ impl Flow {
         format!("{}&{}", self.link(page), q.finish())
     }
 
+    /// Whether the client signs in with the pool's own users (`COGNITO`).
+    pub fn signs_in_users(&self) -> bool {
+        self.request
+            .client
+            .settings
+            .supported_identity_providers
+            .iter()
+            .any(|p| p == crate::domain::client_oauth::COGNITO)
+    }
+
     /// The pool's name for the people who sign in: the client's name.
     pub fn app_name(&self) -> &str {
         &self.request.client.name
@@ -127,7 +137,25 @@ impl Flow {
 /// Checks the authorization request a page was reached with (its query). When it cannot go
 /// on, the response to send: the error page (an untrusted client or redirect URI is never
 /// redirected to) or the redirect back to the client with the error.
+/// Every page but the sign-in page's buttons needs a client that signs in with the pool's own
+/// users (`COGNITO` in its SupportedIdentityProviders): else the forbidden page.
 pub async fn begin(svc: &Services, site: Site, req: &HttpRequest) -> Result<Flow, HttpResponse> {
+    let flow = begin_any(svc, site, req).await?;
+    if !flow.signs_in_users() {
+        return Err(error_page(
+            StatusCode::FORBIDDEN,
+            "This app does not sign in with a user name and password of this user pool.",
+        ));
+    }
+    Ok(flow)
+}
+
+/// As [`begin`], for any client (the sign-in page, which shows identity provider buttons).
+pub async fn begin_any(
+    svc: &Services,
+    site: Site,
+    req: &HttpRequest,
+) -> Result<Flow, HttpResponse> {
     let params = match AuthorizeParams::from_query(req.query_string()) {
         Ok(p) => p,
         Err(e) => return Err(error_page(StatusCode::BAD_REQUEST, &e.description)),

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
 
 mod account_helpers;
+mod federation_helpers;
 mod helpers;
 mod mfa_helpers;
 mod sms_sink;
@@ -16,6 +17,7 @@ mod api_client_rules;
 mod api_clients;
 mod api_domains;
 mod api_groups;
+mod api_identity_providers;
 mod api_list_users;
 mod api_mfa_challenge;
 mod api_mfa_codes;
@@ -42,6 +44,8 @@ mod apply;
 mod cli;
 mod concurrency;
 mod config_nodes;
+mod federation_attacks;
+mod federation_hosted;
 mod oauth_authorize_rules;
 mod oauth_client_credentials;
 mod oauth_code;

@@ -427,7 +427,7 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
 }
 
 /// The `action` of the page's POST form that has a password field.
-fn form_action(html: &str) -> Option<String> {
+pub fn form_action(html: &str) -> Option<String> {
     html.split("<form")
         .skip(1)
         .find(|form| form.contains("type=\"password\""))
@@ -435,7 +435,7 @@ fn form_action(html: &str) -> Option<String> {
 }
 
 /// The value of the hidden input named `name`.
-fn hidden_value(html: &str, name: &str) -> Option<String> {
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     html.split("<input")
         .skip(1)
         .map(|tag| &tag[..tag.find('>').unwrap_or(tag.len())])
