@@ -26,3 +26,11 @@ CREATE TABLE user_identities (
 CREATE INDEX user_identities_user_idx ON user_identities (user_id);
 
 ALTER TABLE sso_sessions ADD COLUMN provider TEXT;
+
+-- The `state` of every federated sign-in answered (its SHA-256), until it would have expired:
+-- an answer is used once even when a copy of the browser's cookie brings it back.
+CREATE TABLE federation_states (
+    state_hash TEXT PRIMARY KEY,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX federation_states_expiry_idx ON federation_states (expires_at);

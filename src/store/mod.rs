@@ -11,6 +11,7 @@ pub mod clients;
 pub mod codes;
 pub mod config_versions;
 pub mod domains;
+pub mod federation_states;
 pub mod groups;
 pub mod identity_providers;
 pub mod lockout;

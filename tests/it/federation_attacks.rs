@@ -102,8 +102,8 @@ async fn replayed_upstream_code_is_refused(db: Backend) {
     error_page(&page, &not_verified("OpA"));
     assert_eq!(op.token_errors(), ["invalid_grant"]);
 
-    // A copy of the cookie taken while the first sign-in was pending brings it back, but its
-    // code is spent.
+    // A copy of the cookie taken while the first sign-in was pending brings it back, but the
+    // server remembers its state was answered: nothing goes upstream.
     let response = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -113,8 +113,9 @@ async fn replayed_upstream_code_is_refused(db: Backend) {
         .send()
         .await
         .unwrap();
-    error_page(&page_of(response).await, &not_verified("OpA"));
-    assert_eq!(op.token_errors(), ["invalid_grant", "invalid_grant"]);
+    error_page(&page_of(response).await, ALREADY_USED);
+    assert_eq!(op.token_errors(), ["invalid_grant"]);
+    assert_eq!(op.token_requests(), 2);
     assert_eq!(fed.user_count().await, 1);
 }
 

@@ -33,6 +33,9 @@ pub const APP_STATE: &str = "app-state-42";
 pub const NOT_THIS_BROWSER: &str =
     "This sign-in was not started in this browser, or was already used.";
 
+/// What the error page says when a copy of the cookie brings back an answered sign-in.
+pub const ALREADY_USED: &str = "This sign-in was already used.";
+
 /// What the error page says when the upstream's code or ID token fails (`{provider}`'s name
 /// filled in by [`not_verified`]).
 pub fn not_verified(provider: &str) -> String {

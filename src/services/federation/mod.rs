@@ -7,7 +7,8 @@
 //! The browser carries what binds the two halves ([`Pending`]: `state`, `nonce`, the PKCE
 //! verifier, the provider and the original request) in the hosted UI's encrypted cookie, so an
 //! answer meant for another browser, another provider or an earlier attempt finds nothing to
-//! finish. A wrong state, an answer from another issuer (RFC 9207 `iss`), a code the upstream
+//! finish; the database remembers each answered `state` until it would have expired, so a
+//! copy of the cookie cannot bring an answered sign-in back. A wrong state, an answer from another issuer (RFC 9207 `iss`), a code the upstream
 //! refuses or an ID token that fails a check ends on the error page, never with a token; an
 //! error the upstream reports (the user cancelled) goes back to the app.
 
@@ -23,6 +24,7 @@ use crate::domain::user::User;
 use crate::federation::Failure;
 use crate::services::Services;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 /// How long a browser may take upstream.
 pub const PENDING_LIFETIME_MS: i64 = 10 * 60 * 1000;
@@ -174,6 +176,22 @@ pub async fn finish(
     if svc.now() - pending.started_at > PENDING_LIFETIME_MS {
         return Err(Problem::Page(
             "This sign-in took too long. Start again from the app.".into(),
+        ));
+    }
+    // The cookie forgets the sign-in once answered; a copy of it must not bring it back.
+    let state_hash = hex::encode(Sha256::digest(pending.state.as_bytes()));
+    let first = svc
+        .store
+        .use_federation_state(
+            &state_hash,
+            pending.started_at + PENDING_LIFETIME_MS,
+            svc.now(),
+        )
+        .await
+        .map_err(|e| Problem::Internal(e.into()))?;
+    if !first {
+        return Err(Problem::Page(
+            "This sign-in was already used. Start again from the app.".into(),
         ));
     }
     let params =
