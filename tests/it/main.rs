@@ -46,6 +46,7 @@ mod concurrency;
 mod config_nodes;
 mod federation_attacks;
 mod federation_hosted;
+mod federation_triggers;
 mod oauth_authorize_rules;
 mod oauth_client_credentials;
 mod oauth_code;
