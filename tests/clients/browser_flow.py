@@ -37,17 +37,12 @@ import base64
 import email
 import hashlib
 import hmac
-import http.server
 import json
 import os
 import re
 import secrets
-import shutil
-import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -63,9 +58,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-TESSERA_BIN = os.environ.get("TESSERA_BIN", os.path.join(ROOT, "target/debug/tessera"))
+from flow_kit import ROOT, App, StepFailed, Tessera, expect, free_port
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SHOTS = os.environ.get("BROWSER_SCREENSHOT_DIR", os.path.join(ROOT, "docs/screenshots"))
 BROWSER_ARGS = [
@@ -88,21 +81,6 @@ BOB_PASSWORD = "Bobs-Own-Pass-9"
 
 passed = 0
 failed = 0
-
-
-class StepFailed(Exception):
-    pass
-
-
-def expect(condition, detail):
-    if not condition:
-        raise StepFailed(detail)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------- TOTP (RFC 6238)
@@ -163,102 +141,6 @@ class MailSink:
 def text_of(message):
     parts = [p for p in message.walk() if p.get_content_type() == "text/plain"] or [message]
     return "\n".join(p.get_payload(decode=True).decode(errors="replace") for p in parts)
-
-
-# ---------------------------------------------------------------- the app (callback server)
-
-
-class App:
-    """A relying party on http://localhost:<port>: `/` links to the authorize URL it is given,
-    `/callback` records what it receives and says so."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.authorize_url = ""
-        self.callbacks = []
-        app = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                path, _, query = self.path.partition("?")
-                if path == "/callback":
-                    app.callbacks.append(urllib.parse.parse_qs(query))
-                    body = "<h1>Signed in</h1><p>The app received an authorization code.</p>"
-                else:
-                    href = app.authorize_url.replace("&", "&amp;").replace('"', "&quot;")
-                    body = f'<h1>Demo app</h1><p><a id="sign-in" href="{href}">Sign in</a></p>'
-                page = f"<!DOCTYPE html><html><head><title>Demo app</title></head><body>{body}</body></html>"
-                data = page.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def base(self):
-        return f"http://localhost:{self.port}"
-
-    @property
-    def callback(self):
-        return f"{self.base}/callback"
-
-
-# ---------------------------------------------------------------- Tessera
-
-
-class Tessera:
-    """The server under test, on a free port, with its own data directory."""
-
-    def __init__(self, smtp_port):
-        self.dir = tempfile.mkdtemp(prefix="tessera-browser-")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ)
-        env.update({
-            "TESSERA_LISTEN": f"127.0.0.1:{self.port}",
-            "TESSERA_DATA_DIR": self.dir,
-            "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite://{self.dir}/tessera.db",
-            "TESSERA_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
-            "TESSERA_EMAIL_FROM": "Tessera <no-reply@tessera.test>",
-            "TESSERA_ADMIN_KEYS": f"{ADMIN_KEY_ID}:{ADMIN_SECRET}",
-        })
-        env.pop("TESSERA_PUBLIC_URL", None)
-        self.log_path = os.path.join(self.dir, "server.log")
-        self.log = open(self.log_path, "wb")
-        self.process = subprocess.Popen([TESSERA_BIN, "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"tessera exited with {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/ready", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"tessera was not ready within 30 s:\n{self.log_tail()}")
-
-    def log_tail(self, lines=40):
-        self.log.flush()
-        with open(self.log_path, "rb") as f:
-            return b"\n".join(f.read().splitlines()[-lines:]).decode(errors="replace")
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- branding
@@ -655,8 +537,11 @@ def run(steps, flow):
 def main():
     sink = MailSink()
     sink.controller.start()
-    app = App()
-    tessera = Tessera(sink.port)
+    app = App("<h1>Signed in</h1><p>The app received an authorization code.</p>")
+    tessera = Tessera((ADMIN_KEY_ID, ADMIN_SECRET), prefix="tessera-browser-", env={
+        "TESSERA_SMTP_URL": f"smtp://127.0.0.1:{sink.port}",
+        "TESSERA_EMAIL_FROM": "Tessera <no-reply@tessera.test>",
+    })
     database = "postgres" if (os.environ.get("DATABASE_URL") or "").startswith("postgres") else "sqlite"
     print(f"browser: Tessera at {tessera.url} on {database}, app at {app.base}, SMTP sink on {sink.port}")
     try:

@@ -45,20 +45,16 @@ page's URL and HTML, and the end of the Tessera and OP logs.
 import base64
 import datetime
 import hashlib
-import http.server
 import json
 import os
 import re
 import secrets
 import select
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -69,9 +65,7 @@ import jwt
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-TESSERA_BIN = os.environ.get("TESSERA_BIN", os.path.join(ROOT, "target/debug/tessera"))
+from flow_kit import ROOT, App, StepFailed, Tessera, error_code, expect, free_port, log_tail
 NODE = os.environ.get("NODE", "node")
 NODE_DIR = os.environ.get("TESSERA_NODE_DIR") or os.path.join(ROOT, "target/node-clients")
 OP_SCRIPT = os.path.join(ROOT, "tests/idp/op.mjs")
@@ -108,115 +102,7 @@ passed = 0
 failed = 0
 
 
-class StepFailed(Exception):
-    pass
-
-
-def expect(condition, detail):
-    if not condition:
-        raise StepFailed(detail)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def error_code(fn):
-    """The Cognito error code `fn` raised, or None if it succeeded."""
-    try:
-        fn()
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
-
-
-def log_tail(path, lines=40):
-    try:
-        with open(path, "rb") as f:
-            return b"\n".join(f.read().splitlines()[-lines:]).decode(errors="replace")
-    except OSError:
-        return ""
-
-
-# ---------------------------------------------------------------- the app (callback server)
-
-
-class App:
-    """A relying party on http://localhost:<port>: `/` links to `authorize_url`, `/callback`
-    says it was reached."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.authorize_url = ""
-        app = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                if self.path.split("?")[0] == "/callback":
-                    body = "<h1>Callback</h1><p>The app received the answer of the authorization request.</p>"
-                else:
-                    href = app.authorize_url.replace("&", "&amp;").replace('"', "&quot;")
-                    body = f'<h1>Demo app</h1><p><a id="sign-in" href="{href}">Sign in</a></p>'
-                data = f"<!DOCTYPE html><html><head><title>Demo app</title></head><body>{body}</body></html>".encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def base(self):
-        return f"http://localhost:{self.port}"
-
-    @property
-    def callback(self):
-        return f"{self.base}/callback"
-
-    @property
-    def signed_out(self):
-        return f"{self.base}/signed-out"
-
-
-# ---------------------------------------------------------------- Tessera and the OP
-
-
-class Tessera:
-    """The server under test, on a free port, with its own data directory."""
-
-    def __init__(self, workdir):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ)
-        env.update({
-            "TESSERA_LISTEN": f"127.0.0.1:{self.port}",
-            "TESSERA_DATA_DIR": workdir,
-            "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite://{workdir}/tessera.db",
-            "TESSERA_ADMIN_KEYS": f"{ADMIN_KEY_ID}:{ADMIN_SECRET}",
-            "NO_COLOR": "1",
-        })
-        for name in ("TESSERA_PUBLIC_URL", "TESSERA_DATABASE_URL"):
-            env.pop(name, None)
-        self.log_path = os.path.join(workdir, "server.log")
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen([TESSERA_BIN, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"tessera exited with {self.process.returncode}:\n{log_tail(self.log_path)}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/ready", timeout=1):
-                    return
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.1)
-        raise RuntimeError(f"tessera was not ready within 30 s:\n{log_tail(self.log_path)}")
+# ---------------------------------------------------------------- the upstream OP
 
 
 class Upstream:
@@ -719,8 +605,8 @@ def run(steps, flow, needs=None):
 
 def main():
     workdir = tempfile.mkdtemp(prefix="tessera-federation-")
-    app = App()
-    tessera = Tessera(workdir)
+    app = App("<h1>Callback</h1><p>The app received the answer of the authorization request.</p>")
+    tessera = Tessera((ADMIN_KEY_ID, ADMIN_SECRET), prefix="tessera-federation-")
     database = "postgres" if (os.environ.get("DATABASE_URL") or "").startswith("postgres") else "sqlite"
     print(f"federation: Tessera at {tessera.url} on {database}, app at {app.base}")
     flow = None
@@ -771,16 +657,12 @@ def main():
                 browser.close()
     finally:
         if failed:
-            print(f"---- last lines of the Tessera log:\n{log_tail(tessera.log_path)}")
+            print(f"---- last lines of the Tessera log:\n{tessera.log_tail()}")
             if flow is not None and flow.op is not None:
                 print(f"---- last lines of the OP log:\n{log_tail(flow.op.log_path)}")
         if flow is not None and flow.op is not None:
             flow.op.stop()
-        tessera.process.terminate()
-        try:
-            tessera.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            tessera.process.kill()
+        tessera.stop()
         app.server.shutdown()
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"federation: {passed} passed, {failed} failed ({database})")

@@ -97,6 +97,7 @@ pub async fn sign_in(
         return link(svc, pool, p, &subject, user).await;
     }
     let mut attributes = mapped;
+    crate::domain::user::check_required(pool, &attributes)?;
     attributes.insert("sub".into(), uuid::Uuid::new_v4().to_string());
     let mut user = User {
         sub: attributes["sub"].clone(),
