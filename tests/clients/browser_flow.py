@@ -37,10 +37,8 @@ import base64
 import email
 import hashlib
 import hmac
-import json
 import os
 import re
-import secrets
 import struct
 import sys
 import threading
@@ -58,7 +56,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-from flow_kit import ROOT, App, StepFailed, Tessera, expect, free_port
+from flow_kit import ROOT, App, StepFailed, Tessera, authorization_request, expect, free_port, id_claims_for_code
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SHOTS = os.environ.get("BROWSER_SCREENSHOT_DIR", os.path.join(ROOT, "docs/screenshots"))
 BROWSER_ARGS = [
@@ -251,16 +249,8 @@ class Flow:
         return self.page
 
     def authorize_url(self, redirect_uri=None):
-        state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-        verifier = secrets.token_urlsafe(48)
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-        self.pending = (state, nonce, verifier)
-        query = urllib.parse.urlencode({
-            "response_type": "code", "client_id": self.client_id,
-            "redirect_uri": redirect_uri or self.app.callback, "scope": "openid email profile",
-            "state": state, "nonce": nonce, "code_challenge": challenge, "code_challenge_method": "S256",
-        })
-        return f"{self.base}/oauth2/authorize?{query}"
+        url, self.pending = authorization_request(self.base, self.client_id, redirect_uri or self.app.callback)
+        return url
 
     def shot(self, name, mask=()):
         os.makedirs(SHOTS, exist_ok=True)
@@ -302,28 +292,7 @@ class Flow:
 
     def exchange(self, code):
         """The code at /oauth2/token with the PKCE verifier; the ID token verified with PyJWT."""
-        state, nonce, verifier = self.pending
-        body = urllib.parse.urlencode({
-            "grant_type": "authorization_code", "client_id": self.client_id, "code": code,
-            "redirect_uri": self.app.callback, "code_verifier": verifier,
-        }).encode()
-        request = urllib.request.Request(f"{self.base}/oauth2/token", data=body,
-                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
-        try:
-            with urllib.request.urlopen(request) as r:
-                tokens = json.load(r)
-        except urllib.error.HTTPError as e:
-            raise StepFailed(f"/oauth2/token answered {e.code}: {e.read().decode(errors='replace')}")
-        expect(tokens.get("token_type") == "Bearer", f"token_type {tokens.get('token_type')!r}")
-        for name in ("id_token", "access_token", "refresh_token"):
-            expect(tokens.get(name), f"no {name} in {sorted(tokens)}")
-        issuer = self.base
-        key = jwt.PyJWKClient(f"{issuer}/.well-known/jwks.json", cache_keys=False).get_signing_key_from_jwt(tokens["id_token"])
-        claims = jwt.decode(tokens["id_token"], key.key, algorithms=["RS256"], issuer=issuer, audience=self.client_id,
-                            options={"require": ["exp", "iat", "iss", "sub", "aud", "nonce"]})
-        expect(claims.get("nonce") == nonce, f"nonce {claims.get('nonce')!r} instead of {nonce!r}")
-        expect(claims.get("token_use") == "id", f"token_use {claims.get('token_use')!r}")
-        return claims
+        return id_claims_for_code(self.base, self.client_id, self.app.callback, code, self.pending)
 
     # -- walk 1: sign-up
 

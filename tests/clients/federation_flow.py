@@ -42,13 +42,10 @@ The browser is /usr/bin/chromium (or $CHROMIUM); NODE is the node binary. Prints
 page's URL and HTML, and the end of the Tessera and OP logs.
 """
 
-import base64
 import datetime
-import hashlib
 import json
 import os
 import re
-import secrets
 import select
 import shutil
 import subprocess
@@ -61,11 +58,11 @@ import urllib.request
 import boto3
 import botocore.config
 import botocore.exceptions
-import jwt
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-from flow_kit import ROOT, App, StepFailed, Tessera, error_code, expect, free_port, log_tail
+from flow_kit import (ROOT, App, StepFailed, Tessera, authorization_request, error_code, expect, free_port,
+                      id_claims_for_code, log_tail)
 NODE = os.environ.get("NODE", "node")
 NODE_DIR = os.environ.get("TESSERA_NODE_DIR") or os.path.join(ROOT, "target/node-clients")
 OP_SCRIPT = os.path.join(ROOT, "tests/idp/op.mjs")
@@ -329,16 +326,8 @@ class Flow:
         return self.page
 
     def authorize_url(self, **extra):
-        state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-        verifier = secrets.token_urlsafe(48)
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-        self.pending = (state, nonce, verifier)
-        query = urllib.parse.urlencode(dict({
-            "response_type": "code", "client_id": self.client_id, "redirect_uri": self.app.callback,
-            "scope": "openid email profile", "state": state, "nonce": nonce,
-            "code_challenge": challenge, "code_challenge_method": "S256",
-        }, **extra))
-        return f"{self.base}/oauth2/authorize?{query}"
+        url, self.pending = authorization_request(self.base, self.client_id, self.app.callback, **extra)
+        return url
 
     def from_app(self, **extra):
         """A new context; the app's sign-in link followed."""
@@ -385,27 +374,7 @@ class Flow:
 
     def exchange(self, code):
         """The code at /oauth2/token with the PKCE verifier; the ID token verified with PyJWT."""
-        _, nonce, verifier = self.pending
-        body = urllib.parse.urlencode({
-            "grant_type": "authorization_code", "client_id": self.client_id, "code": code,
-            "redirect_uri": self.app.callback, "code_verifier": verifier,
-        }).encode()
-        request = urllib.request.Request(f"{self.base}/oauth2/token", data=body,
-                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
-        try:
-            with urllib.request.urlopen(request) as r:
-                tokens = json.load(r)
-        except urllib.error.HTTPError as e:
-            raise StepFailed(f"/oauth2/token answered {e.code}: {e.read().decode(errors='replace')}")
-        for name in ("id_token", "access_token", "refresh_token"):
-            expect(tokens.get(name), f"no {name} in {sorted(tokens)}")
-        issuer = self.base
-        key = jwt.PyJWKClient(f"{issuer}/.well-known/jwks.json", cache_keys=False).get_signing_key_from_jwt(tokens["id_token"])
-        claims = jwt.decode(tokens["id_token"], key.key, algorithms=["RS256"], issuer=issuer, audience=self.client_id,
-                            options={"require": ["exp", "iat", "iss", "sub", "aud", "nonce"]})
-        expect(claims.get("nonce") == nonce, f"nonce {claims.get('nonce')!r} instead of {nonce!r}")
-        expect(claims.get("token_use") == "id", f"token_use {claims.get('token_use')!r}")
-        return claims
+        return id_claims_for_code(self.base, self.client_id, self.app.callback, code, self.pending)
 
     def federated_claims(self, claims, username, provider, provider_type, user_id):
         """The ID token of a federated sign-in: its username, `identities` and group."""

@@ -1,10 +1,16 @@
 """What the browser suites (browser_flow.py, federation_flow.py) share: failing a step, free
 ports, the Cognito error code of a boto3 call, the demo app that starts authorization requests
-and receives their answers, and the Tessera server under test (`TESSERA_BIN`, default
-target/debug/tessera, with `DATABASE_URL` or SQLite in its own temporary directory)."""
+and receives their answers, the Tessera server under test (`TESSERA_BIN`, default
+target/debug/tessera, with `DATABASE_URL` or SQLite in its own temporary directory), and the
+app's side of the code grant with PKCE (the authorization URL, the exchange and the ID token's
+checks)."""
 
+import base64
+import hashlib
 import http.server
+import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -16,6 +22,7 @@ import urllib.parse
 import urllib.request
 
 import botocore.exceptions
+import jwt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -145,3 +152,45 @@ class Tessera:
         except subprocess.TimeoutExpired:
             self.process.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def authorization_request(base, client_id, redirect_uri, **extra):
+    """A code-grant authorization URL at `base` (a pool's site) with PKCE S256, a fresh state and
+    nonce, scopes openid email profile, and `extra` parameters; returns the URL and what the
+    exchange needs, (state, nonce, verifier)."""
+    state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    query = urllib.parse.urlencode(dict({
+        "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
+        "scope": "openid email profile", "state": state, "nonce": nonce,
+        "code_challenge": challenge, "code_challenge_method": "S256",
+    }, **extra))
+    return f"{base}/oauth2/authorize?{query}", (state, nonce, verifier)
+
+
+def id_claims_for_code(base, client_id, redirect_uri, code, pending):
+    """Exchanges `code` at `base`'s /oauth2/token with the PKCE verifier of `pending`; checks the
+    answer (Bearer, the three tokens) and verifies the ID token with PyJWT against the JWKS
+    (signature, iss, aud, nonce, token_use). Returns its claims."""
+    _, nonce, verifier = pending
+    body = urllib.parse.urlencode({
+        "grant_type": "authorization_code", "client_id": client_id, "code": code,
+        "redirect_uri": redirect_uri, "code_verifier": verifier,
+    }).encode()
+    request = urllib.request.Request(f"{base}/oauth2/token", data=body,
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(request) as r:
+            tokens = json.load(r)
+    except urllib.error.HTTPError as e:
+        raise StepFailed(f"/oauth2/token answered {e.code}: {e.read().decode(errors='replace')}")
+    expect(tokens.get("token_type") == "Bearer", f"token_type {tokens.get('token_type')!r}")
+    for name in ("id_token", "access_token", "refresh_token"):
+        expect(tokens.get(name), f"no {name} in {sorted(tokens)}")
+    key = jwt.PyJWKClient(f"{base}/.well-known/jwks.json", cache_keys=False).get_signing_key_from_jwt(tokens["id_token"])
+    claims = jwt.decode(tokens["id_token"], key.key, algorithms=["RS256"], issuer=base, audience=client_id,
+                        options={"require": ["exp", "iat", "iss", "sub", "aud", "nonce"]})
+    expect(claims.get("nonce") == nonce, f"nonce {claims.get('nonce')!r} instead of {nonce!r}")
+    expect(claims.get("token_use") == "id", f"token_use {claims.get('token_use')!r}")
+    return claims
