@@ -8,7 +8,9 @@
 mod apple;
 
 use crate::domain::identity_provider::{IdentityProvider, ProviderType};
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
+};
 use openidconnect::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl,
     JsonWebKeySetUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
@@ -18,6 +20,18 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// The signature algorithms accepted on an upstream's ID token.
+const ASYMMETRIC: [CoreJwsSigningAlgorithm; 8] = [
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha384,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha512,
+    CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+    CoreJwsSigningAlgorithm::EcdsaP384Sha384,
+];
 
 /// How long one call to an upstream may take.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
@@ -292,7 +306,8 @@ impl Upstreams {
         loop {
             let (keys, age) = self.jwks(jwks_uri, fresh).await?;
             let keyed = CoreClient::new(ClientId::new(client_id.clone()), issuer.clone(), keys);
-            let verifier = keyed.id_token_verifier();
+            // Public-key algorithms only: never a shared secret (HS256) or `none`.
+            let verifier = keyed.id_token_verifier().set_allowed_algs(ASYMMETRIC);
             match id_token.claims(&verifier, &nonce) {
                 Ok(_) => break,
                 Err(openidconnect::ClaimsVerificationError::SignatureVerification(_))

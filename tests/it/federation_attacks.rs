@@ -133,6 +133,22 @@ async fn refused_id_token(db: Backend, tamper: impl Fn(&FakeOp) -> Tamper) {
     assert_eq!(fed.user_count().await, 0);
 }
 
+async fn id_token_signed_with_the_client_secret_is_refused(db: Backend) {
+    refused_id_token(db, |_| Tamper {
+        signer: Signer::ClientSecretHs256,
+        ..Default::default()
+    })
+    .await;
+}
+
+async fn unsigned_id_token_is_refused(db: Backend) {
+    refused_id_token(db, |_| Tamper {
+        signer: Signer::Unsigned,
+        ..Default::default()
+    })
+    .await;
+}
+
 async fn id_token_signed_by_another_key_is_refused(db: Backend) {
     refused_id_token(db, |_| Tamper {
         signer: Signer::OtherKeySameKid,
@@ -291,6 +307,8 @@ both_databases!(
     a_federated_sign_in_gives_tokens_and_the_same_user_next_time,
     state_from_another_browser_is_refused,
     replayed_upstream_code_is_refused,
+    id_token_signed_with_the_client_secret_is_refused,
+    unsigned_id_token_is_refused,
     id_token_signed_by_another_key_is_refused,
     id_token_for_another_audience_is_refused,
     expired_id_token_is_refused,

@@ -74,6 +74,10 @@ pub enum Signer {
     OtherKeySameKid,
     /// Another key, under a `kid` the JWKS does not have.
     OtherKeyUnknownKid,
+    /// HS256 with the client secret as the key (a shared-secret signature).
+    ClientSecretHs256,
+    /// No signature at all (`alg: none`).
+    Unsigned,
 }
 
 /// What to get wrong in an ID token; [`Default`] gets nothing wrong.
@@ -220,6 +224,28 @@ impl FakeOp {
             Signer::Published => self.key.sign(&claims),
             Signer::OtherKeySameKid => new_key(Some(&self.key.kid)).sign(&claims),
             Signer::OtherKeyUnknownKid => new_key(Some("not-in-the-jwks")).sign(&claims),
+            Signer::ClientSecretHs256 => {
+                let secret = self.state.lock().unwrap().client_secret.clone();
+                let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+                header.kid = Some(self.key.kid.clone());
+                Ok(jsonwebtoken::encode(
+                    &header,
+                    &claims,
+                    &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+                )
+                .unwrap())
+            }
+            Signer::Unsigned => {
+                use base64::Engine;
+                let b64 = |v: &Value| {
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+                };
+                Ok(format!(
+                    "{}.{}.",
+                    b64(&json!({"alg": "none", "typ": "JWT"})),
+                    b64(&claims)
+                ))
+            }
         }
         .unwrap();
         let userinfo = json!({
