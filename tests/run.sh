@@ -6,11 +6,12 @@
 #
 #   bash tests/run.sh                 # everything (fmt and clippy first)
 #   bash tests/run.sh api_pools       # only tests whose name contains "api_pools"
-#   bash tests/run.sh clients         # only the real-client suites (tests/clients/, browser, MFA and federation included), both databases
+#   bash tests/run.sh clients         # only the real-client suites (tests/clients/, browser, MFA, Amplify and federation included), both databases
 #   bash tests/run.sh boto3 | issue3  # only tests/clients/boto3_admin.py | issue3_flow.py
 #   bash tests/run.sh browser         # only the real-browser suite (tests/clients/browser_flow.py)
 #   bash tests/run.sh mfa             # only the MFA client suite (tests/clients/mfa_flow.py)
 #   bash tests/run.sh triggers        # only the triggers client suite (tests/clients/triggers_flow.py)
+#   bash tests/run.sh amplify         # only the Amplify JS v6 suite (tests/clients/amplify_flow.py, the app amplify_flow.mjs)
 #   bash tests/run.sh federation      # only the federation suite (tests/clients/federation_flow.py: upstream OP tests/idp/op.mjs, browser)
 #
 # Use an existing server instead: TESSERA_TEST_POSTGRES_URL=postgres://user:pass@host/db
@@ -176,7 +177,9 @@ run_browser_suite() {
 # once on SQLite and once on a fresh PostgreSQL database: tests/clients/mfa_flow.py (MFA through
 # boto3, with an SMS webhook receiver and an SMTP sink) and tests/clients/triggers_flow.py
 # (triggers through boto3 and amazon-cognito-identity-js, with the Lambda-compatible endpoint
-# tests/lambda/runtime.py) and tests/clients/federation_flow.py (see run_federation_suite).
+# tests/lambda/runtime.py), tests/clients/amplify_flow.py (an Amplify JS v6 app, tests/clients/
+# amplify_flow.mjs, with an SMTP sink) and tests/clients/federation_flow.py (see
+# run_federation_suite).
 run_own_server_suite() {
   local script=$1 name=${1%_flow.py}
   install_client_dependencies
@@ -223,6 +226,7 @@ if [ $# -eq 0 ]; then
   run_python_clients "${CLIENT_SUITES[@]}" || status=1
   run_own_server_suite mfa_flow.py || status=1
   run_own_server_suite triggers_flow.py || status=1
+  run_own_server_suite amplify_flow.py || status=1
   run_federation_suite || status=1
   run_browser_suite || status=1
   exit $status
@@ -232,13 +236,14 @@ elif [ "$*" = clients ]; then
   run_python_clients "${CLIENT_SUITES[@]}" || status=1
   run_own_server_suite mfa_flow.py || status=1
   run_own_server_suite triggers_flow.py || status=1
+  run_own_server_suite amplify_flow.py || status=1
   run_federation_suite || status=1
   run_browser_suite || status=1
   exit $status
 elif [ "$*" = browser ]; then
   cargo test --locked --no-run
   run_browser_suite
-elif [ "$*" = mfa ] || [ "$*" = triggers ]; then
+elif [ "$*" = mfa ] || [ "$*" = triggers ] || [ "$*" = amplify ]; then
   cargo test --locked --no-run
   run_own_server_suite "$*_flow.py"
 elif [ "$*" = federation ]; then

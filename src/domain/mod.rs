@@ -7,6 +7,7 @@ pub mod client;
 pub mod client_oauth;
 pub mod error;
 pub mod filter;
+pub mod first_factors;
 pub mod group;
 pub mod identity_provider;
 pub mod lockout;

@@ -404,7 +404,9 @@ impl PoolSettings {
             sign_in_policy: input
                 .policies
                 .as_ref()
-                .and_then(|p| p.sign_in_policy.clone()),
+                .and_then(|p| p.sign_in_policy.as_ref())
+                .map(super::first_factors::check_sign_in_policy)
+                .transpose()?,
             deletion_protection: input
                 .deletion_protection
                 .clone()

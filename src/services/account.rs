@@ -44,6 +44,16 @@ pub async fn get_user(svc: &Services, access_token: &str) -> Result<(User, UserM
     Ok((ctx.user, ctx.mfa))
 }
 
+/// GetUserAuthFactors: the user, its MFA settings and the first factors it can sign in with.
+pub async fn auth_factors(
+    svc: &Services,
+    access_token: &str,
+) -> Result<(User, UserMfa, Vec<&'static str>), AuthError> {
+    let ctx = signed_in(svc, access_token).await?;
+    let factors = crate::domain::first_factors::configured(&ctx.pool.settings, &ctx.user);
+    Ok((ctx.user, ctx.mfa, factors))
+}
+
 /// Whether the pool keeps the old value of `attribute` until a new one is verified
 /// (`UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate`).
 fn verify_before_update(pool: &UserPool, attribute: &str) -> bool {

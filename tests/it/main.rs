@@ -32,6 +32,7 @@ mod api_rate_limits;
 mod api_recovery;
 mod api_resource_servers;
 mod api_sign_in;
+mod api_sign_in_choice;
 mod api_sign_in_srp;
 mod api_sign_up;
 mod api_sigv4;

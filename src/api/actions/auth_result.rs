@@ -41,6 +41,9 @@ pub fn outcome(outcome: Outcome) -> Value {
             if let (Some(s), Some(obj)) = (c.session, out.as_object_mut()) {
                 obj.insert("Session".into(), json!(s));
             }
+            if !c.available.is_empty() {
+                out["AvailableChallenges"] = json!(c.available);
+            }
             out
         }
     }

@@ -201,6 +201,7 @@ async fn decide(
                 name,
                 parameters,
                 session: Some(token),
+                available: Vec::new(),
             }))
         }
         Decision::Challenge(_) => Err(AuthError::InvalidLambdaResponse(

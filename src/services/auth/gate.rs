@@ -174,21 +174,25 @@ async fn issue(
 /// CUSTOM_AUTH ended with DefineAuthChallenge's `issueTokens`: the user's state is checked,
 /// and the user is signed in.
 pub fn custom_auth_proven(user: &User) -> Result<Step, AuthError> {
+    check_state(user)?;
+    Ok(Step::Proven(user.clone()))
+}
+
+/// Refuses a user who cannot sign in without a password step first: disabled, unconfirmed,
+/// or whose password must be reset (CUSTOM_AUTH's end, USER_AUTH's one-time codes).
+pub fn check_state(user: &User) -> Result<(), AuthError> {
     if !user.enabled {
         return Err(AuthError::NotAuthorized(Reason::UserDisabled));
     }
     match user.status {
         UserStatus::Unconfirmed => {
-            return Err(AuthError::UserNotConfirmed("User is not confirmed.".into()));
+            Err(AuthError::UserNotConfirmed("User is not confirmed.".into()))
         }
-        UserStatus::ResetRequired => {
-            return Err(AuthError::PasswordResetRequired(
-                "Password reset required for the user".into(),
-            ));
-        }
-        _ => {}
+        UserStatus::ResetRequired => Err(AuthError::PasswordResetRequired(
+            "Password reset required for the user".into(),
+        )),
+        _ => Ok(()),
     }
-    Ok(Step::Proven(user.clone()))
 }
 
 /// NEW_PASSWORD_REQUIRED: the user's current attributes (as a JSON string) and the required
@@ -235,5 +239,6 @@ async fn new_password_challenge(
         name: "NEW_PASSWORD_REQUIRED".into(),
         parameters,
         session: Some(token),
+        available: Vec::new(),
     })
 }

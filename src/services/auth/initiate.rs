@@ -51,13 +51,6 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
         | ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", false) => {
             return Err(not_supported());
         }
-        ("USER_AUTH", _) => {
-            return Err(AuthError::InvalidParameter(
-                "USER_AUTH (choice-based sign-in) is not supported yet; use USER_SRP_AUTH or \
-                 USER_PASSWORD_AUTH."
-                    .into(),
-            ));
-        }
         _ => {}
     }
     client.require_auth_flow(flow)?;
@@ -83,6 +76,9 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
         }
         "CUSTOM_AUTH" => {
             super::custom::start(svc, pool, client, params, &input.client_metadata).await
+        }
+        "USER_AUTH" => {
+            super::choice::start(svc, pool, client, params, &input.client_metadata).await
         }
         _ => Err(not_supported()),
     }
@@ -196,7 +192,7 @@ pub(crate) async fn srp_within_custom_auth(
 /// USER_SRP_AUTH, first step: USERNAME + SRP_A → PASSWORD_VERIFIER with SALT, SRP_B and
 /// SECRET_BLOCK. An unknown user (or one without a verifier) gets a challenge that looks the
 /// same — a salt that stays the same for the same name — and fails at the second step.
-async fn srp_first_step(
+pub(crate) async fn srp_first_step(
     svc: &Services,
     pool: &UserPool,
     client: &UserPoolClient,
@@ -287,6 +283,7 @@ async fn srp_first_step(
         name: "PASSWORD_VERIFIER".into(),
         parameters,
         session: Some(secret_block),
+        available: Vec::new(),
     }))
 }
 
@@ -302,7 +299,7 @@ pub(crate) fn dummy_verifier(pool_name: &str) -> srp::Verifier {
 }
 
 /// A UUID-shaped USER_ID_FOR_SRP for an unknown user of an email/phone-as-username pool.
-fn fake_user_id(key: &[u8], username: &str) -> String {
+pub(crate) fn fake_user_id(key: &[u8], username: &str) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(key);

@@ -8,8 +8,10 @@
 //! - `second_factor`: which MFA challenge follows a password, and its answers.
 //! - `gate`: what happens after a proven password — lockout, status and enabled checks,
 //!   expired temporary passwords, the NEW_PASSWORD_REQUIRED challenge, or tokens.
+//! - `choice`: USER_AUTH (choice-based sign-in): the first factor, chosen or preferred.
 //! - `session`: the single-use, short-lived `Session` strings.
 
+pub mod choice;
 pub mod custom;
 pub(crate) mod gate;
 pub mod hosted;
@@ -50,6 +52,8 @@ pub struct Challenge {
     pub name: String,
     pub parameters: BTreeMap<String, String>,
     pub session: Option<String>,
+    /// `AvailableChallenges` (USER_AUTH's first factors), when the client is to choose.
+    pub available: Vec<String>,
 }
 
 /// Loads the client (and its pool) an auth request names; through the admin door the client

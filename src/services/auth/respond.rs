@@ -36,6 +36,12 @@ pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, Aut
     let ctx = client_for(svc, &input.client_id, &input.door).await?;
     let (pool, client) = (&ctx.pool, &ctx.client);
     let step = match input.challenge_name.as_str() {
+        "SELECT_CHALLENGE" => {
+            let session = input.session.as_deref();
+            let responses = &input.responses;
+            let metadata = &input.client_metadata;
+            return super::choice::answer(svc, pool, client, session, responses, metadata).await;
+        }
         "CUSTOM_CHALLENGE" => {
             let session = input.session.as_deref();
             let responses = &input.responses;
@@ -94,7 +100,7 @@ pub(crate) async fn answer_mfa(
         "SOFTWARE_TOKEN_MFA" => {
             second_factor::software_token(svc, pool, client, session, responses).await
         }
-        "SMS_MFA" | "EMAIL_OTP" => {
+        "SMS_MFA" | "EMAIL_OTP" | "SMS_OTP" => {
             second_factor::code(svc, pool, client, challenge_name, session, responses).await
         }
         "SELECT_MFA_TYPE" => second_factor::select(svc, pool, client, session, responses).await,

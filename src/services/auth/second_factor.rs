@@ -19,6 +19,7 @@ use super::{Challenge, required};
 use crate::crypto::{constant_time_eq, random, totp};
 use crate::delivery::{Email, Sms};
 use crate::domain::client::UserPoolClient;
+use crate::domain::first_factors::SMS_OTP;
 use crate::domain::mask::{CodeDeliveryDetails, DeliveryMedium};
 use crate::domain::messages;
 use crate::domain::mfa::{EMAIL_OTP, SMS_MFA, SOFTWARE_TOKEN_MFA, UserMfa};
@@ -132,6 +133,7 @@ async fn challenge(
         name: name.to_string(),
         parameters,
         session: Some(token),
+        available: Vec::new(),
     })
 }
 
@@ -191,7 +193,7 @@ async fn factor_challenge(
             };
             return challenge(svc, client, factor, user_parameters(user), &state).await;
         }
-        SMS_MFA => DeliveryMedium::Sms,
+        SMS_MFA | SMS_OTP => DeliveryMedium::Sms,
         _ => DeliveryMedium::Email,
     };
     let to = match email_to {
@@ -231,10 +233,10 @@ async fn factor_challenge(
     parameters.insert("CODE_DELIVERY_DESTINATION".into(), details.destination);
     let state = State::CodeMfa {
         user_sub: user.sub.clone(),
-        factor: if medium == DeliveryMedium::Sms {
-            SMS_MFA
-        } else {
-            EMAIL_OTP
+        factor: match factor {
+            SMS_OTP => SMS_OTP,
+            _ if medium == DeliveryMedium::Sms => SMS_MFA,
+            _ => EMAIL_OTP,
         }
         .to_string(),
         code_hash: code_hash(&salt, &code),
@@ -244,6 +246,65 @@ async fn factor_challenge(
     };
     let name = state.challenge();
     challenge(svc, client, name, parameters, &state).await
+}
+
+/// USER_AUTH's one-time code as the first factor (`EMAIL_OTP` or `SMS_OTP`): sent to the
+/// user's verified address, answered like the MFA code and, once right, the whole sign-in.
+pub(crate) async fn first_factor_code(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    user: &User,
+    factor: &str,
+) -> Result<Challenge, AuthError> {
+    factor_challenge(svc, pool, client, user, factor, None).await
+}
+
+/// The same challenge for a user that does not exist, in a client that hides which users
+/// exist: nothing is sent, the destination is masked from what was typed when it looks like
+/// an address, and every answer is a wrong code.
+pub(crate) async fn first_factor_code_for_nobody(
+    svc: &Services,
+    client: &UserPoolClient,
+    username: &str,
+    internal_username: &str,
+    factor: &str,
+) -> Result<Challenge, AuthError> {
+    let medium = if factor == SMS_OTP {
+        DeliveryMedium::Sms
+    } else {
+        DeliveryMedium::Email
+    };
+    let looks_right = match medium {
+        DeliveryMedium::Sms => username.starts_with('+'),
+        DeliveryMedium::Email => username.contains('@'),
+    };
+    let shown = if looks_right {
+        username
+    } else if medium == DeliveryMedium::Sms {
+        "+10000000000"
+    } else {
+        "user@example.com"
+    };
+    let mut parameters = BTreeMap::from([("USERNAME".to_string(), internal_username.to_string())]);
+    parameters.insert(
+        "CODE_DELIVERY_DELIVERY_MEDIUM".into(),
+        medium.as_str().to_string(),
+    );
+    parameters.insert(
+        "CODE_DELIVERY_DESTINATION".into(),
+        CodeDeliveryDetails::new(medium, shown).destination,
+    );
+    let salt = random::base64_token(16);
+    let state = State::CodeMfa {
+        user_sub: String::new(),
+        factor: factor.to_string(),
+        code_hash: code_hash(&salt, &random::base64_token(16)),
+        salt,
+        attempts: 0,
+        setup_email: None,
+    };
+    challenge(svc, client, state.challenge(), parameters, &state).await
 }
 
 fn code_hash(salt: &str, code: &str) -> String {
@@ -328,11 +389,19 @@ pub(crate) async fn take_for_user(
             return Err(AuthError::invalid_session());
         }
     };
-    let user = svc
-        .store
-        .get_user_by(&pool.id, UserKey::Sub, &sub)
-        .await?
-        .ok_or_else(AuthError::invalid_session)?;
+    let Some(user) = svc.store.get_user_by(&pool.id, UserKey::Sub, &sub).await? else {
+        check_secret_hash(
+            client,
+            &[username],
+            responses.get("SECRET_HASH").map(String::as_str),
+        )?;
+        return Err(match state {
+            State::CodeMfa { .. } if sub.is_empty() => {
+                wrong_code_for_nobody(svc, token, state).await
+            }
+            _ => AuthError::invalid_session(),
+        });
+    };
     check_secret_hash(
         client,
         &[username, user.username.as_str()],
@@ -343,6 +412,37 @@ pub(crate) async fn take_for_user(
         return Err(AuthError::NotAuthorized(Reason::UserDisabled));
     }
     Ok((token.to_string(), state, user))
+}
+
+/// A code for a user that does not exist (see [`first_factor_code_for_nobody`]): counted and
+/// answered like a wrong code for a real user.
+async fn wrong_code_for_nobody(svc: &Services, token: &str, state: State) -> AuthError {
+    let State::CodeMfa {
+        user_sub,
+        factor,
+        salt,
+        code_hash,
+        attempts,
+        setup_email,
+    } = state
+    else {
+        return AuthError::invalid_session();
+    };
+    if attempts + 1 >= MAX_CODE_ATTEMPTS {
+        return AuthError::NotAuthorized(Reason::TooManyCodeAttempts);
+    }
+    let state = State::CodeMfa {
+        user_sub,
+        factor,
+        salt,
+        code_hash,
+        attempts: attempts + 1,
+        setup_email,
+    };
+    match session::release_with(svc, token, &state).await {
+        Ok(()) => mismatch(),
+        Err(e) => e,
+    }
 }
 
 fn mismatch() -> AuthError {
@@ -414,6 +514,8 @@ pub async fn code(
 ) -> Result<Step, AuthError> {
     let given = if challenge_name == SMS_MFA {
         required(r, "SMS_MFA_CODE")?
+    } else if challenge_name == SMS_OTP {
+        required(r, "SMS_OTP_CODE")?
     } else {
         match r.get("EMAIL_MFA_CODE") {
             Some(c) if !r.contains_key("EMAIL_OTP_CODE") => c.as_str(),

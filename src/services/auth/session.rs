@@ -56,6 +56,13 @@ pub enum State {
         user_sub: String,
         choices: Vec<String>,
     },
+    /// USER_AUTH without a (usable) preferred challenge: the client chooses one of
+    /// `available`. `user_sub` is None for a user that does not exist.
+    SelectChallenge {
+        user_sub: Option<String>,
+        username: String,
+        available: Vec<String>,
+    },
     /// CUSTOM_AUTH: the challenges so far (the last one unanswered) and the private
     /// parameters of the last, for VerifyAuthChallengeResponse.
     CustomChallenge {
@@ -74,8 +81,10 @@ impl State {
             State::SoftwareTokenMfa { .. } => "SOFTWARE_TOKEN_MFA",
             State::MfaSetup { .. } => "MFA_SETUP",
             State::CodeMfa { factor, .. } if factor == "SMS_MFA" => "SMS_MFA",
+            State::CodeMfa { factor, .. } if factor == "SMS_OTP" => "SMS_OTP",
             State::CodeMfa { .. } => "EMAIL_OTP",
             State::SelectMfaType { .. } => "SELECT_MFA_TYPE",
+            State::SelectChallenge { .. } => "SELECT_CHALLENGE",
             State::CustomChallenge { .. } => "CUSTOM_CHALLENGE",
         }
     }
