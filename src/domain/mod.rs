@@ -5,6 +5,7 @@ pub mod attributes;
 pub mod auth_flows;
 pub mod client;
 pub mod client_oauth;
+pub mod devices;
 pub mod error;
 pub mod filter;
 pub mod first_factors;

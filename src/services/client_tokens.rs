@@ -16,9 +16,18 @@ pub async fn refresh(
     client_secret: Option<&str>,
     refresh_token: &str,
     client_metadata: Option<&Metadata>,
+    device_key: Option<&str>,
 ) -> Result<AuthenticationResult, AuthError> {
     let ctx = client_context(svc, client_id).await?;
-    refresh_for(svc, &ctx, client_secret, refresh_token, client_metadata).await
+    refresh_for(
+        svc,
+        &ctx,
+        client_secret,
+        refresh_token,
+        client_metadata,
+        device_key,
+    )
+    .await
 }
 
 /// As [`refresh`], for a client already loaded.
@@ -28,10 +37,11 @@ pub async fn refresh_for(
     client_secret: Option<&str>,
     refresh_token: &str,
     client_metadata: Option<&Metadata>,
+    device_key: Option<&str>,
 ) -> Result<AuthenticationResult, AuthError> {
     client_auth::check_client_secret(&ctx.client, client_secret)?;
     ctx.client.require_auth_flow("REFRESH_TOKEN_AUTH")?;
-    tokens::refresh(svc, ctx, refresh_token, true, client_metadata).await
+    tokens::refresh(svc, ctx, refresh_token, true, client_metadata, device_key).await
 }
 
 /// Revokes a refresh token and its sign-in. A client that fails to authenticate is

@@ -41,6 +41,8 @@ pub struct AuthenticationResult {
     pub refresh_token: Option<String>,
     /// Lifetime of the access token, in seconds.
     pub expires_in: i64,
+    /// A sign-in on a device the pool did not know yet: the device to confirm.
+    pub new_device: Option<crate::services::devices::NewDeviceMetadata>,
 }
 
 /// What a completed sign-in is issued tokens for.
@@ -65,6 +67,8 @@ pub struct SignIn<'a> {
     pub source: TokenSource,
     /// The request's `ClientMetadata`, for the PreTokenGeneration trigger.
     pub client_metadata: Option<&'a Metadata>,
+    /// The remembered device the sign-in is made on (its refresh tokens are bound to it).
+    pub device_key: Option<String>,
 }
 
 /// An access token that passed every check, with what it names.
@@ -211,6 +215,7 @@ pub async fn issue_with_origin(
         created_at: now,
         expires_at: now + lifetimes(sign_in.client).refresh * 1000,
         revoked_at: None,
+        device_key: sign_in.device_key.clone(),
     };
     let (id_token, access_token, expires_in) = sign_pair(
         svc,
@@ -237,6 +242,7 @@ pub async fn issue_with_origin(
         id_token,
         refresh_token: Some(refresh_token),
         expires_in,
+        new_device: None,
     };
     Ok((result, origin.origin_jti))
 }
@@ -302,9 +308,10 @@ pub async fn refresh(
     refresh_token: &str,
     rotate: bool,
     client_metadata: Option<&Metadata>,
+    device_key: Option<&str>,
 ) -> Result<AuthenticationResult, AuthError> {
     let found = find_refresh(svc, refresh_token).await?;
-    refresh_found(svc, ctx, found, rotate, client_metadata).await
+    refresh_found(svc, ctx, found, rotate, client_metadata, device_key).await
 }
 
 /// A refresh token as read, once, by [`find_refresh`]: its hash and, when it is known, its
@@ -342,6 +349,7 @@ pub async fn refresh_found(
     found: FoundRefresh,
     rotate: bool,
     client_metadata: Option<&Metadata>,
+    device_key: Option<&str>,
 ) -> Result<AuthenticationResult, AuthError> {
     let (pool, client) = (&ctx.pool, &ctx.client);
     let now = svc.now();
@@ -359,6 +367,12 @@ pub async fn refresh_found(
     }
     if now >= origin.expires_at {
         return Err(AuthError::NotAuthorized("Refresh Token has expired".into()));
+    }
+    // A sign-in made on a device refreshes only with that device's key.
+    if let Some(bound) = &origin.device_key
+        && device_key.is_none_or(|given| !constant_time_eq(given.as_bytes(), bound.as_bytes()))
+    {
+        return Err(invalid_refresh_token());
     }
     let rotation = rotates(client);
     if let Some(superseded_at) = record.superseded_at {
@@ -426,6 +440,7 @@ pub async fn refresh_found(
         id_token,
         refresh_token: new_refresh,
         expires_in,
+        new_device: None,
     })
 }
 

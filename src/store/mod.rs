@@ -10,6 +10,7 @@ pub mod admin_keys;
 pub mod clients;
 pub mod codes;
 pub mod config_versions;
+pub mod devices;
 pub mod domains;
 pub mod federation_states;
 pub mod groups;

@@ -28,10 +28,12 @@ pub struct TokenOrigin {
     /// When the family's refresh tokens expire (fixed at sign-in).
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
+    /// The remembered device the sign-in was made on, if any.
+    pub device_key: Option<String>,
 }
 
 const ORIGIN_COLUMNS: &str = "o.origin_jti, o.pool_id, o.client_id, o.user_id, o.auth_time, \
-                              o.scopes, o.created_at, o.expires_at, o.revoked_at";
+                              o.scopes, o.created_at, o.expires_at, o.revoked_at, o.device_key";
 
 /// A refresh token found by its hash, with its family.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -98,6 +100,7 @@ hot_row! {
         origin_created_at: i64,
         origin_expires_at: i64,
         origin_revoked_at: Option<i64>,
+        origin_device_key: Option<String>,
         token_created_at: i64,
         superseded_at: Option<i64>,
         groups_json: String,
@@ -113,6 +116,7 @@ static REFRESH_SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
              o.client_id AS origin_client_id, o.auth_time AS origin_auth_time, \
              o.scopes AS origin_scopes, o.created_at AS origin_created_at, \
              o.expires_at AS origin_expires_at, o.revoked_at AS origin_revoked_at, \
+             o.device_key AS origin_device_key, \
              r.created_at AS token_created_at, r.superseded_at \
              FROM refresh_tokens r JOIN token_origins o ON o.origin_jti = r.origin_jti \
              JOIN users u ON u.id = o.user_id WHERE r.token_hash = $1"
@@ -155,8 +159,8 @@ impl Store {
             let mut tx = pool.begin_write().await.map_err(map_err)?;
             sqlx::query(
                 "INSERT INTO token_origins (origin_jti, pool_id, client_id, user_id, auth_time, \
-                 scopes, created_at, expires_at, revoked_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 scopes, created_at, expires_at, revoked_at, device_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(&origin.origin_jti)
             .bind(&origin.pool_id)
@@ -167,6 +171,7 @@ impl Store {
             .bind(origin.created_at)
             .bind(origin.expires_at)
             .bind(origin.revoked_at)
+            .bind(&origin.device_key)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
@@ -242,6 +247,7 @@ impl Store {
                 created_at: row.origin_created_at,
                 expires_at: row.origin_expires_at,
                 revoked_at: row.origin_revoked_at,
+                device_key: row.origin_device_key,
             },
             token_created_at: row.token_created_at,
             superseded_at: row.superseded_at,

@@ -35,6 +35,7 @@ async fn token_for(app: &TestApp, pool: &str, client_id: &str, username: &str) -
             config_version: None,
             source: tessera::services::tokens::TokenSource::Authentication,
             client_metadata: None,
+            device_key: None,
         },
     )
     .await

@@ -15,6 +15,7 @@ mod api_account;
 mod api_client_lists;
 mod api_client_rules;
 mod api_clients;
+mod api_devices;
 mod api_domains;
 mod api_groups;
 mod api_identity_providers;

@@ -150,7 +150,7 @@ async fn refresh_tokens(
     let ctx = tessera::services::client_cache::client_context(&app.services, &client.id)
         .await
         .unwrap();
-    tessera::services::tokens::refresh(&app.services, &ctx, refresh_token, false, None)
+    tessera::services::tokens::refresh(&app.services, &ctx, refresh_token, false, None, None)
         .await
         .unwrap()
 }

@@ -111,6 +111,7 @@ pub async fn sign_in(
             config_version: None,
             source: tessera::services::tokens::TokenSource::Authentication,
             client_metadata: None,
+            device_key: None,
         },
     )
     .await

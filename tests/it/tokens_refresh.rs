@@ -20,7 +20,7 @@ async fn refresh_with(
 ) -> Result<tokens::AuthenticationResult, AuthError> {
     let ctx = client_context(&app.services, &client.id).await.unwrap();
     assert_eq!(ctx.pool.id, pool_id);
-    tokens::refresh(&app.services, &ctx, token, rotate, None).await
+    tokens::refresh(&app.services, &ctx, token, rotate, None, None).await
 }
 
 async fn refresh_keeps_the_sign_in(db: Backend) {

@@ -81,7 +81,8 @@ async fn revoke_token_ends_the_sign_in(db: Backend) {
     let message = assert_aws_error!(e, "NotAuthorizedException");
     assert_eq!(message, "Refresh Token has been revoked");
     let ctx = client_context(&app.services, &client.id).await.unwrap();
-    let message = not_authorized(tokens::refresh(&app.services, &ctx, &token, false, None).await);
+    let message =
+        not_authorized(tokens::refresh(&app.services, &ctx, &token, false, None, None).await);
     assert_eq!(message, "Refresh Token has been revoked");
     let message = not_authorized(tokens::authenticate(&app.services, &revoked.access_token).await);
     assert_eq!(message, "Access Token has been revoked");
@@ -103,6 +104,7 @@ async fn revoke_token_ends_the_sign_in(db: Backend) {
         &ctx,
         kept.refresh_token.as_deref().unwrap(),
         false,
+        None,
         None,
     )
     .await
@@ -189,6 +191,7 @@ async fn global_sign_out_ends_every_sign_in_of_the_user(db: Backend) {
                 &ctx,
                 t.refresh_token.as_deref().unwrap(),
                 false,
+                None,
                 None,
             )
             .await,

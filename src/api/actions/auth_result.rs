@@ -59,5 +59,11 @@ pub fn authentication_result(result: &AuthenticationResult) -> Value {
         m.insert("RefreshToken".into(), json!(refresh));
     }
     m.insert("IdToken".into(), json!(result.id_token));
+    if let Some(d) = &result.new_device {
+        m.insert(
+            "NewDeviceMetadata".into(),
+            json!({ "DeviceKey": d.device_key, "DeviceGroupKey": d.device_group_key }),
+        );
+    }
     Value::Object(m)
 }

@@ -16,7 +16,7 @@ pub struct Request {
     pub refresh_token: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
-    /// Accepted; device tracking is not implemented.
+    /// The remembered device the sign-in was made on (required for such sign-ins).
     pub device_key: Option<String>,
     /// For the PreTokenGeneration trigger.
     #[serde(default)]
@@ -41,6 +41,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
         req.client_secret.as_deref(),
         &refresh_token,
         Some(&req.client_metadata),
+        req.device_key.as_deref(),
     )
     .await?;
     Ok(json!({ "AuthenticationResult": authentication_result(&result) }))

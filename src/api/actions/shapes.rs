@@ -278,6 +278,24 @@ pub fn group_type(g: &Group) -> Value {
     Value::Object(m)
 }
 
+/// `DeviceType`.
+pub fn device_type(d: &crate::domain::devices::Device) -> Value {
+    let mut m = Map::new();
+    put(&mut m, "DeviceKey", &d.key);
+    let attributes: Vec<Value> = d
+        .attributes()
+        .into_iter()
+        .map(|(name, value)| json!({ "Name": name, "Value": value }))
+        .collect();
+    put(&mut m, "DeviceAttributes", attributes);
+    put(&mut m, "DeviceCreateDate", epoch(d.created_at));
+    put(&mut m, "DeviceLastModifiedDate", epoch(d.updated_at));
+    if let Some(at) = d.last_authenticated_at {
+        put(&mut m, "DeviceLastAuthenticatedDate", epoch(at));
+    }
+    Value::Object(m)
+}
+
 /// `IdentityProviderType`.
 pub fn identity_provider_type(p: &IdentityProvider) -> Value {
     let mut m = Map::new();

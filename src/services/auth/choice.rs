@@ -195,6 +195,7 @@ async fn go(
                 step,
                 TokenSource::Authentication,
                 client_metadata,
+                params.get("DEVICE_KEY").map(String::as_str),
             )
             .await
         }

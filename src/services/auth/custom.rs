@@ -174,6 +174,7 @@ async fn decide(
                 step,
                 crate::services::tokens::TokenSource::Authentication,
                 client_metadata,
+                None,
             )
             .await
         }

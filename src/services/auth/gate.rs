@@ -46,7 +46,7 @@ pub async fn wrong_password(svc: &Services, user: &User) -> AuthError {
 #[derive(Debug, Clone)]
 pub enum Step {
     /// Nothing more to prove, every factor the pool and the user require included: the user
-    /// is signed in (the door decides what to issue). Only `second_factor` and
+    /// is signed in (the door decides what to issue). Only `second_factor`, `device` and
     /// [`custom_auth_proven`] make one.
     Proven(User),
     /// A further challenge (NEW_PASSWORD_REQUIRED, an MFA challenge).
@@ -55,6 +55,8 @@ pub enum Step {
 
 /// The end of an API sign-in step: for a proven user the PostAuthentication trigger, then
 /// tokens; else the challenge.
+/// `device` is the DEVICE_KEY the request named: the sign-in is bound to it when it is the
+/// user's, and a pool that tracks devices gives a new one otherwise.
 pub async fn finish(
     svc: &Services,
     pool: &UserPool,
@@ -62,6 +64,7 @@ pub async fn finish(
     step: Step,
     source: TokenSource,
     client_metadata: &Metadata,
+    device: Option<&str>,
 ) -> Result<Outcome, AuthError> {
     match step {
         Step::Proven(user) => {
@@ -70,7 +73,14 @@ pub async fn finish(
                 client_metadata: Some(client_metadata),
             };
             crate::services::triggers::post_authentication(svc, pool, &user, caller).await?;
-            issue(svc, pool, client, &user, source, client_metadata).await
+            let (bound, new_device) =
+                crate::services::devices::for_sign_in(svc, pool, &user, device).await?;
+            let mut outcome =
+                issue(svc, pool, client, &user, source, client_metadata, bound).await?;
+            if let Outcome::Tokens(result) = &mut outcome {
+                result.new_device = new_device;
+            }
+            Ok(outcome)
         }
         Step::Challenge(c) => Ok(Outcome::Challenge(c)),
     }
@@ -82,14 +92,16 @@ pub async fn finish(
 /// codes could be guessed without end); `second_factor` clears it once the factor is proven.
 /// The lock is checked again first: parallel guesses all pass the check made before hashing,
 /// and one of them being right must not get through a lock the others' failures set meanwhile.
+/// A remembered `device` (DEVICE_KEY) may stand in for MFA (`services::devices`).
 pub async fn password_proven(
     svc: &Services,
     pool: &UserPool,
     client: &UserPoolClient,
     user: &User,
+    device: Option<&str>,
 ) -> Result<Step, AuthError> {
     check_not_locked(svc, user).await?;
-    let step = after_proof(svc, pool, client, user).await;
+    let step = after_proof(svc, pool, client, user, device).await;
     let factor_pending =
         matches!(&step, Ok(Step::Challenge(c)) if c.name != "NEW_PASSWORD_REQUIRED");
     if !factor_pending {
@@ -103,6 +115,7 @@ async fn after_proof(
     pool: &UserPool,
     client: &UserPoolClient,
     user: &User,
+    device: Option<&str>,
 ) -> Result<Step, AuthError> {
     if !user.enabled {
         return Err(AuthError::NotAuthorized(Reason::UserDisabled));
@@ -134,6 +147,14 @@ async fn after_proof(
                 .map(Step::Challenge)
         }
         UserStatus::Confirmed => {
+            if pool.settings.mfa_configuration != "OFF"
+                && let Some(d) =
+                    crate::services::devices::remembered_for_mfa(svc, pool, user, device).await?
+            {
+                return super::device::challenge(svc, client, user, &d)
+                    .await
+                    .map(Step::Challenge);
+            }
             super::second_factor::after_password(svc, pool, client, user).await
         }
         UserStatus::ExternalProvider => Err(AuthError::incorrect_credentials()),
@@ -149,6 +170,7 @@ async fn issue(
     user: &User,
     source: TokenSource,
     client_metadata: &Metadata,
+    device_key: Option<String>,
 ) -> Result<Outcome, AuthError> {
     let result = tokens::issue(
         svc,
@@ -164,6 +186,7 @@ async fn issue(
             config_version: None,
             source,
             client_metadata: Some(client_metadata),
+            device_key,
         },
     )
     .await?;

@@ -65,6 +65,7 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
                 step,
                 crate::services::tokens::TokenSource::Authentication,
                 &input.client_metadata,
+                params.get("DEVICE_KEY").map(String::as_str),
             )
             .await
         }
@@ -118,6 +119,7 @@ pub(crate) async fn check_password(
 ) -> Result<gate::Step, AuthError> {
     let username = required(params, "USERNAME")?;
     let password = required(params, "PASSWORD")?;
+    let device = params.get("DEVICE_KEY").map(String::as_str);
     let user = lookup_proving_client(svc, pool, client, params, username).await?;
     let caller = Caller {
         client_id: Some(&client.id),
@@ -138,14 +140,14 @@ pub(crate) async fn check_password(
     let ok = passwords::verify_password(svc, user.as_ref(), password).await?;
     let Some(user) = user else {
         if let Some(user) = migrate(svc, pool, username, password, caller).await? {
-            return gate::password_proven(svc, pool, client, &user).await;
+            return gate::password_proven(svc, pool, client, &user, device).await;
         }
         return Err(unknown_user(client));
     };
     if !ok {
         return Err(gate::wrong_password(svc, &user).await);
     }
-    gate::password_proven(svc, pool, client, &user).await
+    gate::password_proven(svc, pool, client, &user, device).await
 }
 
 /// UserMigration_Authentication: the user the pool's function vouches for with this password,
@@ -335,6 +337,8 @@ async fn refresh_flow(
     {
         check_secret_hash(client, &[owner], given)?;
     }
-    let result = tokens::refresh_found(svc, ctx, found, false, Some(client_metadata)).await?;
+    let device_key = params.get("DEVICE_KEY").map(String::as_str);
+    let result =
+        tokens::refresh_found(svc, ctx, found, false, Some(client_metadata), device_key).await?;
     Ok(Outcome::Tokens(result))
 }

@@ -13,6 +13,7 @@
 
 pub mod choice;
 pub mod custom;
+pub mod device;
 pub(crate) mod gate;
 pub mod hosted;
 pub mod initiate;

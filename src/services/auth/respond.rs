@@ -42,6 +42,20 @@ pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, Aut
             let metadata = &input.client_metadata;
             return super::choice::answer(svc, pool, client, session, responses, metadata).await;
         }
+        "DEVICE_SRP_AUTH" => {
+            let session = input.session.as_deref();
+            return super::device::start(svc, pool, client, session, &input.responses).await;
+        }
+        "DEVICE_PASSWORD_VERIFIER" => {
+            super::device::verify(
+                svc,
+                pool,
+                client,
+                input.session.as_deref(),
+                &input.responses,
+            )
+            .await?
+        }
         "CUSTOM_CHALLENGE" => {
             let session = input.session.as_deref();
             let responses = &input.responses;
@@ -83,7 +97,17 @@ pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, Aut
         "NEW_PASSWORD_REQUIRED" => TokenSource::NewPasswordChallenge,
         _ => TokenSource::Authentication,
     };
-    gate::finish(svc, pool, client, step, source, &input.client_metadata).await
+    let device = input.responses.get("DEVICE_KEY").map(String::as_str);
+    gate::finish(
+        svc,
+        pool,
+        client,
+        step,
+        source,
+        &input.client_metadata,
+        device,
+    )
+    .await
 }
 
 /// Answers an MFA challenge (SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP, SELECT_MFA_TYPE,
@@ -231,7 +255,14 @@ async fn password_verifier(
             Ok(Proof::Custom(user, history))
         }
         None => Ok(Proof::Step(
-            gate::password_proven(svc, pool, client, &user).await?,
+            gate::password_proven(
+                svc,
+                pool,
+                client,
+                &user,
+                r.get("DEVICE_KEY").map(String::as_str),
+            )
+            .await?,
         )),
     }
 }

@@ -384,7 +384,9 @@ pub(crate) async fn take_for_user(
         | State::MfaSetup { user_sub, .. }
         | State::CodeMfa { user_sub, .. }
         | State::SelectMfaType { user_sub, .. }
-        | State::CustomChallenge { user_sub, .. } => user_sub.clone(),
+        | State::CustomChallenge { user_sub, .. }
+        | State::DeviceSrpAuth { user_sub, .. }
+        | State::DevicePasswordVerifier { user_sub, .. } => user_sub.clone(),
         _ => {
             return Err(AuthError::invalid_session());
         }

@@ -63,6 +63,19 @@ pub enum State {
         username: String,
         available: Vec<String>,
     },
+    /// A remembered device stands in for MFA: the client proves the device's secret.
+    DeviceSrpAuth {
+        user_sub: String,
+        device_key: String,
+    },
+    /// DEVICE_SRP_AUTH answered: the server's ephemeral values for the device's proof.
+    DevicePasswordVerifier {
+        user_sub: String,
+        device_key: String,
+        a: String,
+        b_secret: String,
+        b_public: String,
+    },
     /// CUSTOM_AUTH: the challenges so far (the last one unanswered) and the private
     /// parameters of the last, for VerifyAuthChallengeResponse.
     CustomChallenge {
@@ -85,6 +98,8 @@ impl State {
             State::CodeMfa { .. } => "EMAIL_OTP",
             State::SelectMfaType { .. } => "SELECT_MFA_TYPE",
             State::SelectChallenge { .. } => "SELECT_CHALLENGE",
+            State::DeviceSrpAuth { .. } => "DEVICE_SRP_AUTH",
+            State::DevicePasswordVerifier { .. } => "DEVICE_PASSWORD_VERIFIER",
             State::CustomChallenge { .. } => "CUSTOM_CHALLENGE",
         }
     }

@@ -522,6 +522,7 @@ pub async fn complete(
                     config_version: None,
                     source: crate::services::tokens::TokenSource::HostedAuth,
                     client_metadata: None,
+                    device_key: None,
                 },
             )
             .await

@@ -264,6 +264,7 @@ async fn authorization_code(
             config_version: Some(ctx.version),
             source: crate::services::tokens::TokenSource::HostedAuth,
             client_metadata: None,
+            device_key: None,
         },
     )
     .await
@@ -299,7 +300,7 @@ async fn refresh_token(
 ) -> Result<TokenResponse, OAuthError> {
     // The client has authenticated; `client_tokens` checks the secret again, harmlessly.
     let secret = ctx.client.secret.as_deref();
-    let result = client_tokens::refresh_for(svc, ctx, secret, token, None)
+    let result = client_tokens::refresh_for(svc, ctx, secret, token, None, None)
         .await
         .map_err(|e| match e {
             AuthError::InvalidParameter(m) => OAuthError::unauthorized_client(m.to_string()),

@@ -1,0 +1,153 @@
+//! Devices (`devices`): one row each, keyed by the device key. Forgetting a device also revokes
+//! the sign-ins made on it (their refresh tokens), in the same transaction.
+
+use super::{BeginWrite, Store, StoreResult, map_err, sql};
+use crate::db_run;
+use crate::domain::devices::Device;
+
+#[derive(sqlx::FromRow)]
+struct DeviceRow {
+    device_key: String,
+    pool_id: String,
+    user_id: String,
+    group_key: String,
+    salt: Option<String>,
+    verifier: Option<String>,
+    name: Option<String>,
+    remembered: bool,
+    created_at: i64,
+    updated_at: i64,
+    last_authenticated_at: Option<i64>,
+}
+
+impl From<DeviceRow> for Device {
+    fn from(r: DeviceRow) -> Device {
+        Device {
+            key: r.device_key,
+            pool_id: r.pool_id,
+            user_sub: r.user_id,
+            group_key: r.group_key,
+            salt: r.salt,
+            verifier: r.verifier,
+            name: r.name,
+            remembered: r.remembered,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            last_authenticated_at: r.last_authenticated_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "device_key, pool_id, user_id, group_key, salt, verifier, name, \
+                       remembered, created_at, updated_at, last_authenticated_at";
+
+impl Store {
+    /// Stores a new device.
+    pub async fn insert_device(&self, d: &Device) -> StoreResult<()> {
+        db_run!(self, |db| {
+            sqlx::query(sql(format!(
+                "INSERT INTO devices ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+                 $10, $11)"
+            )))
+            .bind(&d.key)
+            .bind(&d.pool_id)
+            .bind(&d.user_sub)
+            .bind(&d.group_key)
+            .bind(&d.salt)
+            .bind(&d.verifier)
+            .bind(&d.name)
+            .bind(d.remembered)
+            .bind(d.created_at)
+            .bind(d.updated_at)
+            .bind(d.last_authenticated_at)
+            .execute(db)
+            .await
+            .map_err(map_err)?;
+        });
+        Ok(())
+    }
+
+    /// The device with this key.
+    pub async fn get_device(&self, key: &str) -> StoreResult<Option<Device>> {
+        let row = db_run!(self, |db| {
+            sqlx::query_as::<_, DeviceRow>(sql(format!(
+                "SELECT {COLUMNS} FROM devices WHERE device_key = $1"
+            )))
+            .bind(key)
+            .fetch_optional(db)
+            .await
+            .map_err(map_err)?
+        });
+        Ok(row.map(Device::from))
+    }
+
+    /// Saves what can change of a device: verifier, salt, name, remembered, times.
+    pub async fn update_device(&self, d: &Device) -> StoreResult<bool> {
+        db_run!(self, |db| {
+            let done = sqlx::query(
+                "UPDATE devices SET salt = $1, verifier = $2, name = $3, remembered = $4, \
+                 updated_at = $5, last_authenticated_at = $6 WHERE device_key = $7",
+            )
+            .bind(&d.salt)
+            .bind(&d.verifier)
+            .bind(&d.name)
+            .bind(d.remembered)
+            .bind(d.updated_at)
+            .bind(d.last_authenticated_at)
+            .bind(&d.key)
+            .execute(db)
+            .await
+            .map_err(map_err)?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+
+    /// A user's confirmed devices, oldest first, after the one with key `after`.
+    pub async fn list_devices(
+        &self,
+        user_sub: &str,
+        after: Option<(i64, &str)>,
+        limit: i64,
+    ) -> StoreResult<Vec<Device>> {
+        let (after_time, after_key) = after.unwrap_or((i64::MIN, ""));
+        let rows = db_run!(self, |db| {
+            sqlx::query_as::<_, DeviceRow>(sql(format!(
+                "SELECT {COLUMNS} FROM devices WHERE user_id = $1 AND verifier IS NOT NULL \
+                 AND (created_at > $2 OR (created_at = $3 AND device_key > $4)) \
+                 ORDER BY created_at, device_key LIMIT $5"
+            )))
+            .bind(user_sub)
+            .bind(after_time)
+            .bind(after_time)
+            .bind(after_key)
+            .bind(limit)
+            .fetch_all(db)
+            .await
+            .map_err(map_err)?
+        });
+        Ok(rows.into_iter().map(Device::from).collect())
+    }
+
+    /// Forgets a device and revokes the sign-ins made on it; false when it did not exist.
+    pub async fn forget_device(&self, key: &str, now: i64) -> StoreResult<bool> {
+        db_run!(self, |db| {
+            let mut tx = db.begin_write().await.map_err(map_err)?;
+            let done = sqlx::query("DELETE FROM devices WHERE device_key = $1")
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            sqlx::query(
+                "UPDATE token_origins SET revoked_at = $1 WHERE device_key = $2 \
+                 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            tx.commit().await.map_err(map_err)?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+}
