@@ -6,12 +6,13 @@
 #
 #   bash tests/run.sh                 # everything (fmt and clippy first)
 #   bash tests/run.sh api_pools       # only tests whose name contains "api_pools"
-#   bash tests/run.sh clients         # only the real-client suites (tests/clients/, browser, MFA, Amplify and federation included), both databases
+#   bash tests/run.sh clients         # only the real-client suites (tests/clients/, browser, MFA, devices, Amplify and federation included), both databases
 #   bash tests/run.sh boto3 | issue3  # only tests/clients/boto3_admin.py | issue3_flow.py
 #   bash tests/run.sh browser         # only the real-browser suite (tests/clients/browser_flow.py)
 #   bash tests/run.sh mfa             # only the MFA client suite (tests/clients/mfa_flow.py)
 #   bash tests/run.sh triggers        # only the triggers client suite (tests/clients/triggers_flow.py)
 #   bash tests/run.sh amplify         # only the Amplify JS v6 suite (tests/clients/amplify_flow.py, the app amplify_flow.mjs)
+#   bash tests/run.sh devices         # only the remembered-devices suite (tests/clients/devices_flow.py, the acij app devices_acij.mjs)
 #   bash tests/run.sh federation      # only the federation suite (tests/clients/federation_flow.py: upstream OP tests/idp/op.mjs, browser)
 #
 # Use an existing server instead: TESSERA_TEST_POSTGRES_URL=postgres://user:pass@host/db
@@ -177,7 +178,9 @@ run_browser_suite() {
 # once on SQLite and once on a fresh PostgreSQL database: tests/clients/mfa_flow.py (MFA through
 # boto3, with an SMS webhook receiver and an SMTP sink) and tests/clients/triggers_flow.py
 # (triggers through boto3 and amazon-cognito-identity-js, with the Lambda-compatible endpoint
-# tests/lambda/runtime.py), tests/clients/amplify_flow.py (an Amplify JS v6 app, tests/clients/
+# tests/lambda/runtime.py), tests/clients/devices_flow.py (remembered devices through an
+# amazon-cognito-identity-js app, tests/clients/devices_acij.mjs, with an SMS webhook receiver and
+# an SMTP sink), tests/clients/amplify_flow.py (an Amplify JS v6 app, tests/clients/
 # amplify_flow.mjs, with an SMTP sink) and tests/clients/federation_flow.py (see
 # run_federation_suite).
 run_own_server_suite() {
@@ -226,6 +229,7 @@ if [ $# -eq 0 ]; then
   run_python_clients "${CLIENT_SUITES[@]}" || status=1
   run_own_server_suite mfa_flow.py || status=1
   run_own_server_suite triggers_flow.py || status=1
+  run_own_server_suite devices_flow.py || status=1
   run_own_server_suite amplify_flow.py || status=1
   run_federation_suite || status=1
   run_browser_suite || status=1
@@ -236,6 +240,7 @@ elif [ "$*" = clients ]; then
   run_python_clients "${CLIENT_SUITES[@]}" || status=1
   run_own_server_suite mfa_flow.py || status=1
   run_own_server_suite triggers_flow.py || status=1
+  run_own_server_suite devices_flow.py || status=1
   run_own_server_suite amplify_flow.py || status=1
   run_federation_suite || status=1
   run_browser_suite || status=1
@@ -243,7 +248,7 @@ elif [ "$*" = clients ]; then
 elif [ "$*" = browser ]; then
   cargo test --locked --no-run
   run_browser_suite
-elif [ "$*" = mfa ] || [ "$*" = triggers ] || [ "$*" = amplify ]; then
+elif [ "$*" = mfa ] || [ "$*" = triggers ] || [ "$*" = devices ] || [ "$*" = amplify ]; then
   cargo test --locked --no-run
   run_own_server_suite "$*_flow.py"
 elif [ "$*" = federation ]; then

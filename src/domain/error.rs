@@ -187,6 +187,9 @@ pub enum Reason {
     },
     /// InvalidParameter: the `email` attribute is not an email address.
     InvalidEmail,
+    /// InvalidParameter: a one-time code cannot sign this user in (the pool does not allow it,
+    /// or the user has no verified address for it).
+    CodeSignInUnavailable,
     /// InvalidParameter: the `phone_number` attribute is not in E.164 form.
     InvalidPhoneNumber,
     /// InvalidParameter: a pool signing in by email or phone got a username that is neither.
@@ -299,6 +302,9 @@ impl fmt::Display for Reason {
             }
             Reason::Attribute { name, problem } => write!(f, "{SCHEMA}{name}: {problem}"),
             Reason::InvalidEmail => f.write_str("Invalid email address format."),
+            Reason::CodeSignInUnavailable => {
+                f.write_str("A sign-in code cannot be sent for this user.")
+            }
             Reason::InvalidPhoneNumber => f.write_str("Invalid phone number format."),
             Reason::UsernameNotEmailOrPhone => {
                 f.write_str("Username should be either an email or a phone number.")

@@ -76,20 +76,33 @@ pub fn allowed(settings: &PoolSettings) -> Vec<String> {
 /// then a one-time code by email or SMS where the pool allows it and the user has that
 /// address verified. With MFA required, a one-time code is not a whole sign-in and is not
 /// offered. Passkeys (`WEB_AUTHN`) are not offered yet.
-pub fn available(settings: &PoolSettings, user: Option<&User>) -> Vec<&'static str> {
+///
+/// With `hide` (a client that hides which users exist) every user is offered the pool's whole
+/// list, so the choices tell nothing; one who then cannot receive the code is answered as a
+/// user that does not exist.
+pub fn available(settings: &PoolSettings, user: Option<&User>, hide: bool) -> Vec<&'static str> {
     let allowed = allowed(settings);
     let has = |f: &str| allowed.iter().any(|a| a == f);
     let mut out = vec![PASSWORD, PASSWORD_SRP];
     let otp_allowed = settings.mfa_configuration != "ON";
-    let reachable =
-        |flag: &str| user.is_none_or(|u| u.status == UserStatus::Confirmed && u.is_verified(flag));
-    if otp_allowed && has(EMAIL_OTP) && reachable("email_verified") {
-        out.push(EMAIL_OTP);
-    }
-    if otp_allowed && has(SMS_OTP) && reachable("phone_number_verified") {
-        out.push(SMS_OTP);
+    for factor in [EMAIL_OTP, SMS_OTP] {
+        let reachable = hide || user.is_none_or(|u| can_receive(u, factor));
+        if otp_allowed && has(factor) && reachable {
+            out.push(factor);
+        }
     }
     out
+}
+
+/// Whether `user` can get a one-time code of `factor` (a confirmed user with the address
+/// verified).
+pub fn can_receive(user: &User, factor: &str) -> bool {
+    let flag = if factor == SMS_OTP {
+        "phone_number_verified"
+    } else {
+        "email_verified"
+    };
+    user.status == UserStatus::Confirmed && user.is_verified(flag)
 }
 
 /// `ConfiguredUserAuthFactors`: the first factors `user` can sign in with now (GetUserAuthFactors).
@@ -99,7 +112,7 @@ pub fn configured(settings: &PoolSettings, user: &User) -> Vec<&'static str> {
         out.push(PASSWORD);
     }
     out.extend(
-        available(settings, Some(user))
+        available(settings, Some(user), false)
             .into_iter()
             .filter(|f| *f == EMAIL_OTP || *f == SMS_OTP),
     );

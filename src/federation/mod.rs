@@ -326,12 +326,19 @@ impl Upstreams {
             let info = self
                 .user_endpoint(url, tokens.access_token().secret(), p.attributes_by_post())
                 .await?;
-            if info.get("sub").is_some() && info.get("sub") != claims.get("sub") {
+            // OpenID Connect Core §5.3.2: the user endpoint must name the ID token's subject.
+            if info.get("sub") != claims.get("sub") {
                 return Err(Failure::Invalid(
-                    "the user endpoint names another subject than the ID token".into(),
+                    "the user endpoint does not name the ID token's subject".into(),
                 ));
             }
-            claims.extend(info);
+            // The signed claims that decide who the account is stay as signed.
+            for (name, value) in info {
+                let signed = matches!(name.as_str(), "sub" | "email" | "email_verified");
+                if !(signed && claims.contains_key(&name)) {
+                    claims.insert(name, value);
+                }
+            }
         }
         Ok(claims)
     }

@@ -44,6 +44,10 @@ pub async fn for_sign_in(
         svc.store.update_device(&device).await?;
         return Ok((Some(device.key), None));
     }
+    // Devices never confirmed are kept a day: enough to confirm, not a row per sign-in forever.
+    svc.store
+        .forget_unconfirmed_devices(&user.sub, now - 24 * 60 * 60 * 1000)
+        .await?;
     let device = Device {
         key: format!("{}_{}", svc.region, random::uuid()),
         pool_id: pool.id.clone(),

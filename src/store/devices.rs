@@ -128,6 +128,21 @@ impl Store {
         Ok(rows.into_iter().map(Device::from).collect())
     }
 
+    /// Deletes a user's devices that were never confirmed and were made before `before`.
+    pub async fn forget_unconfirmed_devices(&self, user_sub: &str, before: i64) -> StoreResult<()> {
+        db_run!(self, |db| {
+            sqlx::query(
+                "DELETE FROM devices WHERE user_id = $1 AND verifier IS NULL AND created_at < $2",
+            )
+            .bind(user_sub)
+            .bind(before)
+            .execute(db)
+            .await
+            .map_err(map_err)?;
+        });
+        Ok(())
+    }
+
     /// Forgets a device and revokes the sign-ins made on it; false when it did not exist.
     pub async fn forget_device(&self, key: &str, now: i64) -> StoreResult<bool> {
         db_run!(self, |db| {

@@ -240,7 +240,7 @@ impl Store {
         Ok(())
     }
 
-    /// Users whose searchable `email` column is `email_key`, `limit` at most.
+    /// Confirmed users whose searchable `email` column is `email_key`, `limit` at most.
     pub async fn users_with_email(
         &self,
         pool_id: &str,
@@ -249,7 +249,8 @@ impl Store {
     ) -> StoreResult<Vec<User>> {
         let rows = db_run!(self, |db| {
             sqlx::query_as::<_, UserRow>(sql(format!(
-                "SELECT {COLUMNS} FROM users WHERE pool_id = $1 AND email = $2 LIMIT $3"
+                "SELECT {COLUMNS} FROM users WHERE pool_id = $1 AND email = $2 \
+                 AND status = 'CONFIRMED' LIMIT $3"
             )))
             .bind(pool_id)
             .bind(email_key)

@@ -189,6 +189,9 @@ fn invalid_parameter(reason: &Reason) -> Problem {
         Reason::AlreadyConfirmed => {
             Problem::form("This account is already confirmed. Please sign in.")
         }
+        Reason::CodeSignInUnavailable => Problem::form(
+            "A sign-in code can't be sent to this account. Sign in with your password.",
+        ),
         Reason::NoRecoveryDestination => Problem::form(
             "This account has no verified email address or phone number to send a code to. Please contact the administrator.",
         ),

@@ -31,6 +31,25 @@ pub struct LoginView {
     pub providers: Vec<Link>,
     /// Whether the client signs in with the pool's own users (the form).
     pub show_form: bool,
+    /// "Email me a sign-in code" / "Text me a sign-in code": (factor, label), as the pool
+    /// allows one-time codes as the first factor.
+    pub code_factors: Vec<(&'static str, &'static str)>,
+}
+
+/// The one-time codes the pool allows as a whole sign-in (not when MFA is required).
+fn code_factors(pool: &crate::domain::pool::UserPool) -> Vec<(&'static str, &'static str)> {
+    use crate::domain::first_factors::{EMAIL_OTP, SMS_OTP, allowed};
+    if pool.settings.mfa_configuration == "ON" {
+        return Vec::new();
+    }
+    let allowed = allowed(&pool.settings);
+    [
+        (EMAIL_OTP, "Email me a sign-in code"),
+        (SMS_OTP, "Text me a sign-in code"),
+    ]
+    .into_iter()
+    .filter(|(f, _)| allowed.iter().any(|a| a == f))
+    .collect()
 }
 
 /// The client's identity providers as buttons to `/oauth2/authorize?…&identity_provider=…`.
@@ -85,6 +104,7 @@ async fn view(
         signup_link: self_sign_up.then(|| flow.link("/signup")),
         providers: provider_links(flow),
         show_form: flow.signs_in_users(),
+        code_factors: code_factors(pool),
     })
 }
 
@@ -142,6 +162,24 @@ pub async fn post(
             &name,
         )
         .await;
+    }
+    let factor = form.text("factor");
+    if let Some((factor, _)) = view.code_factors.iter().find(|(f, _)| *f == factor) {
+        if username.is_empty() {
+            view.form.show(Some("username"), "Enter your username.");
+            return page::render(StatusCode::OK, &view);
+        }
+        let pool = &flow.request.pool;
+        return match hosted::sign_in_with_code(&svc, pool, &flow.request.client, &username, factor)
+            .await
+        {
+            Ok(step) => page::continue_step(&svc, &cookie, &flow, step).await,
+            Err(e) => {
+                let problem = error::describe(&e);
+                view.form.show(problem.field.as_deref(), &problem.message);
+                page::render(StatusCode::OK, &view)
+            }
+        };
     }
     if username.is_empty() || password.is_empty() {
         view.form

@@ -99,6 +99,10 @@ fn describe_challenge(challenge: &MfaChallenge) -> Option<(&'static str, String)
             "SMS_MFA_CODE",
             format!("We sent a code by SMS to {destination}. Enter it below."),
         )),
+        "SMS_OTP" => Some((
+            "SMS_OTP_CODE",
+            format!("We sent a code by SMS to {destination}. Enter it below."),
+        )),
         "EMAIL_OTP" => Some((
             "EMAIL_OTP_CODE",
             format!("We sent a code by email to {destination}. Enter it below."),

@@ -8,10 +8,11 @@
 //        {"ok": false, "name": "CodeMismatchException", "message": …, "calls": [...]}
 //
 // `op` is one of Amplify's own functions (signUp, confirmSignUp, signIn, confirmSignIn, signOut,
-// getCurrentUser, fetchUserAttributes, fetchAuthSession), called with `input`. `calls` lists what
-// Amplify sent to Tessera for that command and what came back (the action, the names of the
-// AuthParameters or ChallengeResponses, the few values that are not secrets), so the driver can
-// check the wire as well as Amplify's view of it.
+// getCurrentUser, fetchUserAttributes, fetchAuthSession, rememberDevice, fetchDevices,
+// forgetDevice), called with `input`. `calls` lists what Amplify sent to Tessera for that command
+// and what came back (the action, the names of the AuthParameters or ChallengeResponses, the few
+// values that are not secrets, a new device's keys and the device fields of ConfirmDevice and
+// UpdateDeviceStatus), so the driver can check the wire as well as Amplify's view of it.
 //
 // Amplify is configured as an app is, with Tessera as the user pool endpoint; tokens are kept in
 // Amplify's in-memory key-value storage (Node has no localStorage).
@@ -49,6 +50,12 @@ Amplify.configure({
 	},
 });
 cognitoUserPoolsTokenProvider.setKeyValueStorage(sharedInMemoryStorage);
+// Amplify names a new device (ConfirmDevice's DeviceName) after navigator.userAgent, and when that
+// throws it skips the device silently. Node has a navigator from version 21 on ("Node.js/21");
+// an older Node gets the same, as a browser would have one.
+if (typeof globalThis.navigator === 'undefined') {
+	globalThis.navigator = { userAgent: `Node.js/${process.versions.node.split('.')[0]}` };
+}
 // stdout carries the answers only: anything a library logs goes to stderr.
 console.log = console.error;
 
@@ -56,7 +63,7 @@ console.log = console.error;
 
 // Values worth showing; every other parameter is listed by name only (passwords, SRP numbers
 // and codes stay out of the log).
-const SHOWN = new Set(['PREFERRED_CHALLENGE', 'ANSWER', 'USERNAME']);
+const SHOWN = new Set(['PREFERRED_CHALLENGE', 'ANSWER', 'USERNAME', 'DEVICE_KEY']);
 
 const shown = params =>
 	params && {
@@ -80,6 +87,9 @@ globalThis.fetch = async (url, init = {}) => {
 	if (request.AuthParameters) call.authParameters = shown(request.AuthParameters);
 	if (request.ChallengeResponses) call.challengeResponses = shown(request.ChallengeResponses);
 	if (request.Session !== undefined) call.session = Boolean(request.Session);
+	for (const name of ['DeviceKey', 'DeviceName', 'DeviceRememberedStatus']) {
+		if (request[name] !== undefined) call[name] = request[name];
+	}
 	calls.push(call);
 	const response = await realFetch(url, init);
 	call.status = response.status;
@@ -90,6 +100,11 @@ globalThis.fetch = async (url, init = {}) => {
 		if (body.ChallengeParameters) call.challengeParameters = Object.keys(body.ChallengeParameters).sort();
 		if (body.AvailableChallenges) call.availableChallenges = body.AvailableChallenges;
 		if (body.AuthenticationResult) call.tokens = true;
+		const device = body.AuthenticationResult?.NewDeviceMetadata;
+		if (device) call.newDevice = { DeviceKey: device.DeviceKey, DeviceGroupKey: device.DeviceGroupKey };
+		if (body.UserConfirmationNecessary !== undefined) {
+			call.UserConfirmationNecessary = body.UserConfirmationNecessary;
+		}
 		if (body.Session) call.newSession = true;
 	} catch {
 		// An empty or non-JSON body: the status says enough.
@@ -109,6 +124,9 @@ const ops = {
 	signOut: input => auth.signOut(input),
 	getCurrentUser: () => auth.getCurrentUser(),
 	fetchUserAttributes: () => auth.fetchUserAttributes(),
+	rememberDevice: () => auth.rememberDevice(),
+	fetchDevices: () => auth.fetchDevices(),
+	forgetDevice: input => auth.forgetDevice(input),
 	fetchAuthSession: async input => {
 		const session = await auth.fetchAuthSession(input);
 		return {

@@ -20,6 +20,13 @@ pool and the client and looks at the user; codes come from the SMTP sink.
      PASSWORD_SRP, then the password → signed in; again with PASSWORD.
   6. fetchAuthSession with forceRefresh: new tokens from the refresh token (Amplify calls
      GetTokensFromRefreshToken); signOut. On the sign-in of 5, or on one by SRP if 5 failed.
+  7. Remembered devices, in a second pool (MFA ON with email codes, DeviceConfiguration
+     ChallengeRequiredOnNewDevice and DeviceOnlyRememberedOnUserPrompt) with an admin-created user
+     preferring email MFA, and a second Amplify app: signIn → CONFIRM_SIGN_IN_WITH_EMAIL_CODE, the
+     code signs in and Amplify confirms the new device (ConfirmDevice); rememberDevice;
+     fetchDevices lists it; signOut, signIn → signed in without a code (Amplify answers
+     DEVICE_SRP_AUTH, no mail sent); forceRefresh sends the DeviceKey; forgetDevice; the next
+     sign-in asks for the code again and gets a new device.
 
     TESSERA_BIN=target/debug/tessera DATABASE_URL=postgres://… TESSERA_NODE_DIR=target/node-clients \
       python tests/clients/amplify_flow.py
@@ -28,113 +35,23 @@ Every check is a named step; a step whose input an earlier step failed to produc
 "blocked". Prints "amplify: N passed, M failed" and exits 1 if anything failed.
 """
 
-import email
-import json
 import os
-import queue
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 import boto3
 import botocore.config
-import botocore.exceptions
-from aiosmtpd.controller import Controller
 
-from flow_kit import ROOT, StepFailed, Tessera, expect, free_port, log_tail
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-NODE = os.environ.get("NODE", "node")
-NODE_DIR = os.environ.get("TESSERA_NODE_DIR") or os.path.join(ROOT, "target/node-clients")
+from flow_kit import MailSink, NodeApp, Steps, Tessera, expect
 
 ADMIN_KEY = ("AKIAAMPLIFYFLOW00001", "amplify-flow-test-secret-key-000000000")
 EMAIL = "amy.amplify@example.com"
 PASSWORD = "Amplify-Flow-42"
 
-passed = 0
-failed = 0
-state = {}
-
-
-class Blocked(Exception):
-    pass
-
-
-def need(*keys):
-    """The values earlier steps put in `state`; Blocked if one of them is missing."""
-    missing = [k for k in keys if state.get(k) is None]
-    if missing:
-        raise Blocked(f"needs {', '.join(missing)} from an earlier step")
-    return [state[k] for k in keys] if len(keys) > 1 else state[keys[0]]
-
-
-def step(name, fn):
-    """Runs one named check; any error becomes a FAIL line with a one-line reason."""
-    global passed, failed
-    try:
-        fn()
-    except Blocked as e:
-        failed += 1
-        print(f"FAIL {name} (blocked: {e})")
-    except StepFailed as e:
-        failed += 1
-        print(f"FAIL {name}: {e}")
-    except botocore.exceptions.ClientError as e:
-        failed += 1
-        err = e.response.get("Error", {})
-        print(f"FAIL {name}: {e.operation_name} answered {err.get('Code')}: {err.get('Message')}")
-    except Exception as e:  # a KeyError on a missing field, a broken pipe to Node…
-        failed += 1
-        print(f"FAIL {name}: {type(e).__name__}: {e}")
-    else:
-        passed += 1
-        print(f"ok   {name}")
-
-
-# ---------------------------------------------------------------- the SMTP sink
-
-
-class MailSink:
-    """aiosmtpd on a free port; keeps every message it receives."""
-
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content or envelope.content)
-        with self.lock:
-            self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-    def count(self):
-        with self.lock:
-            return len(self.messages)
-
-    def code_for(self, address, after, timeout=15):
-        """The code (6 to 8 digits) in the first message to `address` past index `after`."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            with self.lock:
-                found = [m for to, m in self.messages[after:] if address in to]
-            if found:
-                text = text_of(found[0])
-                code = re.search(r"\b(\d{6,8})\b", text)
-                expect(code is not None, f"no code in the mail to {address}: {text!r}")
-                return code.group(1)
-            time.sleep(0.05)
-        raise StepFailed(f"no mail to {address} reached the SMTP sink within {timeout} s")
-
-
-def text_of(message):
-    parts = [p for p in message.walk() if p.get_content_type() == "text/plain"] or [message]
-    return "\n".join(p.get_payload(decode=True).decode(errors="replace") for p in parts)
+suite = Steps()
+state = suite.state
+need = suite.need
+step = suite.run
 
 
 def wrong(code):
@@ -145,57 +62,17 @@ def wrong(code):
 # ---------------------------------------------------------------- the app (Amplify under Node)
 
 
-class App:
-    """tests/clients/amplify_flow.mjs: one command a line in, one JSON answer a line out."""
+class App(NodeApp):
+    """tests/clients/amplify_flow.mjs, Amplify configured with Tessera as the endpoint of the
+    pool and client; `ok` also keeps the calls in `state["last_calls"]`."""
 
     def __init__(self, url, pool_id, client_id):
-        node = shutil.which(NODE)
-        expect(node is not None, f"node ({NODE}) is not installed")
-        expect(os.path.isdir(os.path.join(NODE_DIR, "node_modules", "aws-amplify")),
-               f"aws-amplify is not installed in {NODE_DIR} (tests/run.sh installs it)")
-        self.dir = tempfile.mkdtemp(prefix="tessera-amplify-")
-        self.stderr_path = os.path.join(self.dir, "node.stderr")
-        env = dict(os.environ, TESSERA_URL=url, POOL_ID=pool_id, CLIENT_ID=client_id, TESSERA_NODE_DIR=NODE_DIR)
-        with open(self.stderr_path, "wb") as stderr:
-            self.process = subprocess.Popen([node, os.path.join(HERE, "amplify_flow.mjs")], env=env, text=True,
-                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
-        self.lines = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def call(self, op, payload=None, timeout=30):
-        """Amplify's `op` with `payload`: the answer, {"ok", "result" | "name", "message", "calls"}."""
-        self.process.stdin.write(json.dumps({"op": op, "input": payload}) + "\n")
-        self.process.stdin.flush()
-        try:
-            line = self.lines.get(timeout=timeout)
-        except queue.Empty:
-            raise StepFailed(f"{op}: no answer from amplify_flow.mjs within {timeout} s") from None
-        if line is None:
-            raise StepFailed(f"amplify_flow.mjs exited ({self.process.poll()}): {self.stderr_tail()}")
-        return json.loads(line)
+        super().__init__("amplify_flow.mjs", "aws-amplify", {"TESSERA_URL": url, "POOL_ID": pool_id, "CLIENT_ID": client_id})
 
     def ok(self, op, payload=None):
-        """The result of `op`, which must succeed."""
-        answer = self.call(op, payload)
-        expect(answer["ok"], f"{op} threw {answer.get('name')}: {answer.get('message')}; calls {answer['calls']}")
-        state["last_calls"] = answer["calls"]
-        return answer["result"]
-
-    def stderr_tail(self):
-        return log_tail(self.stderr_path, 20)
-
-    def stop(self):
-        try:
-            self.process.stdin.close()
-            self.process.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        result = super().ok(op, payload)
+        state["last_calls"] = self.last_calls
+        return result
 
 
 def calls_of(action):
@@ -228,11 +105,12 @@ def session_tokens(what):
     return session
 
 
-def signed_out(what):
-    """signOut, then no tokens; the calls signOut made."""
-    app.ok("signOut")
+def signed_out(what, on=None):
+    """signOut in the app `on` (default the first), then no tokens; the calls signOut made."""
+    on = on or app
+    on.ok("signOut")
     calls = state["last_calls"]
-    session = app.ok("fetchAuthSession")
+    session = on.ok("fetchAuthSession")
     expect(session["accessToken"] is None and session["idToken"] is None, f"{what}: tokens after signOut: {session}")
     return calls
 
@@ -406,6 +284,150 @@ def final_sign_out():
     signed_out("at the end")
 
 
+# ---------------------------------------------------------------- 7: a remembered device
+
+DEVICE_USER = "devon"
+DEVICE_EMAIL = "devon.devices@example.com"
+devices_app = None
+
+
+def flows():
+    """What the last successful command sent: (action, flow or challenge answered, status,
+    challenge returned or "tokens")."""
+    return [(c["action"], c.get("authFlow") or c.get("challengeName"), c.get("status"),
+             c.get("challenge") or ("tokens" if c.get("tokens") else c.get("error")))
+            for c in state.get("last_calls", [])]
+
+
+def one_call(action, name=None):
+    """The last command's one call to `action` (answering `name`, when given)."""
+    found = [c for c in calls_of(action) if name in (None, c.get("authFlow"), c.get("challengeName"))]
+    expect(len(found) == 1, f"{len(found)} calls to {action} {name or ''}: {state.get('last_calls')}")
+    return found[0]
+
+
+def devices_pool():
+    need("client")  # Amplify runs
+    devices = {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": True}
+    pool_id = admin.create_user_pool(PoolName="amplify-devices", DeviceConfiguration=devices)["UserPool"]["Id"]
+    mfa = admin.set_user_pool_mfa_config(
+        UserPoolId=pool_id, MfaConfiguration="ON",
+        EmailMfaConfiguration={"Subject": "Your sign-in code", "Message": "Your code is {####}"})
+    expect(mfa.get("MfaConfiguration") == "ON", f"SetUserPoolMfaConfig answered {mfa}")
+    client = admin.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="amplify-devices", GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]
+    admin.admin_create_user(UserPoolId=pool_id, Username=DEVICE_USER, MessageAction="SUPPRESS", UserAttributes=[
+        {"Name": "email", "Value": DEVICE_EMAIL}, {"Name": "email_verified", "Value": "true"}])
+    admin.admin_set_user_password(UserPoolId=pool_id, Username=DEVICE_USER, Password=PASSWORD, Permanent=True)
+    admin.admin_set_user_mfa_preference(UserPoolId=pool_id, Username=DEVICE_USER,
+                                        EmailMfaSettings={"Enabled": True, "PreferredMfa": True})
+    user = admin.admin_get_user(UserPoolId=pool_id, Username=DEVICE_USER)
+    expect(user["UserStatus"] == "CONFIRMED" and user.get("PreferredMfaSetting") == "EMAIL_OTP",
+           f"status {user['UserStatus']}, PreferredMfaSetting {user.get('PreferredMfaSetting')}")
+    state.update(d_pool=pool_id, d_client=client["ClientId"])
+
+
+def devices_start_app():
+    global devices_app
+    pool_id, client_id = need("d_pool", "d_client")
+    devices_app = App(URL, pool_id, client_id)
+    state["d_app"] = devices_app
+
+
+def email_code_sign_in(what):
+    """signIn (SRP) stops at the email code; confirmSignIn with the mailed code signs in."""
+    mark = mail.count()
+    result = devices_app.ok("signIn", {"username": DEVICE_USER, "password": PASSWORD})
+    next_step(result, "CONFIRM_SIGN_IN_WITH_EMAIL_CODE", what)
+    expect(flows() == [("InitiateAuth", "USER_SRP_AUTH", 200, "PASSWORD_VERIFIER"),
+                       ("RespondToAuthChallenge", "PASSWORD_VERIFIER", 200, "EMAIL_OTP")], f"{what}: calls {flows()}")
+    code = mail.code_for(DEVICE_EMAIL, mark)
+    signed_in(devices_app.ok("confirmSignIn", {"challengeResponse": code}), f"{what}: the email code")
+    device = one_call("RespondToAuthChallenge", "EMAIL_OTP").get("newDevice") or {}
+    expect(device.get("DeviceKey") and device.get("DeviceGroupKey"), f"{what}: no NewDeviceMetadata: {state['last_calls']}")
+    confirm = one_call("ConfirmDevice")
+    expect(confirm.get("DeviceKey") == device["DeviceKey"] and confirm.get("status") == 200
+           and confirm.get("UserConfirmationNecessary") is True, f"{what}: ConfirmDevice {confirm}")
+    return device["DeviceKey"]
+
+
+def devices_first_sign_in():
+    need("d_app")
+    state["d_device"] = email_code_sign_in("the first sign-in")
+
+
+def devices_remember():
+    key = need("d_device")
+    devices_app.ok("rememberDevice")
+    update = one_call("UpdateDeviceStatus")
+    expect(update.get("DeviceKey") == key and update.get("DeviceRememberedStatus") == "remembered"
+           and update.get("status") == 200, f"UpdateDeviceStatus {update}")
+    device = admin.admin_get_device(UserPoolId=need("d_pool"), Username=DEVICE_USER, DeviceKey=key)["Device"]
+    status = {a["Name"]: a["Value"] for a in device["DeviceAttributes"]}.get("dev:device_remembered_status")
+    expect(status == "remembered", f"AdminGetDevice: {device}")
+    state["d_remembered"] = True
+
+
+def devices_fetch():
+    key = need("d_device")
+    need("d_remembered")
+    devices = devices_app.ok("fetchDevices")
+    expect([d.get("id") for d in devices] == [key], f"fetchDevices {devices}")
+    expect(devices[0].get("name") and devices[0]["attributes"].get("dev:device_remembered_status") == "remembered",
+           f"fetchDevices {devices[0]}")
+
+
+def devices_sign_in_without_code():
+    key = need("d_device")
+    need("d_remembered")
+    signed_out("before the sign-in on the remembered device", devices_app)
+    mark = mail.count()
+    signed_in(devices_app.ok("signIn", {"username": DEVICE_USER, "password": PASSWORD}), "signIn on the remembered device")
+    expect(flows() == [("InitiateAuth", "USER_SRP_AUTH", 200, "PASSWORD_VERIFIER"),
+                       ("RespondToAuthChallenge", "PASSWORD_VERIFIER", 200, "DEVICE_SRP_AUTH"),
+                       ("RespondToAuthChallenge", "DEVICE_SRP_AUTH", 200, "DEVICE_PASSWORD_VERIFIER"),
+                       ("RespondToAuthChallenge", "DEVICE_PASSWORD_VERIFIER", 200, "tokens")], f"calls {flows()}")
+    for name in ("PASSWORD_VERIFIER", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER"):
+        sent = one_call("RespondToAuthChallenge", name).get("challengeResponses", {}).get("values", {})
+        expect(sent.get("DEVICE_KEY") == key, f"{name} sent DEVICE_KEY {sent.get('DEVICE_KEY')!r}, expected {key}")
+    time.sleep(1)
+    expect(mail.count() == mark, "a code was mailed")
+    state["d_signed_in"] = True
+
+
+def devices_refresh():
+    key = need("d_device")
+    need("d_signed_in")
+    before = devices_app.ok("fetchAuthSession")
+    after = devices_app.ok("fetchAuthSession", {"forceRefresh": True})
+    refresh = one_call("GetTokensFromRefreshToken")
+    expect(refresh.get("DeviceKey") == key and refresh.get("status") == 200 and refresh.get("tokens"),
+           f"GetTokensFromRefreshToken {refresh}")
+    expect(after["accessToken"] and after["accessToken"]["jwt"] != before["accessToken"]["jwt"], "the access token is the same")
+
+
+def devices_forget():
+    key = need("d_device")
+    need("d_signed_in")
+    devices_app.ok("forgetDevice")
+    forget = one_call("ForgetDevice")
+    expect(forget.get("DeviceKey") == key and forget.get("status") == 200, f"ForgetDevice {forget}")
+    listed = admin.admin_list_devices(UserPoolId=need("d_pool"), Username=DEVICE_USER)["Devices"]
+    expect(listed == [], f"AdminListDevices after forgetDevice: {listed}")
+    state["d_forgotten"] = True
+
+
+def devices_code_again():
+    old = need("d_device")
+    need("d_forgotten")
+    signed_out("after forgetDevice", devices_app)
+    new = email_code_sign_in("the sign-in after forgetDevice")
+    expect(new != old, "the forgotten device came back")
+    signed_out("at the end", devices_app)
+
+
 def main():
     global admin, mail, URL
     started = time.time()
@@ -439,21 +461,31 @@ def main():
             ("5 USER_AUTH: first factor selection, PASSWORD, the password: signed in", select_password),
             ("6 fetchAuthSession forceRefresh: new tokens from the refresh token", force_refresh),
             ("6 signOut: no tokens left", final_sign_out),
+            ("7 pool: MFA ON (email), devices remembered on the user's prompt; a user with email MFA", devices_pool),
+            ("7 Amplify configured for that pool", devices_start_app),
+            ("7 signIn: CONFIRM_SIGN_IN_WITH_EMAIL_CODE; the code signs in, Amplify confirms the new device", devices_first_sign_in),
+            ("7 rememberDevice: UpdateDeviceStatus remembered", devices_remember),
+            ("7 fetchDevices: the device, remembered", devices_fetch),
+            ("7 signOut, signIn: no code, DEVICE_SRP_AUTH answered by Amplify, signed in", devices_sign_in_without_code),
+            ("7 fetchAuthSession forceRefresh: GetTokensFromRefreshToken with the DeviceKey", devices_refresh),
+            ("7 forgetDevice: ForgetDevice, no device left (AdminListDevices)", devices_forget),
+            ("7 signOut, signIn: the email code again, a new device", devices_code_again),
         ]
         for name, fn in steps:
             step(name, fn)
     finally:
-        node_log = app.stderr_tail() if app and failed else ""
-        tessera_log = tessera.log_tail() if failed else ""
-        if app:
-            app.stop()
+        node_log = "\n".join(a.stderr_tail() for a in (app, devices_app) if a) if suite.failed else ""
+        tessera_log = tessera.log_tail() if suite.failed else ""
+        for running in (app, devices_app):
+            if running:
+                running.stop()
         tessera.stop()
         mail.controller.stop()
-    if failed:
+    if suite.failed:
         print(f"---- last lines of amplify_flow.mjs's stderr:\n{node_log}")
         print(f"---- last lines of the Tessera log:\n{tessera_log}")
-    print(f"amplify: {passed} passed, {failed} failed ({database}, {time.time() - started:.0f} s)")
-    return 1 if failed else 0
+    print(f"amplify: {suite.passed} passed, {suite.failed} failed ({database}, {time.time() - started:.0f} s)")
+    return 1 if suite.failed else 0
 
 
 if __name__ == "__main__":

@@ -34,14 +34,12 @@ failed; a failed step prints the page's URL and HTML.
 """
 
 import base64
-import email
 import hashlib
 import hmac
 import os
 import re
 import struct
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -52,11 +50,10 @@ import boto3
 import botocore.config
 import botocore.exceptions
 import jwt
-from aiosmtpd.controller import Controller
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-from flow_kit import ROOT, App, StepFailed, Tessera, authorization_request, expect, free_port, id_claims_for_code
+from flow_kit import ROOT, App, MailSink, StepFailed, Tessera, authorization_request, expect, id_claims_for_code
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SHOTS = os.environ.get("BROWSER_SCREENSHOT_DIR", os.path.join(ROOT, "docs/screenshots"))
 BROWSER_ARGS = [
@@ -97,48 +94,6 @@ def totp(secret, step):
 
 def totp_step():
     return int(time.time()) // TOTP_PERIOD
-
-
-# ---------------------------------------------------------------- the SMTP sink
-
-
-class MailSink:
-    """aiosmtpd on a free port; keeps every message it receives."""
-
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content or envelope.content)
-        with self.lock:
-            self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-    def code_for(self, address, after, timeout=15):
-        """The 6-digit code in the first message to `address` past index `after`."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            with self.lock:
-                found = [m for i, (to, m) in enumerate(self.messages) if i >= after and address in to]
-            if found:
-                text = text_of(found[0])
-                code = re.search(r"\b(\d{6})\b", text)
-                expect(code is not None, f"no 6-digit code in the mail to {address}: {text!r}")
-                return code.group(1)
-            time.sleep(0.1)
-        raise StepFailed(f"no mail to {address} reached the SMTP sink within {timeout} s")
-
-    def count(self):
-        with self.lock:
-            return len(self.messages)
-
-
-def text_of(message):
-    parts = [p for p in message.walk() if p.get_content_type() == "text/plain"] or [message]
-    return "\n".join(p.get_payload(decode=True).decode(errors="replace") for p in parts)
 
 
 # ---------------------------------------------------------------- branding

@@ -416,12 +416,25 @@ async fn what_is_not_allowed_is_refused(db: Backend) {
     );
 
     // A client that hides users: the same choices for nobody, and a code that never matches.
-    let (_, hiding) = set_up(
+    let (hiding_pool, hiding) = set_up(
         &app,
         &[AuthFactorType::Password, AuthFactorType::EmailOtp],
         true,
     )
     .await;
+    // A real user without a verified email is offered, and answered, as nobody is.
+    create_user(&app, &hiding_pool, "bo", &[("email", "bo@example.com")]).await;
+    set_permanent(&app, &hiding_pool, "bo", PASSWORD).await;
+    let out = initiate(&app, &hiding, "bo", &[]).await.unwrap();
+    assert!(
+        out.available_challenges()
+            .contains(&ChallengeNameType::EmailOtp)
+    );
+    let out = initiate(&app, &hiding, "bo", &[("PREFERRED_CHALLENGE", "EMAIL_OTP")])
+        .await
+        .unwrap();
+    assert_eq!(out.challenge_name(), Some(&ChallengeNameType::EmailOtp));
+    assert!(app.smtp.to("bo@example.com").is_empty());
     let out = initiate(&app, &hiding, "nobody@example.com", &[])
         .await
         .unwrap();

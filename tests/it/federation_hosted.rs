@@ -323,7 +323,94 @@ async fn posted_answers_are_handed_on_to_the_get(db: Backend) {
     assert_eq!(response.status(), 400);
 }
 
+/// A hosted-UI session made with a password does not answer a request that names a provider,
+/// nor a client that does not sign in with the pool's users: those go to the provider.
+async fn a_password_session_does_not_stand_in_for_a_provider(db: Backend) {
+    let app = spawn_oauth_app(db, &[]).await;
+    let (pool_id, both) = set_up(&app, &["COGNITO", "Google"]).await;
+    let b = browser();
+    let query = url::Url::parse(&authorize(&app, &pool_id, &both, &[]))
+        .unwrap()
+        .query()
+        .unwrap()
+        .to_string();
+    let login = format!("{}/{pool_id}/login?{query}", app.address);
+    let html = b.get(&login).send().await.unwrap().text().await.unwrap();
+    let action = form_action(&html).unwrap();
+    let csrf = hidden_value(&html, "_csrf").unwrap();
+    let signed_in = b
+        .post(format!("{}{action}", app.address))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("username", crate::oauth_helpers::USERNAME),
+            ("password", crate::oauth_helpers::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&signed_in).starts_with(CALLBACK),
+        "{}",
+        location(&signed_in)
+    );
+    // The session answers the same client's next request at once...
+    let again = b
+        .get(authorize(&app, &pool_id, &both, &[]))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&again).starts_with(CALLBACK),
+        "{}",
+        location(&again)
+    );
+    // ...but not one that asks for Google, nor a client that only signs in with Google.
+    let google = b
+        .get(authorize(
+            &app,
+            &pool_id,
+            &both,
+            &[("identity_provider", "Google")],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&google).starts_with("https://accounts.google.com/"),
+        "{}",
+        location(&google)
+    );
+    let only_google = app
+        .cognito
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("google-only")
+        .allowed_o_auth_flows_user_pool_client(true)
+        .allowed_o_auth_flows(OAuthFlowType::Code)
+        .allowed_o_auth_scopes("openid")
+        .callback_urls(CALLBACK)
+        .supported_identity_providers("Google")
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    let other = b
+        .get(authorize(&app, &pool_id, &only_google, &[]))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&other).starts_with("https://accounts.google.com/"),
+        "{}",
+        location(&other)
+    );
+}
+
 both_databases!(
+    a_password_session_does_not_stand_in_for_a_provider,
     requests_for_a_provider_go_straight_to_it,
     the_sign_in_page_shows_the_clients_providers,
     email_domains_route_to_their_provider,

@@ -69,6 +69,7 @@ mod triggers_custom_auth;
 mod triggers_hosted;
 mod triggers_sign_in;
 mod triggers_sign_up;
+mod ui_code_sign_in;
 mod ui_helpers;
 mod ui_login;
 mod ui_mfa;

@@ -39,7 +39,8 @@ pub async fn start(
     if user.is_none() && !super::hides_users(client) {
         return Err(unknown_user(client));
     }
-    let available = first_factors::available(&pool.settings, user.as_ref());
+    let hide = super::hides_users(client);
+    let available = first_factors::available(&pool.settings, user.as_ref(), hide);
     match params
         .get("PREFERRED_CHALLENGE")
         .map(String::as_str)
@@ -207,27 +208,41 @@ async fn go(
                 client_id: Some(&client.id),
                 client_metadata: Some(client_metadata),
             };
+            let hide = super::hides_users(client);
             let Some(user) = user else {
-                triggers::pre_authentication(
-                    svc,
-                    pool,
-                    Err(username),
-                    caller,
-                    Some(client_metadata),
-                )
-                .await?;
+                let unknown = Err(username);
+                triggers::pre_authentication(svc, pool, unknown, caller, Some(client_metadata))
+                    .await?;
                 let shown = shown_username(svc, pool, None, username).await?;
                 let c = second_factor::first_factor_code_for_nobody(
-                    svc, client, username, &shown, chosen,
+                    svc, pool, client, username, &shown, chosen,
                 )
                 .await?;
                 return Ok(Outcome::Challenge(c));
             };
             gate::check_not_locked(svc, user).await?;
-            gate::check_state(user)?;
+            // Before any proof, a client that hides users must not tell a disabled or
+            // unconfirmed user from one that does not exist.
+            let usable = gate::check_state(user);
+            if !hide {
+                usable.clone()?;
+            }
             triggers::pre_authentication(svc, pool, Ok(user), caller, Some(client_metadata))
                 .await?;
-            let c = second_factor::first_factor_code(svc, pool, client, user, chosen).await?;
+            if usable.is_err() || !first_factors::can_receive(user, chosen) {
+                // Only a client that hides users offers what this user cannot receive.
+                let c = second_factor::first_factor_code_for_nobody(
+                    svc,
+                    pool,
+                    client,
+                    username,
+                    &user.username,
+                    chosen,
+                )
+                .await?;
+                return Ok(Outcome::Challenge(c));
+            }
+            let c = second_factor::first_factor_code(svc, pool, client, user, chosen, hide).await?;
             Ok(Outcome::Challenge(c))
         }
         other => Err(AuthError::InvalidParameter(

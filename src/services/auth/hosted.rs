@@ -6,10 +6,10 @@
 
 use super::gate::Step;
 use crate::clock::Millis;
-use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
 use crate::domain::pool::UserPool;
 use crate::domain::user::{User, UserStatus};
+use crate::domain::{AuthError, Reason};
 use crate::services::Services;
 use crate::services::client_auth::first_party_secret_hash;
 use crate::store::users::UserKey;
@@ -59,6 +59,44 @@ pub async fn sign_in(
     let step =
         super::initiate::check_password(svc, pool, client, &params, &Default::default()).await?;
     hosted_step(svc, pool, client, step).await
+}
+
+/// Starts a sign-in with a one-time code (`EMAIL_OTP` or `SMS_OTP`, USER_AUTH's passwordless
+/// first factors) from the sign-in page: the code goes to the user's verified address and the
+/// code page follows. A user who cannot get one (the pool does not allow it, no verified
+/// address) is told to use the password; one that does not exist, for a client that hides
+/// users, gets a code page like anyone else.
+pub async fn sign_in_with_code(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    username: &str,
+    factor: &str,
+) -> Result<HostedStep, AuthError> {
+    let mut params = BTreeMap::from([
+        ("USERNAME".to_string(), username.to_string()),
+        ("PREFERRED_CHALLENGE".to_string(), factor.to_string()),
+    ]);
+    if let Some(hash) = first_party_secret_hash(client, username) {
+        params.insert("SECRET_HASH".to_string(), hash);
+    }
+    let outcome = super::choice::start(svc, pool, client, &params, &Default::default()).await?;
+    match outcome {
+        super::Outcome::Challenge(c) if c.name == factor => Ok(HostedStep::Mfa {
+            session: c
+                .session
+                .ok_or_else(|| AuthError::Internal("challenge without a session".into()))?,
+            username: c
+                .parameters
+                .get("USER_ID_FOR_SRP")
+                .or_else(|| c.parameters.get("USERNAME"))
+                .cloned()
+                .unwrap_or_default(),
+            challenge: c.name,
+            parameters: c.parameters,
+        }),
+        _ => Err(AuthError::InvalidParameter(Reason::CodeSignInUnavailable)),
+    }
 }
 
 /// A challenge parameter that holds a JSON list of names (`requiredAttributes`,

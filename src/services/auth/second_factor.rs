@@ -186,6 +186,18 @@ async fn factor_challenge(
     factor: &str,
     email_to: Option<&str>,
 ) -> Result<Challenge, AuthError> {
+    factor_challenge_sending(svc, pool, client, user, factor, email_to, false).await
+}
+
+async fn factor_challenge_sending(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    user: &User,
+    factor: &str,
+    email_to: Option<&str>,
+    background: bool,
+) -> Result<Challenge, AuthError> {
     let medium = match factor {
         SOFTWARE_TOKEN_MFA => {
             let state = State::SoftwareTokenMfa {
@@ -217,13 +229,25 @@ async fn factor_challenge(
         .await
         .is_err()
     {
-        return Err(AuthError::TooManyRequests(
-            "Too many MFA codes were sent to this user; try again later.".into(),
-        ));
+        return Err(too_many_codes());
     }
     let code = random::numeric_code(6);
     let salt = random::base64_token(16);
-    send_code(svc, pool, user, medium, &to, &code).await?;
+    if background {
+        let (svc, pool, user, to, code) = (
+            svc.clone(),
+            pool.clone(),
+            user.clone(),
+            to.clone(),
+            code.clone(),
+        );
+        // `send_code` logs a failure.
+        tokio::spawn(async move {
+            let _ = send_code(&svc, &pool, &user, medium, &to, &code).await;
+        });
+    } else {
+        send_code(svc, pool, user, medium, &to, &code).await?;
+    }
     let details = CodeDeliveryDetails::new(medium, &to);
     let mut parameters = user_parameters(user);
     parameters.insert(
@@ -250,21 +274,26 @@ async fn factor_challenge(
 
 /// USER_AUTH's one-time code as the first factor (`EMAIL_OTP` or `SMS_OTP`): sent to the
 /// user's verified address, answered like the MFA code and, once right, the whole sign-in.
+/// `background`: the code is handed over without waiting (a client that hides users: an
+/// unknown user's answer does not wait for a mail server, so a real one does not either).
 pub(crate) async fn first_factor_code(
     svc: &Services,
     pool: &UserPool,
     client: &UserPoolClient,
     user: &User,
     factor: &str,
+    background: bool,
 ) -> Result<Challenge, AuthError> {
-    factor_challenge(svc, pool, client, user, factor, None).await
+    factor_challenge_sending(svc, pool, client, user, factor, None, background).await
 }
 
-/// The same challenge for a user that does not exist, in a client that hides which users
-/// exist: nothing is sent, the destination is masked from what was typed when it looks like
-/// an address, and every answer is a wrong code.
+/// The same challenge for a user that does not exist (or cannot receive the code), in a
+/// client that hides which users exist: nothing is sent, the destination is what
+/// ForgotPassword shows such a user, the per-name hourly limit counts as for a real user, and
+/// every answer is a wrong code.
 pub(crate) async fn first_factor_code_for_nobody(
     svc: &Services,
+    pool: &UserPool,
     client: &UserPoolClient,
     username: &str,
     internal_username: &str,
@@ -275,26 +304,20 @@ pub(crate) async fn first_factor_code_for_nobody(
     } else {
         DeliveryMedium::Email
     };
-    let looks_right = match medium {
-        DeliveryMedium::Sms => username.starts_with('+'),
-        DeliveryMedium::Email => username.contains('@'),
-    };
-    let shown = if looks_right {
-        username
-    } else if medium == DeliveryMedium::Sms {
-        "+10000000000"
-    } else {
-        "user@example.com"
-    };
-    let mut parameters = BTreeMap::from([("USERNAME".to_string(), internal_username.to_string())]);
+    if codes::limit_unknown(svc, pool, username, codes::Limited::MfaCode)
+        .await
+        .is_err()
+    {
+        return Err(too_many_codes());
+    }
+    let details = codes::simulated_details(svc, pool, username, &[medium]).await?;
+    let mut parameters =
+        BTreeMap::from([("USER_ID_FOR_SRP".to_string(), internal_username.to_string())]);
     parameters.insert(
         "CODE_DELIVERY_DELIVERY_MEDIUM".into(),
         medium.as_str().to_string(),
     );
-    parameters.insert(
-        "CODE_DELIVERY_DESTINATION".into(),
-        CodeDeliveryDetails::new(medium, shown).destination,
-    );
+    parameters.insert("CODE_DELIVERY_DESTINATION".into(), details.destination);
     let salt = random::base64_token(16);
     let state = State::CodeMfa {
         user_sub: String::new(),
@@ -305,6 +328,10 @@ pub(crate) async fn first_factor_code_for_nobody(
         setup_email: None,
     };
     challenge(svc, client, state.challenge(), parameters, &state).await
+}
+
+fn too_many_codes() -> AuthError {
+    AuthError::TooManyRequests("Too many MFA codes were sent to this user; try again later.".into())
 }
 
 fn code_hash(salt: &str, code: &str) -> String {

@@ -163,9 +163,14 @@ async fn native_with_verified_email(
     email: &str,
 ) -> Result<Option<User>, AuthError> {
     let key = crate::domain::user::search_key(pool, "email", email);
+    // Two confirmed users with this address (where email is not unique) link neither.
     let found = svc.store.users_with_email(&pool.id, &key, 2).await?;
+    if found.len() > 1 {
+        return Ok(None);
+    }
     let mut candidates = found.into_iter().filter(|u| {
         u.status == UserStatus::Confirmed
+            && u.enabled
             && u.is_verified("email_verified")
             && u.attribute("email") == Some(email)
     });

@@ -432,6 +432,7 @@ pub async fn authorize(
         && let Some(session) = sso::current(svc, pool_id, id)
             .await
             .map_err(|e| AuthorizeError::Redirect(req.error_redirect(&internal(e))))?
+        && session_fits(&req, session.provider.as_deref())
     {
         let url = complete(svc, &req, &session.user, session.auth_time).await?;
         return Ok(Authorized::Done(url));
@@ -442,6 +443,25 @@ pub async fn authorize(
         )));
     }
     Ok(Authorized::SignIn(Box::new(req)))
+}
+
+/// Whether a hosted-UI session made through `provider` (None: the pool's own sign-in) may
+/// answer this request: the client must support that provider, and a request that names a
+/// provider (`identity_provider`, `idp_identifier`, or `COGNITO`) wants a sign-in through it.
+fn session_fits(req: &AuthorizeRequest, provider: Option<&str>) -> bool {
+    let provider = provider.unwrap_or(COGNITO);
+    let supported = req
+        .client
+        .settings
+        .supported_identity_providers
+        .iter()
+        .any(|p| p == provider);
+    let wanted = match (&req.upstream, req.params.identity_provider.as_deref()) {
+        (Some(name), _) => name == provider,
+        (None, Some(COGNITO)) => provider == COGNITO,
+        _ => true,
+    };
+    supported && wanted
 }
 
 impl AuthorizeRequest {
