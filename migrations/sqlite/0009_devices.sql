@@ -17,6 +17,6 @@ CREATE TABLE devices (
 );
 CREATE INDEX devices_user_idx ON devices (user_id, created_at);
 
--- The device a sign-in was made on: its refresh tokens work only with that DEVICE_KEY, and end
--- when the device is forgotten.
+-- The device a sign-in was made on: its refresh tokens work only with that DEVICE_KEY, and only
+-- while the device is remembered by the pool.
 ALTER TABLE token_origins ADD COLUMN device_key TEXT;

@@ -29,6 +29,8 @@ pub struct TokenFacts<'a> {
     pub issued_at: i64,
     pub origin_jti: &'a str,
     pub event_id: &'a str,
+    /// The remembered device the sign-in was made on (access token's `device_key`).
+    pub device_key: Option<&'a str>,
 }
 
 /// Which attributes the client may read: its `ReadAttributes`, or when empty every attribute
@@ -156,6 +158,9 @@ pub fn access_token(
     c.insert("iat".into(), json!(facts.issued_at));
     c.insert("jti".into(), json!(jti));
     c.insert("username".into(), json!(facts.user.username));
+    if let Some(key) = facts.device_key {
+        c.insert("device_key".into(), json!(key));
+    }
     c
 }
 
@@ -243,6 +248,7 @@ mod tests {
             issued_at: 11,
             origin_jti: "o",
             event_id: "e",
+            device_key: None,
         };
         let c = id_token(&facts, &[], 3611, "j", Some("n"));
         assert_eq!(c["email_verified"], json!(true));

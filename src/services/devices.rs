@@ -4,7 +4,8 @@
 //! when the user says so (UpdateDeviceStatus). A later sign-in naming a remembered device
 //! proves the device's secret (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER) instead of MFA when
 //! the pool sets `ChallengeRequiredOnNewDevice`. A sign-in's refresh tokens are bound to its
-//! device; forgetting the device ends them.
+//! device (and its access token names it, `device_key`); forgetting the device ends its
+//! refreshes.
 
 use crate::crypto::{random, srp};
 use crate::domain::devices::{Device, DeviceConfiguration, valid_key};
@@ -210,11 +211,12 @@ pub async fn set_remembered(
     Ok(())
 }
 
-/// ForgetDevice / AdminForgetDevice: the device is gone, and so are the sign-ins made on it.
+/// ForgetDevice / AdminForgetDevice: the device is gone; the sign-ins made on it can no
+/// longer refresh (their access tokens run out as usual).
 pub async fn forget(svc: &Services, who: Owner<'_>, key: &str) -> Result<(), AuthError> {
     let user = owner(svc, who).await?;
     own(svc, &user, key).await?;
-    if !svc.store.forget_device(key, svc.now()).await? {
+    if !svc.store.forget_device(key).await? {
         return Err(not_found());
     }
     Ok(())

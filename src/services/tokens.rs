@@ -131,6 +131,7 @@ async fn sign_pair(
     groups: Option<Vec<Group>>,
     source: TokenSource,
     client_metadata: Option<&Metadata>,
+    device_key: Option<&str>,
 ) -> Result<(String, String, i64), AuthError> {
     let signing = match config_version {
         Some(version) => keys::signing_keys_at(svc, &pool.id, version).await?,
@@ -156,6 +157,7 @@ async fn sign_pair(
         issued_at: now,
         origin_jti,
         event_id: &event_id,
+        device_key,
     };
     let mut id_claims = token_claims::id_token(
         &facts,
@@ -231,6 +233,7 @@ pub async fn issue_with_origin(
         None,
         sign_in.source,
         sign_in.client_metadata,
+        sign_in.device_key.as_deref(),
     )
     .await?;
     let refresh_token = new_refresh_token();
@@ -368,11 +371,13 @@ pub async fn refresh_found(
     if now >= origin.expires_at {
         return Err(AuthError::NotAuthorized("Refresh Token has expired".into()));
     }
-    // A sign-in made on a device refreshes only with that device's key.
-    if let Some(bound) = &origin.device_key
-        && device_key.is_none_or(|given| !constant_time_eq(given.as_bytes(), bound.as_bytes()))
-    {
-        return Err(invalid_refresh_token());
+    // A sign-in made on a device refreshes only with that device's key, while the device is
+    // remembered by the pool (ForgetDevice ends its refreshes; its access tokens run out).
+    if let Some(bound) = &origin.device_key {
+        let given = device_key.is_some_and(|g| constant_time_eq(g.as_bytes(), bound.as_bytes()));
+        if !given || svc.store.get_device(bound).await?.is_none() {
+            return Err(invalid_refresh_token());
+        }
     }
     let rotation = rotates(client);
     if let Some(superseded_at) = record.superseded_at {
@@ -410,6 +415,7 @@ pub async fn refresh_found(
         Some(groups),
         TokenSource::RefreshTokens,
         client_metadata,
+        origin.device_key.as_deref(),
     )
     .await?;
     let new_refresh = match rotation {

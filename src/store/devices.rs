@@ -1,7 +1,7 @@
-//! Devices (`devices`): one row each, keyed by the device key. Forgetting a device also revokes
-//! the sign-ins made on it (their refresh tokens), in the same transaction.
+//! Devices (`devices`): one row each, keyed by the device key. A sign-in made on a device
+//! refreshes only while its row exists (`services::tokens`).
 
-use super::{BeginWrite, Store, StoreResult, map_err, sql};
+use super::{Store, StoreResult, map_err, sql};
 use crate::db_run;
 use crate::domain::devices::Device;
 
@@ -143,25 +143,15 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets a device and revokes the sign-ins made on it; false when it did not exist.
-    pub async fn forget_device(&self, key: &str, now: i64) -> StoreResult<bool> {
+    /// Forgets a device (the sign-ins made on it can no longer refresh); false when it did
+    /// not exist.
+    pub async fn forget_device(&self, key: &str) -> StoreResult<bool> {
         db_run!(self, |db| {
-            let mut tx = db.begin_write().await.map_err(map_err)?;
             let done = sqlx::query("DELETE FROM devices WHERE device_key = $1")
                 .bind(key)
-                .execute(&mut *tx)
+                .execute(db)
                 .await
                 .map_err(map_err)?;
-            sqlx::query(
-                "UPDATE token_origins SET revoked_at = $1 WHERE device_key = $2 \
-                 AND revoked_at IS NULL",
-            )
-            .bind(now)
-            .bind(key)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-            tx.commit().await.map_err(map_err)?;
             Ok(done.rows_affected() > 0)
         })
     }

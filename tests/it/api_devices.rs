@@ -261,6 +261,14 @@ async fn a_remembered_device_stands_in_for_mfa(db: Backend) {
         .unwrap();
     let result = signed_in.authentication_result().unwrap();
     assert!(result.new_device_metadata().is_none());
+    let payload = result.access_token().unwrap().split('.').nth(1).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["device_key"], key);
     assert_eq!(
         app.smtp.to(ALICE_EMAIL).len(),
         mails,
@@ -299,7 +307,8 @@ async fn a_remembered_device_stands_in_for_mfa(db: Backend) {
         .await
         .unwrap();
 
-    // Forgotten: its refresh tokens end, and it no longer stands in for MFA.
+    // Forgotten: its refreshes end (the access token runs out as usual), and it no longer
+    // stands in for MFA.
     let admin_listed = app
         .cognito
         .admin_list_devices()
@@ -320,6 +329,12 @@ async fn a_remembered_device_stands_in_for_mfa(db: Backend) {
         refresh(&app, &client, refresh_token, Some(key)).await,
         Err("NotAuthorizedException".into())
     );
+    app.cognito
+        .get_user()
+        .access_token(result.access_token().unwrap())
+        .send()
+        .await
+        .unwrap();
     let out = password(&app, &client, "alice", Some(key)).await;
     assert_eq!(out.challenge_name(), Some(&ChallengeNameType::EmailOtp));
     let gone = app
