@@ -30,7 +30,11 @@ JSON file it reads again on every sign-in, so an upstream attribute is changed b
           AdminDisableProviderForUser she is a user of her own, LocalOP_carol;
        d. the Facebook stand-in: dave → Facebook_dave, email read from /me;
        e. the upstream refuses (login `deny`): the app's callback gets the error and the state,
-          no code.
+          no code;
+       f. /logout with federated=true signs out at the OP too (its RP-initiated logout page) and
+          comes back through /oauth2/idplogout to the app's sign-out URL;
+       g. a native user signs in with "Email me a sign-in code" (the pool allows EMAIL_OTP as a
+          first factor), the code read from Tessera's outbox.
 The sign-in page with the provider buttons is saved to docs/screenshots/ (or
 $BROWSER_SCREENSHOT_DIR) as a 1280×800 PNG; only Tessera's pages are pictured.
 
@@ -94,6 +98,7 @@ ACCOUNTS = {
 BOB = "bob"
 BOB_EMAIL = "bob@example.com"
 BOB_PASSWORD = "Bobs-Own-Pass-9"
+EVE = "eve@example.com"
 
 passed = 0
 failed = 0
@@ -156,6 +161,7 @@ class Upstream:
 class Flow:
     def __init__(self, workdir, tessera, app, browser):
         self.workdir, self.tessera, self.app, self.browser = workdir, tessera, app, browser
+        self.outbox = os.path.join(tessera.dir, "outbox")
         self.admin = boto3.client(
             "cognito-idp", endpoint_url=tessera.url, region_name="local",
             aws_access_key_id=ADMIN_KEY_ID, aws_secret_access_key=ADMIN_SECRET,
@@ -186,6 +192,7 @@ class Flow:
             PoolName="Federated Mosaic",
             AutoVerifiedAttributes=["email"],
             Schema=[{"Name": "team", "AttributeDataType": "String", "Mutable": True, "Required": False}],
+            Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}},
         )["UserPool"]
         self.pool_id = pool["Id"]
 
@@ -474,6 +481,32 @@ class Flow:
         page.click("#sign-in")
         page.wait_for_url(f"{self.op.issuer}/interaction/**")
 
+    # -- 3b''. a native user signs in with a code from the outbox instead of the password
+
+    def eve_signs_in_with_a_code(self):
+        self.admin.admin_create_user(
+            UserPoolId=self.pool_id, Username=EVE, MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": EVE}, {"Name": "email_verified", "Value": "true"}])
+        self.admin.admin_set_user_password(UserPoolId=self.pool_id, Username=EVE, Password=BOB_PASSWORD,
+                                           Permanent=True)
+        self.from_app()
+        self.sign_in_page()
+        page = self.page
+        page.fill("#signInFormUsername", EVE)
+        before = set(os.listdir(self.outbox)) if os.path.isdir(self.outbox) else set()
+        page.get_by_role("button", name="Email me a sign-in code").click()
+        page.wait_for_url(f"{self.base}/mfa?**")
+        new = sorted(set(os.listdir(self.outbox)) - before)
+        expect(len(new) == 1, f"no new mail in the outbox: {new}")
+        with open(os.path.join(self.outbox, new[0]), encoding="utf-8", errors="replace") as f:
+            found = re.search(r"code is (\d{6})", f.read())
+        expect(found is not None, "no code in the mail")
+        self.shot("14-sign-in-code.png")
+        page.fill("input[name=code]", found.group(1))
+        page.get_by_role("button", name="Sign in").click()
+        claims = self.exchange(self.code_at_callback())
+        expect(claims.get("email") == EVE, f"email {claims.get('email')!r}")
+
     # -- 3c. linking
 
     def link_carol(self):
@@ -614,6 +647,8 @@ def main():
                       flow.alice_renamed),
                      ("/logout with federated=true signs out at the OP too, then reaches the app",
                       flow.alice_signs_out_everywhere)], flow, needs)
+                run([("a native user: \"Email me a sign-in code\" → the code page → callback",
+                      flow.eve_signs_in_with_a_code)], flow, needs)
                 run([
                     ("AdminLinkProviderForUser: carol at LocalOP → bob", flow.link_carol),
                     ("carol signs in as bob (his sub and username)", flow.carol_as_bob),
