@@ -127,8 +127,8 @@ fn hex_of(member: &str, value: &str) -> Result<String, AuthError> {
         .ok_or_else(|| AuthError::InvalidParameter(format!("{member} is not valid base64.").into()))
 }
 
-/// ConfirmDevice: the device's SRP verifier and salt (base64, as the SDKs send them) and its
-/// name. Returns `UserConfirmationNecessary`: whether the user still has to say the device
+/// ConfirmDevice, with an access token of the sign-in the device was made for: the device's
+/// SRP verifier and salt (base64, as the SDKs send them) and its name. Returns `UserConfirmationNecessary`: whether the user still has to say the device
 /// is to be remembered.
 pub async fn confirm(
     svc: &Services,
@@ -140,6 +140,12 @@ pub async fn confirm(
 ) -> Result<bool, AuthError> {
     let ctx = account::signed_in(svc, access_token).await?;
     let mut device = own(svc, &ctx.user, key).await?;
+    // Only the sign-in that got the device (NewDeviceMetadata) confirms it: another session of
+    // the user cannot set a secret for a device it did not make.
+    let made_by = svc.store.device_of_sign_in(&ctx.origin_jti).await?;
+    if made_by.as_deref() != Some(key) {
+        return Err(not_found());
+    }
     if device.confirmed() {
         return Err(AuthError::NotAuthorized(
             "Device is already confirmed.".into(),

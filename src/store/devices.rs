@@ -128,6 +128,18 @@ impl Store {
         Ok(rows.into_iter().map(Device::from).collect())
     }
 
+    /// The device the sign-in `origin_jti` was made on, if any.
+    pub async fn device_of_sign_in(&self, origin_jti: &str) -> StoreResult<Option<String>> {
+        let row: Option<(Option<String>,)> = db_run!(self, |db| {
+            sqlx::query_as("SELECT device_key FROM token_origins WHERE origin_jti = $1")
+                .bind(origin_jti)
+                .fetch_optional(db)
+                .await
+                .map_err(map_err)?
+        });
+        Ok(row.and_then(|(key,)| key))
+    }
+
     /// Deletes a user's devices that were never confirmed and were made before `before`.
     pub async fn forget_unconfirmed_devices(&self, user_sub: &str, before: i64) -> StoreResult<()> {
         db_run!(self, |db| {

@@ -221,6 +221,26 @@ async fn a_remembered_device_stands_in_for_mfa(db: Backend) {
     let tokens = email_code(&app, &client, "alice", ALICE_EMAIL, &first).await;
     let device = tokens.new_device_metadata().unwrap().clone();
     assert!(device.device_key().unwrap().starts_with("local_"));
+    // Another sign-in of alice cannot confirm the first one's device.
+    let other = password(&app, &client, "alice", None).await;
+    let other = email_code(&app, &client, "alice", ALICE_EMAIL, &other).await;
+    let refused = app
+        .cognito
+        .confirm_device()
+        .access_token(other.access_token().unwrap())
+        .device_key(device.device_key().unwrap())
+        .device_secret_verifier_config(
+            DeviceSecretVerifierConfigType::builder()
+                .password_verifier("AAAA")
+                .salt("AAAA")
+                .build(),
+        )
+        .send()
+        .await;
+    assert_eq!(
+        error_code(&refused.unwrap_err()),
+        "ResourceNotFoundException"
+    );
     confirm(&app, tokens.access_token().unwrap(), &device).await;
     let key = device.device_key().unwrap();
     let listed = app
