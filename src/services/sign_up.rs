@@ -187,7 +187,7 @@ pub async fn confirm_sign_up(
     code: &str,
     force_alias_creation: bool,
     client_metadata: &Metadata,
-) -> Result<(), AuthError> {
+) -> Result<Option<String>, AuthError> {
     let (pool, client, found) = resolve(svc, &r).await?;
     let hide = prevents_existence_errors(&client);
     let mut user = match found {
@@ -218,7 +218,19 @@ pub async fn confirm_sign_up(
         client_id: Some(&client.id),
         client_metadata: Some(client_metadata),
     };
-    triggers::post_confirmation(svc, &pool, "PostConfirmation_ConfirmSignUp", &user, caller).await
+    triggers::post_confirmation(svc, &pool, "PostConfirmation_ConfirmSignUp", &user, caller)
+        .await?;
+    // A client that signs in with USER_AUTH may continue with this session instead of the
+    // password (InitiateAuth USER_AUTH with `Session`), once, within its session validity.
+    if client.auth_flow_allowed("USER_AUTH") {
+        let token = crate::services::auth::session::new_token();
+        let state = crate::services::auth::session::State::SignUpConfirmed {
+            user_sub: user.sub.clone(),
+        };
+        crate::services::auth::session::save(svc, &client, &token, &state).await?;
+        return Ok(Some(token));
+    }
+    Ok(None)
 }
 
 /// ResendConfirmationCode: a new code replaces the old one.

@@ -100,7 +100,7 @@ pub async fn get(svc: web::Data<Services>, site: Site, req: HttpRequest) -> Http
     };
     let (status, message) =
         match sign_up::confirm_sign_up(&svc, user, &code, false, &Default::default()).await {
-            Ok(()) => (
+            Ok(_) => (
                 StatusCode::OK,
                 "Your account has been confirmed. You can now sign in.".to_string(),
             ),

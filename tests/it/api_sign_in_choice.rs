@@ -470,7 +470,68 @@ async fn what_is_not_allowed_is_refused(db: Backend) {
     assert_eq!(error_code(&refused.unwrap_err()), "CodeMismatchException");
 }
 
+/// ConfirmSignUp gives a client with ALLOW_USER_AUTH a session that signs the new user in
+/// once, without the password; a second use, or another user's name, is refused.
+async fn confirm_sign_up_gives_a_session_to_sign_in_with(db: Backend) {
+    let app = spawn_app(db).await;
+    let pool = crate::account_helpers::email_pool(&app).await;
+    let (client, _) = client_with(&app, &pool, &["ALLOW_USER_AUTH"], false, false).await;
+    crate::account_helpers::sign_up(&app, &client, "cy", "cy@example.com").await;
+    let code = crate::account_helpers::mailed_code(&app, "cy@example.com");
+    let confirmed = app
+        .cognito
+        .confirm_sign_up()
+        .client_id(&client)
+        .username("cy")
+        .confirmation_code(code)
+        .send()
+        .await
+        .unwrap();
+    let session = confirmed.session().expect("a session").to_string();
+    let other = initiate_with_session(&app, &client, "someone-else", &session).await;
+    assert_eq!(error_code(&other.unwrap_err()), "NotAuthorizedException");
+    // The failed attempt used the session: sign up again to try the right name.
+    crate::account_helpers::sign_up(&app, &client, "dee", "dee@example.com").await;
+    let code = crate::account_helpers::mailed_code(&app, "dee@example.com");
+    let confirmed = app
+        .cognito
+        .confirm_sign_up()
+        .client_id(&client)
+        .username("dee")
+        .confirmation_code(code)
+        .send()
+        .await
+        .unwrap();
+    let session = confirmed.session().unwrap().to_string();
+    let out = initiate_with_session(&app, &client, "dee", &session)
+        .await
+        .unwrap();
+    assert!(out.authentication_result().is_some());
+    let again = initiate_with_session(&app, &client, "dee", &session).await;
+    assert_eq!(error_code(&again.unwrap_err()), "NotAuthorizedException");
+}
+
+async fn initiate_with_session(
+    app: &TestApp,
+    client: &str,
+    username: &str,
+    session: &str,
+) -> Result<
+    cognito::operation::initiate_auth::InitiateAuthOutput,
+    cognito::error::SdkError<cognito::operation::initiate_auth::InitiateAuthError>,
+> {
+    app.cognito
+        .initiate_auth()
+        .client_id(client)
+        .auth_flow(AuthFlowType::UserAuth)
+        .auth_parameters("USERNAME", username)
+        .session(session)
+        .send()
+        .await
+}
+
 both_databases!(
+    confirm_sign_up_gives_a_session_to_sign_in_with,
     sign_in_policies_are_checked_and_described,
     an_emailed_code_is_a_whole_sign_in,
     the_client_chooses_among_the_available_challenges,

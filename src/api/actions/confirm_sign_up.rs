@@ -1,4 +1,5 @@
-//! ConfirmSignUp: the confirmation code makes the user CONFIRMED.
+//! ConfirmSignUp: the confirmation code makes the user CONFIRMED; for a client with
+//! ALLOW_USER_AUTH, a `Session` to sign in with at once (InitiateAuth USER_AUTH).
 
 use super::self_service::{code, user_ref};
 use crate::domain::AuthError;
@@ -19,6 +20,8 @@ pub struct Request {
     pub force_alias_creation: bool,
     #[serde(default)]
     pub client_metadata: crate::services::triggers::Metadata,
+    /// SignUp's session: accepted (any confirmation of this user continues the same way).
+    pub session: Option<String>,
 }
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
@@ -26,7 +29,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
     let r = user_ref(&mut v, req.client_id, req.username, req.secret_hash);
     code(&mut v, "ConfirmationCode", &req.confirmation_code);
     v.finish()?;
-    sign_up::confirm_sign_up(
+    let session = sign_up::confirm_sign_up(
         svc,
         r,
         &req.confirmation_code,
@@ -34,5 +37,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
         &req.client_metadata,
     )
     .await?;
-    Ok(json!({}))
+    Ok(match session {
+        Some(s) => json!({ "Session": s }),
+        None => json!({}),
+    })
 }

@@ -35,6 +35,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
             auth_flow: req.auth_flow,
             parameters: req.auth_parameters.unwrap_or_default(),
             client_metadata: req.client_metadata,
+            session: req.session,
         },
     )
     .await?;

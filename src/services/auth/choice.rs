@@ -64,6 +64,44 @@ pub async fn start(
     }
 }
 
+/// USER_AUTH with the `Session` ConfirmSignUp gave: the user it confirmed is signed in
+/// without the password (MFA still applies), once.
+pub async fn after_sign_up(
+    svc: &Services,
+    pool: &UserPool,
+    client: &UserPoolClient,
+    params: &BTreeMap<String, String>,
+    token: &str,
+    client_metadata: &Metadata,
+) -> Result<Outcome, AuthError> {
+    let username = required(params, "USERNAME")?;
+    let state = session::take(svc, client, token, "USER_AUTH").await?;
+    let State::SignUpConfirmed { user_sub } = state else {
+        return Err(AuthError::invalid_session());
+    };
+    let user = lookup(svc, pool, username)
+        .await?
+        .filter(|u| u.sub == user_sub)
+        .ok_or_else(AuthError::invalid_session)?;
+    check_secret_hash(
+        client,
+        &[username, user.username.as_str()],
+        params.get("SECRET_HASH").map(String::as_str),
+    )?;
+    let device = params.get("DEVICE_KEY").map(String::as_str);
+    let step = gate::password_proven(svc, pool, client, &user, device).await?;
+    gate::finish(
+        svc,
+        pool,
+        client,
+        step,
+        TokenSource::Authentication,
+        client_metadata,
+        device,
+    )
+    .await
+}
+
 /// SELECT_CHALLENGE with the choices and a session to answer in.
 async fn select_challenge(
     svc: &Services,

@@ -22,6 +22,8 @@ pub struct InitiateInput {
     pub parameters: BTreeMap<String, String>,
     /// `ClientMetadata`, for the triggers.
     pub client_metadata: Metadata,
+    /// `Session`: USER_AUTH right after ConfirmSignUp.
+    pub session: Option<String>,
 }
 
 /// Every `AuthFlowType` value.
@@ -78,9 +80,13 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
         "CUSTOM_AUTH" => {
             super::custom::start(svc, pool, client, params, &input.client_metadata).await
         }
-        "USER_AUTH" => {
-            super::choice::start(svc, pool, client, params, &input.client_metadata).await
-        }
+        "USER_AUTH" => match input.session.as_deref().filter(|s| !s.is_empty()) {
+            Some(session) => {
+                let md = &input.client_metadata;
+                super::choice::after_sign_up(svc, pool, client, params, session, md).await
+            }
+            None => super::choice::start(svc, pool, client, params, &input.client_metadata).await,
+        },
         _ => Err(not_supported()),
     }
 }

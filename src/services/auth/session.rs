@@ -63,6 +63,8 @@ pub enum State {
         username: String,
         available: Vec<String>,
     },
+    /// ConfirmSignUp just confirmed this user: USER_AUTH may sign them in with the session.
+    SignUpConfirmed { user_sub: String },
     /// A remembered device stands in for MFA: the client proves the device's secret.
     DeviceSrpAuth {
         user_sub: String,
@@ -99,6 +101,7 @@ impl State {
             State::SelectMfaType { .. } => "SELECT_MFA_TYPE",
             State::SelectChallenge { .. } => "SELECT_CHALLENGE",
             State::DeviceSrpAuth { .. } => "DEVICE_SRP_AUTH",
+            State::SignUpConfirmed { .. } => "USER_AUTH",
             State::DevicePasswordVerifier { .. } => "DEVICE_PASSWORD_VERIFIER",
             State::CustomChallenge { .. } => "CUSTOM_CHALLENGE",
         }
