@@ -64,6 +64,7 @@ fn answer_of(pairs: url::form_urlencoded::Parse<'_>) -> Answer {
             "error" => &mut a.error,
             "error_description" => &mut a.error_description,
             "iss" => &mut a.iss,
+            "user" => &mut a.user,
             _ => continue,
         };
         // A parameter given twice makes the answer ambiguous: keep neither.
@@ -99,6 +100,7 @@ pub async fn post(site: Site, body: web::Bytes) -> HttpResponse {
         ("error", &answer.error),
         ("error_description", &answer.error_description),
         ("iss", &answer.iss),
+        ("user", &answer.user),
     ];
     for (name, value) in fields {
         if let Some(v) = value {

@@ -7,8 +7,8 @@
 //   out: {"ok": true, "result": …, "calls": [...]}
 //        {"ok": false, "name": "CodeMismatchException", "message": …, "calls": [...]}
 //
-// `op` is one of Amplify's own functions (signUp, confirmSignUp, signIn, confirmSignIn, signOut,
-// getCurrentUser, fetchUserAttributes, fetchAuthSession, rememberDevice, fetchDevices,
+// `op` is one of Amplify's own functions (signUp, confirmSignUp, autoSignIn, signIn, confirmSignIn,
+// signOut, getCurrentUser, fetchUserAttributes, fetchAuthSession, rememberDevice, fetchDevices,
 // forgetDevice), called with `input`. `calls` lists what Amplify sent to Tessera for that command
 // and what came back (the action, the names of the AuthParameters or ChallengeResponses, the few
 // values that are not secrets, a new device's keys and the device fields of ConfirmDevice and
@@ -119,6 +119,8 @@ const jwt = token => (token ? { jwt: token.toString(), payload: token.payload } 
 const ops = {
 	signUp: input => auth.signUp(input),
 	confirmSignUp: input => auth.confirmSignUp(input),
+	// Read at the call: Amplify replaces autoSignIn once signUp and confirmSignUp have set it up.
+	autoSignIn: () => auth.autoSignIn(),
 	signIn: input => auth.signIn(input),
 	confirmSignIn: input => auth.confirmSignIn(input),
 	signOut: input => auth.signOut(input),

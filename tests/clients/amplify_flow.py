@@ -27,6 +27,10 @@ pool and the client and looks at the user; codes come from the SMTP sink.
      fetchDevices lists it; signOut, signIn → signed in without a code (Amplify answers
      DEVICE_SRP_AUTH, no mail sent); forceRefresh sends the DeviceKey; forgetDevice; the next
      sign-in asks for the code again and gets a new device.
+  8. Sign-in after sign-up, in the pool of 1, for a new user: signUp with autoSignIn for USER_AUTH,
+     confirmSignUp with the mailed code → COMPLETE_AUTO_SIGN_IN (ConfirmSignUp answered a
+     Session); autoSignIn() → signed in, tokens, with one InitiateAuth USER_AUTH that carried the
+     Session and USERNAME only (no PASSWORD, no SRP_A).
 
     TESSERA_BIN=target/debug/tessera DATABASE_URL=postgres://… TESSERA_NODE_DIR=target/node-clients \
       python tests/clients/amplify_flow.py
@@ -93,14 +97,15 @@ def next_step(result, expected, what):
     return result["nextStep"]
 
 
-def session_tokens(what):
-    """fetchAuthSession: both tokens, for the signed-up user."""
+def session_tokens(what, email=EMAIL, sub_key="sub"):
+    """fetchAuthSession: both tokens, for the signed-up user (the one with `email`, whose sub is
+    `state[sub_key]`)."""
     session = app.ok("fetchAuthSession")
     expect(session["accessToken"] and session["idToken"], f"{what}: tokens missing: {session}")
-    sub = need("sub")
+    sub = need(sub_key)
     expect(session["userSub"] == sub, f"{what}: userSub {session['userSub']!r}, expected {sub!r}")
     id_claims = session["idToken"]["payload"]
-    expect(id_claims.get("email") == EMAIL and id_claims.get("aud") == need("client"), f"{what}: ID token {id_claims}")
+    expect(id_claims.get("email") == email and id_claims.get("aud") == need("client"), f"{what}: ID token {id_claims}")
     expect(session["accessToken"]["payload"].get("client_id") == need("client"), f"{what}: access token claims")
     return session
 
@@ -428,6 +433,49 @@ def devices_code_again():
     signed_out("at the end", devices_app)
 
 
+# ---------------------------------------------------------------- 8: sign-in after sign-up
+
+AUTO_EMAIL = "ada.autosignin@example.com"
+
+
+def auto_sign_up():
+    need("app")
+    app.call("signOut")  # whatever an earlier step left
+    mark = mail.count()
+    result = app.ok("signUp", {"username": AUTO_EMAIL, "password": PASSWORD, "options": {
+        "userAttributes": {"email": AUTO_EMAIL}, "autoSignIn": {"authFlowType": "USER_AUTH"}}})
+    nxt = result.get("nextStep", {})
+    expect(result.get("isSignUpComplete") is False and nxt.get("signUpStep") == "CONFIRM_SIGN_UP", f"signUp {result}")
+    expect(result.get("userId"), f"no userId: {result}")
+    state.update(auto_sub=result["userId"], auto_code=mail.code_for(AUTO_EMAIL, mark))
+
+
+def auto_confirm_sign_up():
+    code = need("auto_code")
+    result = app.ok("confirmSignUp", {"username": AUTO_EMAIL, "confirmationCode": code})
+    confirm = one_call("ConfirmSignUp")
+    expect(confirm.get("status") == 200 and confirm.get("newSession") is True,
+           f"ConfirmSignUp answered no Session: {confirm}")
+    expect(result.get("isSignUpComplete") is True
+           and result.get("nextStep", {}).get("signUpStep") == "COMPLETE_AUTO_SIGN_IN", f"confirmSignUp {result}")
+    users = admin.list_users(UserPoolId=need("pool"), Filter=f'email = "{AUTO_EMAIL}"')["Users"]
+    expect(len(users) == 1 and users[0]["UserStatus"] == "CONFIRMED", f"ListUsers {users}")
+    state["auto_confirmed"] = True
+
+
+def auto_sign_in():
+    need("auto_confirmed")
+    signed_in(app.ok("autoSignIn"), "autoSignIn")
+    expect(flows() == [("InitiateAuth", "USER_AUTH", 200, "tokens")], f"calls {flows()}")
+    initiate = one_call("InitiateAuth", "USER_AUTH")
+    sent = initiate.get("authParameters") or {}
+    expect(initiate.get("session") is True, f"InitiateAuth without a Session: {initiate}")
+    expect(sent.get("keys") == ["USERNAME"] and sent.get("values", {}).get("USERNAME") == AUTO_EMAIL,
+           f"InitiateAuth sent AuthParameters {sent} (no PASSWORD, no SRP_A expected)")
+    session_tokens("after autoSignIn", email=AUTO_EMAIL, sub_key="auto_sub")
+    signed_out("after autoSignIn")
+
+
 def main():
     global admin, mail, URL
     started = time.time()
@@ -470,6 +518,10 @@ def main():
             ("7 fetchAuthSession forceRefresh: GetTokensFromRefreshToken with the DeviceKey", devices_refresh),
             ("7 forgetDevice: ForgetDevice, no device left (AdminListDevices)", devices_forget),
             ("7 signOut, signIn: the email code again, a new device", devices_code_again),
+            ("8 signUp (a new user, pool of 1) with autoSignIn for USER_AUTH: CONFIRM_SIGN_UP", auto_sign_up),
+            ("8 confirmSignUp with the code: COMPLETE_AUTO_SIGN_IN, ConfirmSignUp answered a Session", auto_confirm_sign_up),
+            ("8 autoSignIn: InitiateAuth USER_AUTH with the Session, no password or SRP_A: signed in, tokens",
+             auto_sign_in),
         ]
         for name, fn in steps:
             step(name, fn)

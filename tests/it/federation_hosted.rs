@@ -297,8 +297,9 @@ async fn email_domains_route_to_their_provider(db: Backend) {
     assert_eq!(response.status(), 200);
 }
 
-/// A provider's POSTed answer (`response_mode=form_post`) is handed on to the GET, where the
-/// Lax cookie comes along; without a sign-in under way, the GET is the error page.
+/// A provider's POSTed answer (`response_mode=form_post`, Apple's `user` with it) is handed on
+/// to the GET, where the Lax cookie comes along; without a sign-in under way, the GET is the
+/// error page.
 async fn posted_answers_are_handed_on_to_the_get(db: Backend) {
     let app = spawn_oauth_app(db, &[]).await;
     let (pool_id, _) = set_up(&app, &["COGNITO", "Google"]).await;
@@ -313,7 +314,7 @@ async fn posted_answers_are_handed_on_to_the_get(db: Backend) {
     let next = location(&response);
     assert_eq!(
         next,
-        format!("/{pool_id}/oauth2/idpresponse?code=c-1&state=s+2")
+        format!("/{pool_id}/oauth2/idpresponse?code=c-1&state=s+2&user=%7B%7D")
     );
     let response = b
         .get(format!("{}{next}", app.address))

@@ -50,6 +50,8 @@ pub struct Answer {
     pub error_description: Option<String>,
     /// RFC 9207: the issuer that answered.
     pub iss: Option<String>,
+    /// Sign in with Apple's `user` (JSON: the name, on the first sign-in only).
+    pub user: Option<String>,
 }
 
 /// How a federated sign-in ended.
@@ -154,6 +156,26 @@ fn upstream_error(error: &str, description: Option<&str>) -> OAuthError {
     OAuthError::new(code, text)
 }
 
+/// Sign in with Apple posts the user's name once, unsigned, beside the ID token: its
+/// `firstName` and `lastName` become claims the mapping can name (never the signed ones).
+fn apple_name(claims: &mut serde_json::Map<String, serde_json::Value>, user: &str) {
+    let Ok(serde_json::Value::Object(posted)) = serde_json::from_str::<serde_json::Value>(user)
+    else {
+        return;
+    };
+    let Some(serde_json::Value::Object(name)) = posted.get("name") else {
+        return;
+    };
+    for key in ["firstName", "lastName"] {
+        if let Some(serde_json::Value::String(v)) = name.get(key)
+            && !claims.contains_key(key)
+            && v.chars().count() <= 256
+        {
+            claims.insert(key.to_string(), serde_json::Value::String(v.clone()));
+        }
+    }
+}
+
 /// Finishes a federated sign-in with the upstream's answer. `pending` is what this browser
 /// kept (already removed from its cookie: an answer is used once).
 pub async fn finish(
@@ -225,7 +247,7 @@ pub async fn finish(
             "The identity provider's answer has no code.".into(),
         ));
     };
-    let claims = svc
+    let mut claims = svc
         .federation
         .finish(
             &p,
@@ -246,6 +268,11 @@ pub async fn finish(
                 }
             })
         })?;
+    if p.kind == crate::domain::identity_provider::ProviderType::SignInWithApple
+        && let Some(user) = answer.user.as_deref()
+    {
+        apple_name(&mut claims, user);
+    }
     match users::sign_in(svc, &request.pool, &request.client.id, &p, &claims).await {
         Ok(user) => Ok(Finished::SignedIn {
             request: Box::new(request),
@@ -255,5 +282,28 @@ pub async fn finish(
         }),
         Err(AuthError::Internal(cause)) => Err(Problem::Internal(AuthError::Internal(cause))),
         Err(e) => back(OAuthError::invalid_request(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apple_name;
+    use serde_json::json;
+
+    #[test]
+    fn apples_posted_name_adds_claims_but_never_replaces_signed_ones() {
+        let mut claims = json!({"sub": "001.abc", "email": "a@privaterelay.appleid.com"})
+            .as_object()
+            .unwrap()
+            .clone();
+        apple_name(
+            &mut claims,
+            r#"{"name":{"firstName":"Ann","lastName":"Lee"},"email":"other@example.com"}"#,
+        );
+        assert_eq!(claims["firstName"], "Ann");
+        assert_eq!(claims["lastName"], "Lee");
+        assert_eq!(claims["email"], "a@privaterelay.appleid.com");
+        apple_name(&mut claims, "not json");
+        assert_eq!(claims.len(), 4);
     }
 }
