@@ -171,6 +171,9 @@ pub struct PoolSettings {
     /// EmailMfaConfiguration as given to SetUserPoolMfaConfig (`Message`, `Subject`).
     #[serde(default)]
     pub email_mfa_configuration: Option<Value>,
+    /// WebAuthnConfiguration as given to SetUserPoolMfaConfig.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_authn_configuration: Option<super::pool_mfa::WebAuthnConfig>,
 }
 
 /// A user pool.
@@ -288,6 +291,7 @@ impl PoolSettings {
         // SmsAuthenticationMessage with SmsConfiguration turns SMS MFA on, as at creation.
         next.sms_mfa_enabled |= self.sms_mfa_enabled;
         next.email_mfa_configuration = self.email_mfa_configuration.clone();
+        next.web_authn_configuration = self.web_authn_configuration.clone();
         if input.webhook_secret.is_none() {
             next.webhook_secret = self.webhook_secret.clone();
         }
@@ -458,6 +462,7 @@ impl PoolSettings {
             sms_mfa_enabled: input.sms_authentication_message.is_some()
                 && input.sms_configuration.is_some(),
             email_mfa_configuration: None,
+            web_authn_configuration: None,
         })
     }
 }

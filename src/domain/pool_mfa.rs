@@ -30,6 +30,68 @@ pub struct EmailMfaConfig {
     pub subject: Option<String>,
 }
 
+/// WebAuthnConfiguration: the relying party of the pool's passkeys and whether they must
+/// verify the user.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct WebAuthnConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relying_party_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_verification: Option<String>,
+}
+
+/// Checks a WebAuthn relying party id against where the pool's pages are served: a host name
+/// (never an IP address; `localhost` names are fine for development) that is the pages' host
+/// or a parent domain of it, as browsers require. `hosts` are the hosts the pool's pages are
+/// served on: its custom domain when it has one, else the server's own host.
+pub fn check_web_authn(config: &WebAuthnConfig, hosts: &[String]) -> Result<(), AuthError> {
+    let mut v = Violations::new();
+    v.length(
+        "WebAuthnConfiguration.RelyingPartyId",
+        config.relying_party_id.as_deref(),
+        1,
+        63,
+    );
+    v.one_of(
+        "WebAuthnConfiguration.UserVerification",
+        config.user_verification.as_deref(),
+        &["required", "preferred"],
+    );
+    v.finish()?;
+    let Some(rp) = config.relying_party_id.as_deref() else {
+        return Ok(());
+    };
+    let invalid = |why: &str| {
+        Err(AuthError::InvalidParameter(
+            format!("WebAuthnConfiguration.RelyingPartyId {rp}: {why}").into(),
+        ))
+    };
+    if rp.parse::<std::net::IpAddr>().is_ok() {
+        return invalid("an IP address cannot be a relying party id.");
+    }
+    let host_like = rp.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    });
+    if !host_like {
+        return invalid("it must be a host name in lowercase, without a scheme, port or path.");
+    }
+    let fits = hosts
+        .iter()
+        .any(|host| host == rp || host.ends_with(&format!(".{rp}")));
+    if !fits {
+        return invalid(&format!(
+            "it must be the host the pool's pages are served on ({}) or a parent domain of it.",
+            hosts.join(", ")
+        ));
+    }
+    Ok(())
+}
+
 /// SetUserPoolMfaConfig's members (besides UserPoolId).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -38,6 +100,7 @@ pub struct MfaConfigInput {
     pub software_token_mfa_configuration: Option<SoftwareTokenMfaConfig>,
     pub email_mfa_configuration: Option<EmailMfaConfig>,
     pub mfa_configuration: Option<String>,
+    pub web_authn_configuration: Option<WebAuthnConfig>,
 }
 
 /// Applies SetUserPoolMfaConfig to `settings`: members given replace the stored ones, members
@@ -109,6 +172,9 @@ pub fn apply(settings: &mut PoolSettings, input: &MfaConfigInput) -> Result<(), 
     if let Some(mode) = &input.mfa_configuration {
         next.mfa_configuration = mode.clone();
     }
+    if let Some(web_authn) = &input.web_authn_configuration {
+        next.web_authn_configuration = Some(web_authn.clone());
+    }
     require_factor(&next)?;
     *settings = next;
     Ok(())
@@ -159,6 +225,14 @@ pub fn describe(settings: &PoolSettings) -> Value {
             .unwrap_or_default();
         out.insert("EmailMfaConfiguration".into(), Value::Object(cleaned));
     }
+    let web_authn = settings.web_authn_configuration.clone().unwrap_or_default();
+    out.insert(
+        "WebAuthnConfiguration".into(),
+        json!({
+            "RelyingPartyId": web_authn.relying_party_id,
+            "UserVerification": web_authn.user_verification.unwrap_or_else(|| "preferred".into()),
+        }),
+    );
     Value::Object(out)
 }
 

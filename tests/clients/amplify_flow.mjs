@@ -166,3 +166,6 @@ for await (const line of createInterface({ input: process.stdin, crlfDelay: Infi
 	const reply = await answer(line);
 	process.stdout.write(`${JSON.stringify({ ...reply, calls })}\n`);
 }
+// stdin closed: the driver is done. Amplify's timers would keep Node alive (signUp with
+// autoSignIn starts a 3-minute one that its autoSignIn does not clear).
+process.exit(0);

@@ -12,8 +12,81 @@ use cognito::types::{
 
 both_databases!(
     mfa_config_set_get_and_validation,
-    create_and_update_pool_need_a_factor_for_mfa
+    create_and_update_pool_need_a_factor_for_mfa,
+    web_authn_configuration_follows_the_pools_domain,
 );
+
+/// WebAuthnConfiguration: read back by GetUserPoolMfaConfig (UserVerification `preferred` by
+/// default); the relying party id must be the host of the pool's pages (its custom domain) or
+/// a parent domain of it, never an IP address, in lowercase.
+async fn web_authn_configuration_follows_the_pools_domain(backend: Backend) {
+    use cognito::types::{CustomDomainConfigType, UserVerificationType, WebAuthnConfigurationType};
+    let app = spawn_app(backend).await;
+    let pool = app.create_pool("passkeys").await;
+    let got = app
+        .cognito
+        .get_user_pool_mfa_config()
+        .user_pool_id(&pool)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.web_authn_configuration().unwrap().user_verification(),
+        Some(&UserVerificationType::Preferred)
+    );
+    app.cognito
+        .create_user_pool_domain()
+        .user_pool_id(&pool)
+        .domain("login.example.com")
+        .custom_domain_config(
+            CustomDomainConfigType::builder()
+                .certificate_arn("arn:aws:acm:us-east-1:000000000000:certificate/passkeys")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let set = |rp: &'static str| {
+        app.cognito
+            .set_user_pool_mfa_config()
+            .user_pool_id(&pool)
+            .web_authn_configuration(
+                WebAuthnConfigurationType::builder()
+                    .relying_party_id(rp)
+                    .user_verification(UserVerificationType::Required)
+                    .build(),
+            )
+            .send()
+    };
+    for bad in [
+        "other.example.net",
+        "203.0.113.7",
+        "Login.Example.com",
+        "https://example.com",
+    ] {
+        let err = set(bad).await.unwrap_err();
+        assert_eq!(
+            crate::helpers::error_code(&err),
+            "InvalidParameterException",
+            "{bad}"
+        );
+    }
+    set("example.com").await.unwrap();
+    let got = app
+        .cognito
+        .get_user_pool_mfa_config()
+        .user_pool_id(&pool)
+        .send()
+        .await
+        .unwrap();
+    let web_authn = got.web_authn_configuration().unwrap();
+    assert_eq!(web_authn.relying_party_id(), Some("example.com"));
+    assert_eq!(
+        web_authn.user_verification(),
+        Some(&UserVerificationType::Required)
+    );
+}
 
 async fn mfa_config_set_get_and_validation(backend: Backend) {
     let app = spawn_app(backend).await;

@@ -13,6 +13,24 @@ pub async fn set_mfa_config(
     input: &MfaConfigInput,
 ) -> Result<Value, AuthError> {
     let mut pool = svc.require_pool(pool_id).await?;
+    if let Some(web_authn) = &input.web_authn_configuration {
+        let domains = svc.store.domains_of_pool(pool_id).await?;
+        let custom: Vec<String> = domains
+            .into_iter()
+            .filter(|d| d.kind == "custom")
+            .map(|d| d.domain)
+            .collect();
+        let hosts = if custom.is_empty() {
+            let own = url::Url::parse(&svc.public_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default();
+            vec![own]
+        } else {
+            custom
+        };
+        pool_mfa::check_web_authn(web_authn, &hosts)?;
+    }
     pool_mfa::apply(std::sync::Arc::make_mut(&mut pool.settings), input)?;
     pool.updated_at = svc.now();
     save_pool(svc, &pool).await?;
