@@ -79,6 +79,20 @@ pub enum AuthError {
     InvalidLambdaResponse(Reason),
     #[error("{0}")]
     UnexpectedLambda(Reason),
+    #[error("{0}")]
+    WebAuthnNotEnabled(Reason),
+    #[error("{0}")]
+    WebAuthnConfigurationMissing(Reason),
+    #[error("{0}")]
+    WebAuthnChallengeNotFound(Reason),
+    #[error("{0}")]
+    WebAuthnRelyingPartyMismatch(Reason),
+    #[error("{0}")]
+    WebAuthnOriginNotAllowed(Reason),
+    #[error("{0}")]
+    WebAuthnClientMismatch(Reason),
+    #[error("{0}")]
+    WebAuthnCredentialNotSupported(Reason),
     /// A fault of ours; the text is for the logs only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -122,6 +136,15 @@ impl AuthError {
             AuthError::UserLambdaValidation(_) => "UserLambdaValidationException",
             AuthError::InvalidLambdaResponse(_) => "InvalidLambdaResponseException",
             AuthError::UnexpectedLambda(_) => "UnexpectedLambdaException",
+            AuthError::WebAuthnNotEnabled(_) => "WebAuthnNotEnabledException",
+            AuthError::WebAuthnConfigurationMissing(_) => "WebAuthnConfigurationMissingException",
+            AuthError::WebAuthnChallengeNotFound(_) => "WebAuthnChallengeNotFoundException",
+            AuthError::WebAuthnRelyingPartyMismatch(_) => "WebAuthnRelyingPartyMismatchException",
+            AuthError::WebAuthnOriginNotAllowed(_) => "WebAuthnOriginNotAllowedException",
+            AuthError::WebAuthnClientMismatch(_) => "WebAuthnClientMismatchException",
+            AuthError::WebAuthnCredentialNotSupported(_) => {
+                "WebAuthnCredentialNotSupportedException"
+            }
             AuthError::Internal(_) => "InternalErrorException",
         }
     }
@@ -190,6 +213,9 @@ pub enum Reason {
     /// InvalidParameter: a one-time code cannot sign this user in (the pool does not allow it,
     /// or the user has no verified address for it).
     CodeSignInUnavailable,
+    /// InvalidParameter: a passkey cannot sign this user in (none registered, or the pool does
+    /// not allow it).
+    PasskeySignInUnavailable,
     /// InvalidParameter: the `phone_number` attribute is not in E.164 form.
     InvalidPhoneNumber,
     /// InvalidParameter: a pool signing in by email or phone got a username that is neither.
@@ -304,6 +330,9 @@ impl fmt::Display for Reason {
             Reason::InvalidEmail => f.write_str("Invalid email address format."),
             Reason::CodeSignInUnavailable => {
                 f.write_str("A sign-in code cannot be sent for this user.")
+            }
+            Reason::PasskeySignInUnavailable => {
+                f.write_str("A passkey cannot be used to sign in this user.")
             }
             Reason::InvalidPhoneNumber => f.write_str("Invalid phone number format."),
             Reason::UsernameNotEmailOrPhone => {

@@ -75,12 +75,18 @@ pub fn allowed(settings: &PoolSettings) -> Vec<String> {
 /// an ordinary user would be, so the answer tells nothing): `PASSWORD` and `PASSWORD_SRP`,
 /// then a one-time code by email or SMS where the pool allows it and the user has that
 /// address verified. With MFA required, a one-time code is not a whole sign-in and is not
-/// offered. Passkeys (`WEB_AUTHN`) are not offered yet.
+/// offered. A passkey (`WEB_AUTHN`) is offered to a user who has one (`has_passkey`), and with
+/// MFA required only where the pool counts a passkey as both factors.
 ///
 /// With `hide` (a client that hides which users exist) every user is offered the pool's whole
-/// list, so the choices tell nothing; one who then cannot receive the code is answered as a
-/// user that does not exist.
-pub fn available(settings: &PoolSettings, user: Option<&User>, hide: bool) -> Vec<&'static str> {
+/// list, so the choices tell nothing; one who then cannot receive the code or has no passkey
+/// is answered as a user that does not exist.
+pub fn available(
+    settings: &PoolSettings,
+    user: Option<&User>,
+    hide: bool,
+    has_passkey: bool,
+) -> Vec<&'static str> {
     let allowed = allowed(settings);
     let has = |f: &str| allowed.iter().any(|a| a == f);
     let mut out = vec![PASSWORD, PASSWORD_SRP];
@@ -90,6 +96,11 @@ pub fn available(settings: &PoolSettings, user: Option<&User>, hide: bool) -> Ve
         if otp_allowed && has(factor) && reachable {
             out.push(factor);
         }
+    }
+    let passkey_allowed = settings.mfa_configuration != "ON"
+        || super::passkeys::counts_as_mfa(settings.web_authn_configuration.as_ref());
+    if passkey_allowed && has(WEB_AUTHN) && (hide || user.is_none() || has_passkey) {
+        out.push(WEB_AUTHN);
     }
     out
 }
@@ -106,15 +117,15 @@ pub fn can_receive(user: &User, factor: &str) -> bool {
 }
 
 /// `ConfiguredUserAuthFactors`: the first factors `user` can sign in with now (GetUserAuthFactors).
-pub fn configured(settings: &PoolSettings, user: &User) -> Vec<&'static str> {
+pub fn configured(settings: &PoolSettings, user: &User, has_passkey: bool) -> Vec<&'static str> {
     let mut out = Vec::new();
     if user.password_hash.is_some() {
         out.push(PASSWORD);
     }
     out.extend(
-        available(settings, Some(user), false)
+        available(settings, Some(user), false, has_passkey)
             .into_iter()
-            .filter(|f| *f == EMAIL_OTP || *f == SMS_OTP),
+            .filter(|f| *f == EMAIL_OTP || *f == SMS_OTP || *f == WEB_AUTHN),
     );
     out
 }

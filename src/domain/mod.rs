@@ -16,6 +16,7 @@ pub mod mask;
 pub mod messages;
 pub mod mfa;
 pub mod oauth_error;
+pub mod passkeys;
 pub mod password_policy;
 pub mod pool;
 pub mod pool_domain;

@@ -39,6 +39,10 @@ pub struct WebAuthnConfig {
     pub relying_party_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_verification: Option<String>,
+    /// `SINGLE_FACTOR` (the default) or `MULTI_FACTOR_WITH_USER_VERIFICATION`: a passkey that
+    /// verified the user also stands for MFA, so pools with MFA ON offer passkey sign-in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub factor_configuration: Option<String>,
 }
 
 /// Checks a WebAuthn relying party id against where the pool's pages are served: a host name
@@ -57,6 +61,11 @@ pub fn check_web_authn(config: &WebAuthnConfig, hosts: &[String]) -> Result<(), 
         "WebAuthnConfiguration.UserVerification",
         config.user_verification.as_deref(),
         &["required", "preferred"],
+    );
+    v.one_of(
+        "WebAuthnConfiguration.FactorConfiguration",
+        config.factor_configuration.as_deref(),
+        &["SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"],
     );
     v.finish()?;
     let Some(rp) = config.relying_party_id.as_deref() else {
@@ -80,9 +89,11 @@ pub fn check_web_authn(config: &WebAuthnConfig, hosts: &[String]) -> Result<(), 
     if !host_like {
         return invalid("it must be a host name in lowercase, without a scheme, port or path.");
     }
-    let fits = hosts
-        .iter()
-        .any(|host| host == rp || host.ends_with(&format!(".{rp}")));
+    // `localhost` names are always allowed: a developer's browser on this machine.
+    let fits = super::passkeys::is_localhost(rp)
+        || hosts
+            .iter()
+            .any(|host| host == rp || host.ends_with(&format!(".{rp}")));
     if !fits {
         return invalid(&format!(
             "it must be the host the pool's pages are served on ({}) or a parent domain of it.",
@@ -231,6 +242,7 @@ pub fn describe(settings: &PoolSettings) -> Value {
         json!({
             "RelyingPartyId": web_authn.relying_party_id,
             "UserVerification": web_authn.user_verification.unwrap_or_else(|| "preferred".into()),
+            "FactorConfiguration": web_authn.factor_configuration.unwrap_or_else(|| "SINGLE_FACTOR".into()),
         }),
     );
     Value::Object(out)

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod mfa;
 pub mod migration;
 pub mod oauth;
+pub mod passkeys;
 pub mod passwords;
 pub mod pool_secret;
 pub mod rate_limit;

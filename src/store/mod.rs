@@ -19,6 +19,7 @@ pub mod lockout;
 pub mod mfa;
 pub mod oauth_codes;
 mod parsed;
+pub mod passkeys;
 pub mod pool_secrets;
 pub mod pools;
 pub mod rate_limits;

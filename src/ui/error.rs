@@ -121,6 +121,17 @@ pub fn describe(e: &AuthError) -> Problem {
         AuthError::MfaMethodNotFound(_) => Problem::form(
             "Signing in needs a second step that is not available for your account. Please contact the administrator.",
         ),
+        // Passkeys that cannot work here: the pool's set-up or this browser's passkey.
+        AuthError::WebAuthnConfigurationMissing(_) | AuthError::WebAuthnNotEnabled(_) => {
+            Problem::form("Passkeys are not available here. Please sign in another way.")
+        }
+        AuthError::WebAuthnChallengeNotFound(_)
+        | AuthError::WebAuthnRelyingPartyMismatch(_)
+        | AuthError::WebAuthnOriginNotAllowed(_)
+        | AuthError::WebAuthnClientMismatch(_)
+        | AuthError::WebAuthnCredentialNotSupported(_) => {
+            Problem::form("This passkey cannot be used here. Please try again.")
+        }
         AuthError::Internal(cause) => {
             tracing::error!(%cause, "internal error on a hosted page");
             Problem::form(INTERNAL)
@@ -192,6 +203,9 @@ fn invalid_parameter(reason: &Reason) -> Problem {
         Reason::CodeSignInUnavailable => Problem::form(
             "A sign-in code can't be sent to this account. Sign in with your password.",
         ),
+        Reason::PasskeySignInUnavailable => {
+            Problem::form("This account has no passkey yet. Sign in with your password.")
+        }
         Reason::NoRecoveryDestination => Problem::form(
             "This account has no verified email address or phone number to send a code to. Please contact the administrator.",
         ),

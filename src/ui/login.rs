@@ -31,24 +31,24 @@ pub struct LoginView {
     pub providers: Vec<Link>,
     /// Whether the client signs in with the pool's own users (the form).
     pub show_form: bool,
-    /// "Email me a sign-in code" / "Text me a sign-in code": (factor, label), as the pool
-    /// allows one-time codes as the first factor.
+    /// "Sign in with a passkey", "Email me a sign-in code", "Text me a sign-in code":
+    /// (factor, label), as the pool allows them as the first factor.
     pub code_factors: Vec<(&'static str, &'static str)>,
 }
 
-/// The one-time codes the pool allows as a whole sign-in (not when MFA is required).
+/// The first factors besides the password the pool allows as a whole sign-in: a passkey, and
+/// one-time codes (not when MFA is required).
 fn code_factors(pool: &crate::domain::pool::UserPool) -> Vec<(&'static str, &'static str)> {
-    use crate::domain::first_factors::{EMAIL_OTP, SMS_OTP, allowed};
-    if pool.settings.mfa_configuration == "ON" {
-        return Vec::new();
-    }
-    let allowed = allowed(&pool.settings);
+    use crate::domain::first_factors::{EMAIL_OTP, SMS_OTP, WEB_AUTHN, available};
+    // What a user with every factor is offered.
+    let offered = available(&pool.settings, None, true, true);
     [
+        (WEB_AUTHN, "Sign in with a passkey"),
         (EMAIL_OTP, "Email me a sign-in code"),
         (SMS_OTP, "Text me a sign-in code"),
     ]
     .into_iter()
-    .filter(|(f, _)| allowed.iter().any(|a| a == f))
+    .filter(|(f, _)| offered.contains(f))
     .collect()
 }
 

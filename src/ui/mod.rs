@@ -27,6 +27,7 @@ pub mod mfa;
 pub mod mfa_option;
 pub mod mfa_setup;
 pub mod page;
+pub mod passkey;
 pub mod reset_password;
 pub mod session;
 pub mod signup;
@@ -57,6 +58,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/mfaOption", web::post().to(mfa_option::post))
         .route("/mfaSetup", web::get().to(mfa_setup::get))
         .route("/mfaSetup", web::post().to(mfa_setup::post))
+        .route("/passkey", web::get().to(passkey::get))
+        .route("/passkey", web::post().to(passkey::post))
+        .route("/passkeyPrompt", web::get().to(passkey::prompt_get))
+        .route("/passkeyPrompt", web::post().to(passkey::prompt_post))
         .route("/error", web::get().to(error_page::get));
     for path in ["/confirmForgotPassword", "/confirmforgotPassword"] {
         cfg.route(path, web::get().to(confirm_forgot_password::get))

@@ -319,11 +319,13 @@ pub async fn continue_step(
 }
 
 /// The page that answers an MFA challenge: `/mfaOption` (SELECT_MFA_TYPE), `/mfaSetup`
-/// (MFA_SETUP) or `/mfa` (a code: SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP).
+/// (MFA_SETUP), `/passkey` (WEB_AUTHN) or `/mfa` (a code: SOFTWARE_TOKEN_MFA, SMS_MFA,
+/// EMAIL_OTP).
 pub fn mfa_path(challenge: &str) -> &'static str {
     match challenge {
         "SELECT_MFA_TYPE" => "/mfaOption",
         "MFA_SETUP" => "/mfaSetup",
+        "WEB_AUTHN" => "/passkey",
         _ => "/mfa",
     }
 }
@@ -372,6 +374,15 @@ pub async fn signed_in_through(
     if let Err(e) = session::set_sso_id(cookie, &flow.site.pool_id, &id) {
         tracing::error!(cause = %e, "storing the hosted-UI session in the cookie");
         return internal();
+    }
+    // The passkey prompt: a user who signed in here, without a passkey, may add one first
+    // (once per browser if declined); the session just started then completes the request.
+    if provider.is_none()
+        && flow.request.params.identity_provider.is_none()
+        && !session::passkey_declined(cookie, &flow.site.pool_id)
+        && crate::services::passkeys::prompt_applies(svc, &flow.request.pool, user).await
+    {
+        return found(&flow.link("/passkeyPrompt"));
     }
     match authorize::complete(svc, &flow.request, user, auth_time).await {
         Ok(url) => found(&url),

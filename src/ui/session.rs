@@ -168,6 +168,27 @@ pub fn clear_mfa(session: &Session, pool_id: &str) {
     session.remove(&mfa_key(pool_id));
 }
 
+fn passkey_declined_key(pool_id: &str) -> String {
+    format!("nopasskey:{pool_id}")
+}
+
+/// Remembers that the user chose "Not now" at the passkey prompt: this browser is not asked
+/// again.
+pub fn decline_passkey(session: &Session, pool_id: &str) {
+    if let Err(e) = session.insert(passkey_declined_key(pool_id), true) {
+        tracing::error!(cause = %e, "storing the passkey prompt's answer in the cookie");
+    }
+}
+
+/// Whether this browser declined the passkey prompt.
+pub fn passkey_declined(session: &Session, pool_id: &str) -> bool {
+    session
+        .get::<bool>(&passkey_declined_key(pool_id))
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
 fn notice_key(pool_id: &str) -> String {
     format!("notice:{pool_id}")
 }

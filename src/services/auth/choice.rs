@@ -11,7 +11,7 @@ use super::session::{self, State};
 use super::{Challenge, Outcome, gate, initiate, lookup, required, second_factor, unknown_user};
 use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
-use crate::domain::first_factors::{self, EMAIL_OTP, PASSWORD, PASSWORD_SRP, SMS_OTP};
+use crate::domain::first_factors::{self, EMAIL_OTP, PASSWORD, PASSWORD_SRP, SMS_OTP, WEB_AUTHN};
 use crate::domain::pool::UserPool;
 use crate::domain::user::User;
 use crate::services::Services;
@@ -40,7 +40,8 @@ pub async fn start(
         return Err(unknown_user(client));
     }
     let hide = super::hides_users(client);
-    let available = first_factors::available(&pool.settings, user.as_ref(), hide);
+    let has_passkey = crate::services::passkeys::has_passkey(svc, user.as_ref()).await?;
+    let available = first_factors::available(&pool.settings, user.as_ref(), hide, has_passkey);
     match params
         .get("PREFERRED_CHALLENGE")
         .map(String::as_str)
@@ -281,6 +282,33 @@ async fn go(
                 return Ok(Outcome::Challenge(c));
             }
             let c = second_factor::first_factor_code(svc, pool, client, user, chosen, hide).await?;
+            Ok(Outcome::Challenge(c))
+        }
+        WEB_AUTHN => {
+            let caller = Caller {
+                client_id: Some(&client.id),
+                client_metadata: Some(client_metadata),
+            };
+            let hide = super::hides_users(client);
+            let shown = shown_username(svc, pool, user, username).await?;
+            let Some(user) = user else {
+                let unknown = Err(username);
+                triggers::pre_authentication(svc, pool, unknown, caller, Some(client_metadata))
+                    .await?;
+                let c =
+                    super::passkey::challenge(svc, pool, client, None, username, &shown).await?;
+                return Ok(Outcome::Challenge(c));
+            };
+            gate::check_not_locked(svc, user).await?;
+            let usable = gate::check_state(user);
+            if !hide {
+                usable.clone()?;
+            }
+            triggers::pre_authentication(svc, pool, Ok(user), caller, Some(client_metadata))
+                .await?;
+            // A user who cannot sign in gets the challenge of one without passkeys.
+            let user = usable.is_ok().then_some(user);
+            let c = super::passkey::challenge(svc, pool, client, user, username, &shown).await?;
             Ok(Outcome::Challenge(c))
         }
         other => Err(AuthError::InvalidParameter(

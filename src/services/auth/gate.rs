@@ -46,8 +46,8 @@ pub async fn wrong_password(svc: &Services, user: &User) -> AuthError {
 #[derive(Debug, Clone)]
 pub enum Step {
     /// Nothing more to prove, every factor the pool and the user require included: the user
-    /// is signed in (the door decides what to issue). Only `second_factor`, `device` and
-    /// [`custom_auth_proven`] make one.
+    /// is signed in (the door decides what to issue). Only `second_factor`, `device`,
+    /// `passkey` and [`custom_auth_proven`] make one.
     Proven(User),
     /// A further challenge (NEW_PASSWORD_REQUIRED, an MFA challenge).
     Challenge(Challenge),

@@ -62,8 +62,8 @@ pub async fn sign_in(
 }
 
 /// Starts a sign-in with a one-time code (`EMAIL_OTP` or `SMS_OTP`, USER_AUTH's passwordless
-/// first factors) from the sign-in page: the code goes to the user's verified address and the
-/// code page follows. A user who cannot get one (the pool does not allow it, no verified
+/// first factors) or a passkey (`WEB_AUTHN`) from the sign-in page: the code goes to the
+/// user's verified address and the code page follows (or the passkey page). A user who cannot get one (the pool does not allow it, no verified
 /// address) is told to use the password; one that does not exist, for a client that hides
 /// users, gets a code page like anyone else.
 pub async fn sign_in_with_code(
@@ -95,6 +95,9 @@ pub async fn sign_in_with_code(
             challenge: c.name,
             parameters: c.parameters,
         }),
+        _ if factor == crate::domain::first_factors::WEB_AUTHN => Err(AuthError::InvalidParameter(
+            Reason::PasskeySignInUnavailable,
+        )),
         _ => Err(AuthError::InvalidParameter(Reason::CodeSignInUnavailable)),
     }
 }

@@ -9,6 +9,7 @@
 //! - `gate`: what happens after a proven password — lockout, status and enabled checks,
 //!   expired temporary passwords, the NEW_PASSWORD_REQUIRED challenge, or tokens.
 //! - `choice`: USER_AUTH (choice-based sign-in): the first factor, chosen or preferred.
+//! - `passkey`: USER_AUTH's WEB_AUTHN factor (a passkey's assertion).
 //! - `session`: the single-use, short-lived `Session` strings.
 
 pub mod choice;
@@ -17,6 +18,7 @@ pub mod device;
 pub(crate) mod gate;
 pub mod hosted;
 pub mod initiate;
+pub mod passkey;
 pub mod respond;
 pub mod second_factor;
 pub mod session;

@@ -129,6 +129,7 @@ pub(crate) async fn answer_mfa(
         }
         "SELECT_MFA_TYPE" => second_factor::select(svc, pool, client, session, responses).await,
         "MFA_SETUP" => second_factor::setup(svc, pool, client, session, responses).await,
+        "WEB_AUTHN" => super::passkey::answer(svc, pool, client, session, responses).await,
         other => Err(AuthError::InvalidParameter(
             format!("The challenge {other} is not supported by Tessera.").into(),
         )),

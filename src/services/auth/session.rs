@@ -78,6 +78,12 @@ pub enum State {
         b_secret: String,
         b_public: String,
     },
+    /// USER_AUTH's passkey challenge: webauthn-rs's state of the ceremony (the challenge and
+    /// the passkeys allowed). Both None for a user that does not exist or has no passkey.
+    WebAuthn {
+        user_sub: Option<String>,
+        state: Option<String>,
+    },
     /// CUSTOM_AUTH: the challenges so far (the last one unanswered) and the private
     /// parameters of the last, for VerifyAuthChallengeResponse.
     CustomChallenge {
@@ -104,6 +110,7 @@ impl State {
             State::SignUpConfirmed { .. } => "USER_AUTH",
             State::DevicePasswordVerifier { .. } => "DEVICE_PASSWORD_VERIFIER",
             State::CustomChallenge { .. } => "CUSTOM_CHALLENGE",
+            State::WebAuthn { .. } => "WEB_AUTHN",
         }
     }
 }
