@@ -18,7 +18,7 @@ use tessera::crypto::srp::{self, client};
 
 const EMAIL: &str = "ann@example.com";
 
-fn policy(factors: &[AuthFactorType]) -> UserPoolPolicyType {
+pub(crate) fn policy(factors: &[AuthFactorType]) -> UserPoolPolicyType {
     let mut p = SignInPolicyType::builder();
     for f in factors {
         p = p.allowed_first_auth_factors(f.clone());
@@ -30,7 +30,11 @@ fn policy(factors: &[AuthFactorType]) -> UserPoolPolicyType {
 
 /// A pool allowing `factors`, a client with ALLOW_USER_AUTH (hiding users or not), and a
 /// confirmed user `ann` with a verified email and [`PASSWORD`].
-async fn set_up(app: &TestApp, factors: &[AuthFactorType], hide: bool) -> (String, String) {
+pub(crate) async fn set_up(
+    app: &TestApp,
+    factors: &[AuthFactorType],
+    hide: bool,
+) -> (String, String) {
     let pool = app
         .cognito
         .create_user_pool()
@@ -74,7 +78,7 @@ fn last_code(app: &TestApp, address: &str) -> String {
         .unwrap_or_else(|| panic!("no code in {text}"))
 }
 
-async fn initiate(
+pub(crate) async fn initiate(
     app: &TestApp,
     client: &str,
     username: &str,
@@ -95,7 +99,7 @@ async fn initiate(
     req.send().await
 }
 
-async fn respond(
+pub(crate) async fn respond(
     app: &TestApp,
     client: &str,
     name: ChallengeNameType,

@@ -8,6 +8,7 @@ mod account_helpers;
 mod federation_helpers;
 mod helpers;
 mod mfa_helpers;
+mod passkey_helpers;
 mod sms_sink;
 mod smtp_sink;
 
@@ -27,6 +28,7 @@ mod api_mfa_enrol;
 mod api_mfa_select;
 mod api_mfa_settings;
 mod api_mfa_store;
+mod api_passkeys;
 mod api_pools;
 mod api_protocol;
 mod api_rate_limits;
