@@ -14,6 +14,7 @@
 #   bash tests/run.sh amplify         # only the Amplify JS v6 suite (tests/clients/amplify_flow.py, the app amplify_flow.mjs)
 #   bash tests/run.sh devices         # only the remembered-devices suite (tests/clients/devices_flow.py, the acij app devices_acij.mjs)
 #   bash tests/run.sh federation      # only the federation suite (tests/clients/federation_flow.py: upstream OP tests/idp/op.mjs, browser)
+#   bash tests/run.sh passkey         # only the passkey suite (tests/clients/passkey_flow.py: virtual authenticator, boto3)
 #
 # Use an existing server instead: TESSERA_TEST_POSTGRES_URL=postgres://user:pass@host/db
 set -euo pipefail
@@ -215,8 +216,30 @@ run_federation_suite() {
   run_own_server_suite federation_flow.py
 }
 
+# Passkeys (tests/clients/passkey_flow.py): Chromium's virtual authenticator on the hosted pages
+# and boto3 with a software authenticator, both databases; needs Chromium like the browser suite.
+run_passkey_suite() {
+  install_client_dependencies
+  ensure_browser || return 0
+  run_own_server_suite passkey_flow.py
+}
+
 CLIENT_SUITES=(boto3_admin.py issue3_flow.py)
 
+# The C library the build links (OpenSSL, for webauthn-rs): Debian's libssl-dev and pkg-config,
+# installed with apt-get when missing and possible.
+ensure_build_libraries() {
+  pkg-config --exists openssl 2>/dev/null && return
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "tests/run.sh: installing libssl-dev pkg-config" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q libssl-dev pkg-config >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libssl-dev pkg-config >/dev/null; } \
+      || fail "OpenSSL's development files are missing and could not be installed (libssl-dev pkg-config)"
+  fi
+  pkg-config --exists openssl 2>/dev/null || fail "OpenSSL's development files are missing (install libssl-dev and pkg-config)"
+}
+
+ensure_build_libraries
 if [ $# -eq 0 ]; then
   check_lints
 fi
@@ -232,6 +255,7 @@ if [ $# -eq 0 ]; then
   run_own_server_suite devices_flow.py || status=1
   run_own_server_suite amplify_flow.py || status=1
   run_federation_suite || status=1
+  run_passkey_suite || status=1
   run_browser_suite || status=1
   exit $status
 elif [ "$*" = clients ]; then
@@ -243,6 +267,7 @@ elif [ "$*" = clients ]; then
   run_own_server_suite devices_flow.py || status=1
   run_own_server_suite amplify_flow.py || status=1
   run_federation_suite || status=1
+  run_passkey_suite || status=1
   run_browser_suite || status=1
   exit $status
 elif [ "$*" = browser ]; then
@@ -254,6 +279,9 @@ elif [ "$*" = mfa ] || [ "$*" = triggers ] || [ "$*" = devices ] || [ "$*" = amp
 elif [ "$*" = federation ]; then
   cargo test --locked --no-run
   run_federation_suite
+elif [ "$*" = passkey ]; then
+  cargo test --locked --no-run
+  run_passkey_suite
 elif [ "$*" = boto3 ] || [ "$*" = issue3 ]; then
   cargo test --locked --no-run
   run_python_clients "$([ "$*" = boto3 ] && echo boto3_admin.py || echo issue3_flow.py)"

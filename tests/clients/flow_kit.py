@@ -321,10 +321,12 @@ class Tessera:
     """The server under test, on a free port, with its own data directory (removed by `stop`)
     and the admin key `admin_key` (id, secret); `env` adds settings."""
 
-    def __init__(self, admin_key, env=None, prefix="tessera-"):
+    def __init__(self, admin_key, env=None, prefix="tessera-", public_host=None):
         self.dir = tempfile.mkdtemp(prefix=prefix)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # `public_host` (localhost, for passkeys): TESSERA_PUBLIC_URL and `url` use that name.
+        public = f"http://{public_host}:{self.port}" if public_host else None
         full = dict(os.environ)
         full.update({
             "TESSERA_LISTEN": f"127.0.0.1:{self.port}",
@@ -333,9 +335,11 @@ class Tessera:
             "TESSERA_ADMIN_KEYS": f"{admin_key[0]}:{admin_key[1]}",
             "NO_COLOR": "1",
         })
-        full.update(env or {})
         for name in ("TESSERA_PUBLIC_URL", "TESSERA_DATABASE_URL"):
             full.pop(name, None)
+        full.update(env or {})
+        if public:
+            full["TESSERA_PUBLIC_URL"] = public
         self.log_path = os.path.join(self.dir, "server.log")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen([TESSERA_BIN, "serve"], env=full, stdout=log, stderr=subprocess.STDOUT)
@@ -345,6 +349,7 @@ class Tessera:
                 raise RuntimeError(f"tessera exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/ready", timeout=1):
+                    self.url = public or self.url
                     return
             except (urllib.error.URLError, OSError):
                 time.sleep(0.1)

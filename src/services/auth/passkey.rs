@@ -86,11 +86,12 @@ pub(crate) async fn challenge(
 /// on every try and cannot be told from a real one.
 fn fake_credential_id(key: &[u8], username: &str) -> String {
     use base64::Engine;
-    use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(b"passkey:");
-    mac.update(username.as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(key);
+    h.update(b"passkey:");
+    h.update(username.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize())
 }
 
 /// RespondToAuthChallenge WEB_AUTHN: `CREDENTIAL` is the browser's assertion
