@@ -40,6 +40,8 @@ pub struct StackPool {
     /// CreateIdentityProvider members (without UserPoolId), matched by ProviderName.
     #[serde(default)]
     pub identity_providers: Vec<IdentityProviderInput>,
+    /// SetUserPoolMfaConfig's WebAuthnConfiguration: the passkeys' relying party.
+    pub web_authn_configuration: Option<super::pool_mfa::WebAuthnConfig>,
 }
 
 /// An app client in the stack.

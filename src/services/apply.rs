@@ -1,6 +1,6 @@
 //! `tessera apply`: makes the directory match a declarative [`Stack`], idempotently. Pools are
 //! found by name, clients by ClientName, groups by GroupName, resource servers by Identifier,
-//! identity providers by ProviderName;
+//! identity providers by ProviderName (WebAuthnConfiguration is the pool's own);
 //! what is missing is created, what differs is updated, and settings Cognito fixes at creation
 //! are compared and refused with a clear message if they differ.
 
@@ -11,6 +11,7 @@ use crate::domain::group::GroupInput;
 use crate::domain::identity_provider::{IdentityProvider, IdentityProviderInput};
 use crate::domain::pool::{PoolInput, PoolSettings, UserPool};
 use crate::domain::pool_domain::CustomDomainConfig;
+use crate::domain::pool_mfa::{MfaConfigInput, WebAuthnConfig};
 use crate::domain::resource_server::ResourceServerInput;
 use crate::domain::stack::{Change, ChangeKind, Stack, StackClient, StackGroup, StackPool};
 use crate::services::Services;
@@ -150,6 +151,10 @@ async fn apply_members(
     if let Some(domain) = &stack.domain {
         changes.push(apply_domain(svc, pool, domain, stack.custom_domain_config.clone()).await?);
     }
+    // After the domain: the relying party must fit the pool's custom domain.
+    if let Some(web_authn) = &stack.web_authn_configuration {
+        changes.push(apply_web_authn(svc, pool, web_authn).await?);
+    }
     for server in &stack.resource_servers {
         changes.push(apply_resource_server(svc, pool, server).await?);
     }
@@ -164,6 +169,23 @@ async fn apply_members(
         changes.push(apply_group(svc, pool, group).await?);
     }
     Ok(())
+}
+
+async fn apply_web_authn(
+    svc: &Services,
+    pool: &UserPool,
+    desired: &WebAuthnConfig,
+) -> Result<Change, AuthError> {
+    let name = desired.relying_party_id.as_deref().unwrap_or("default");
+    if pool.settings.web_authn_configuration.as_ref() == Some(desired) {
+        return Ok(change("passkeys", name, &pool.id, ChangeKind::Unchanged));
+    }
+    let input = MfaConfigInput {
+        web_authn_configuration: Some(desired.clone()),
+        ..Default::default()
+    };
+    crate::services::admin::mfa_config::set_mfa_config(svc, &pool.id, &input).await?;
+    Ok(change("passkeys", name, &pool.id, ChangeKind::Updated))
 }
 
 async fn apply_domain(

@@ -217,7 +217,57 @@ async fn identity_providers_are_applied(db: Backend) {
     assert_eq!(p.attribute_mapping().unwrap()["username"], "sub");
 }
 
+/// WebAuthnConfiguration in a stack: set once, then unchanged; a relying party that does not
+/// fit the pool is refused.
+async fn passkey_relying_party_is_applied(db: Backend) {
+    let app = spawn_app(db).await;
+    let text = |rp: &str| {
+        format!(
+            "pools:\n  - PoolName: passkeys\n    WebAuthnConfiguration:\n      RelyingPartyId: {rp}\n      UserVerification: required\n"
+        )
+    };
+    let first = apply(&app.services, stack(&text("localhost")))
+        .await
+        .unwrap();
+    let kinds: Vec<(&str, ChangeKind)> =
+        first.iter().map(|c| (c.resource, c.kind.clone())).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("pool", ChangeKind::Created),
+            ("passkeys", ChangeKind::Updated)
+        ]
+    );
+    let second = apply(&app.services, stack(&text("localhost")))
+        .await
+        .unwrap();
+    assert!(
+        second.iter().all(|c| c.kind == ChangeKind::Unchanged),
+        "{second:?}"
+    );
+    let got = app
+        .cognito
+        .get_user_pool_mfa_config()
+        .user_pool_id(&first[0].id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.web_authn_configuration().unwrap().relying_party_id(),
+        Some("localhost")
+    );
+    let refused = apply(&app.services, stack(&text("example.org"))).await;
+    assert!(
+        matches!(
+            refused,
+            Err(tessera::domain::AuthError::InvalidParameter(_))
+        ),
+        "{refused:?}"
+    );
+}
+
 both_databases!(
+    passkey_relying_party_is_applied,
     identity_providers_are_applied,
     triggers_and_webhook_secrets_are_applied,
     example_stack_is_idempotent,
