@@ -79,6 +79,7 @@ mod ui_mfa_codes;
 mod ui_mfa_helpers;
 mod ui_mfa_required;
 mod ui_nodes;
+mod ui_passkeys;
 mod ui_recovery;
 mod ui_sign_up;
 mod ui_sso;
