@@ -64,6 +64,7 @@ pub fn origins(rp_id: &str, public_url: &str) -> (Vec<Url>, bool) {
         .into_iter()
         .collect();
     if let Ok(public) = Url::parse(public_url)
+        && (public.scheme() == "https" || localhost)
         && let Some(host) = public.domain()
         && (host == rp_id || host.ends_with(&format!(".{rp_id}")))
         && !out.iter().any(|o| o.origin() == public.origin())

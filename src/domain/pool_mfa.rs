@@ -46,9 +46,10 @@ pub struct WebAuthnConfig {
 }
 
 /// Checks a WebAuthn relying party id against where the pool's pages are served: a host name
-/// (never an IP address; `localhost` names are fine for development) that is the pages' host
-/// or a parent domain of it, as browsers require. `hosts` are the hosts the pool's pages are
-/// served on: its custom domain when it has one, else the server's own host.
+/// (never an IP address or a top-level domain) that is the pages' host or a parent domain of
+/// it, as browsers require. `hosts` are the hosts the pool's pages are served on: its custom
+/// domain when it has one, else the server's own host, and `localhost` when the server runs
+/// on this machine (development).
 pub fn check_web_authn(config: &WebAuthnConfig, hosts: &[String]) -> Result<(), AuthError> {
     let mut v = Violations::new();
     v.length(
@@ -89,11 +90,12 @@ pub fn check_web_authn(config: &WebAuthnConfig, hosts: &[String]) -> Result<(), 
     if !host_like {
         return invalid("it must be a host name in lowercase, without a scheme, port or path.");
     }
-    // `localhost` names are always allowed: a developer's browser on this machine.
-    let fits = super::passkeys::is_localhost(rp)
-        || hosts
-            .iter()
-            .any(|host| host == rp || host.ends_with(&format!(".{rp}")));
+    if !rp.contains('.') && rp != "localhost" {
+        return invalid("a single label (a top-level domain) cannot be a relying party id.");
+    }
+    let fits = hosts
+        .iter()
+        .any(|host| host == rp || host.ends_with(&format!(".{rp}")));
     if !fits {
         return invalid(&format!(
             "it must be the host the pool's pages are served on ({}) or a parent domain of it.",

@@ -50,7 +50,8 @@ pub async fn auth_factors(
     access_token: &str,
 ) -> Result<(User, UserMfa, Vec<&'static str>), AuthError> {
     let ctx = signed_in(svc, access_token).await?;
-    let has_passkey = crate::services::passkeys::has_passkey(svc, Some(&ctx.user)).await?;
+    let has_passkey =
+        crate::services::passkeys::has_passkey(svc, &ctx.pool, Some(&ctx.user)).await?;
     let factors =
         crate::domain::first_factors::configured(&ctx.pool.settings, &ctx.user, has_passkey);
     Ok((ctx.user, ctx.mfa, factors))

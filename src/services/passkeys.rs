@@ -80,12 +80,24 @@ pub(crate) fn parse(credential: &PasskeyCredential) -> Result<Passkey, AuthError
     serde_json::from_str(&credential.passkey).map_err(|e| AuthError::Internal(e.to_string()))
 }
 
-/// Whether `user` has a passkey (None: a user that does not exist has none).
-pub async fn has_passkey(svc: &Services, user: Option<&User>) -> Result<bool, AuthError> {
-    Ok(match user {
-        Some(u) => !svc.store.passkeys_of_user(&u.sub).await?.is_empty(),
-        None => false,
-    })
+/// Whether `user` has a passkey of the pool's relying party (None: a user that does not exist
+/// has none; a pool without a relying party has none usable).
+pub async fn has_passkey(
+    svc: &Services,
+    pool: &UserPool,
+    user: Option<&User>,
+) -> Result<bool, AuthError> {
+    let Some(user) = user else {
+        return Ok(false);
+    };
+    let passkeys = svc.store.passkeys_of_user(&user.sub).await?;
+    if passkeys.is_empty() {
+        return Ok(false);
+    }
+    let Ok(rp) = relying_party(svc, pool).await else {
+        return Ok(false);
+    };
+    Ok(passkeys.iter().any(|c| c.relying_party_id == rp.id))
 }
 
 /// Whether the hosted pages offer `user`, just signed in, to add a passkey (Cognito's passkey
@@ -96,7 +108,7 @@ pub async fn prompt_applies(svc: &Services, pool: &UserPool, user: &User) -> boo
         return false;
     }
     relying_party(svc, pool).await.is_ok()
-        && matches!(has_passkey(svc, Some(user)).await, Ok(false))
+        && matches!(has_passkey(svc, pool, Some(user)).await, Ok(false))
 }
 
 fn not_enabled() -> AuthError {
@@ -260,7 +272,7 @@ pub async fn complete_registration_for(
         user_sub: user.sub.clone(),
         credential_id: credential_id(&passkey),
         relying_party_id: rp.id,
-        friendly_name: None,
+        friendly_name: Some(friendly_name(svc.now())),
         attachment: text("authenticatorAttachment")
             .filter(|a| a == "platform" || a == "cross-platform"),
         transports,
@@ -279,6 +291,15 @@ pub async fn complete_registration_for(
     }
     tracing::info!(pool_id = %pool.id, sub = %user.sub, "passkey registered");
     Ok(())
+}
+
+/// The name a passkey is listed under (`FriendlyCredentialName`, which Cognito always gives):
+/// "Passkey (YYYY-MM-DD)", its registration day.
+fn friendly_name(now_ms: i64) -> String {
+    let day = time::OffsetDateTime::from_unix_timestamp(now_ms / 1000)
+        .map(|t| t.date().to_string())
+        .unwrap_or_default();
+    format!("Passkey ({day})")
 }
 
 /// ListWebAuthnCredentials: a page of the user's passkeys (`MaxResults` 0–20).

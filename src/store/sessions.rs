@@ -86,6 +86,19 @@ impl Store {
         Ok(())
     }
 
+    /// The session, if it is still unused (without using it).
+    pub async fn peek_session(&self, id_hash: &str) -> StoreResult<Option<SessionRow>> {
+        db_run!(self, |db| {
+            sqlx::query_as::<_, SessionRow>(sql(format!(
+                "SELECT {COLUMNS} FROM auth_sessions WHERE id_hash = $1 AND used_at IS NULL"
+            )))
+            .bind(id_hash)
+            .fetch_optional(db)
+            .await
+            .map_err(map_err)
+        })
+    }
+
     /// Marks the session used and returns it, unless it was used before or does not exist.
     /// Expiry is the caller's check (it knows the clock).
     pub async fn take_session(&self, id_hash: &str, now: i64) -> StoreResult<Taken> {

@@ -298,9 +298,12 @@ pub async fn continue_step(
             challenge,
             session: challenge_session,
             username,
-            parameters,
+            mut parameters,
         } => {
             let path = mfa_path(&challenge);
+            // A passkey's request options stay with the session in the database (the page
+            // reads them there): a user's many passkeys must not outgrow the cookie.
+            parameters.remove("CREDENTIAL_REQUEST_OPTIONS");
             let waiting = session::MfaChallenge {
                 challenge,
                 session: challenge_session,
@@ -382,6 +385,10 @@ pub async fn signed_in_through(
         && !session::passkey_declined(cookie, &flow.site.pool_id)
         && crate::services::passkeys::prompt_applies(svc, &flow.request.pool, user).await
     {
+        if let Err(e) = session::set_passkey_prompt(cookie, &flow.site.pool_id) {
+            tracing::error!(cause = %e, "storing the passkey prompt in the cookie");
+            return internal();
+        }
         return found(&flow.link("/passkeyPrompt"));
     }
     match authorize::complete(svc, &flow.request, user, auth_time).await {

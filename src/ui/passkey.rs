@@ -77,20 +77,21 @@ async fn sign_in_view(
     })
 }
 
-/// The waiting WEB_AUTHN challenge and its request options, or the response to send.
-// Like `page::begin`, an error is the response to send.
-#[allow(clippy::result_large_err)]
-fn passkey_challenge(
+/// The waiting WEB_AUTHN challenge and its request options (kept with the challenge's
+/// session), or the response to send.
+async fn passkey_challenge(
+    svc: &Services,
     flow: &Flow,
     cookie: &Session,
 ) -> Result<(session::MfaChallenge, String), HttpResponse> {
     let challenge = mfa::waiting(flow, cookie, "/passkey")?;
-    match challenge.parameters.get("CREDENTIAL_REQUEST_OPTIONS") {
-        Some(options) => {
-            let options = options.clone();
-            Ok((challenge, options))
+    match hosted::passkey_options(svc, &flow.request.client, &challenge.session).await {
+        Ok(Some(options)) => Ok((challenge, options)),
+        Ok(None) => Err(sign_in_again(flow, cookie, mfa::EXPIRED)),
+        Err(e) => {
+            tracing::error!(cause = %e, "reading the passkey challenge");
+            Err(page::internal())
         }
-        None => Err(sign_in_again(flow, cookie, mfa::EXPIRED)),
     }
 }
 
@@ -105,7 +106,7 @@ pub async fn get(
         Ok(flow) => flow,
         Err(response) => return response,
     };
-    let (_, options) = match passkey_challenge(&flow, &cookie) {
+    let (_, options) = match passkey_challenge(&svc, &flow, &cookie).await {
         Ok(waiting) => waiting,
         Err(response) => return response,
     };
@@ -128,7 +129,7 @@ pub async fn post(
         Ok(started) => started,
         Err(response) => return response,
     };
-    let (challenge, options) = match passkey_challenge(&flow, &cookie) {
+    let (challenge, options) = match passkey_challenge(&svc, &flow, &cookie).await {
         Ok(waiting) => waiting,
         Err(response) => return response,
     };
@@ -183,8 +184,18 @@ async fn signed_in_user(
     }
 }
 
-/// Back to the authorization request: the hosted-UI session completes it.
-/// (`prompt=login` was honoured by the sign-in just made.)
+/// Back to the authorization request, as it was: without a prompt waiting, the prompt's pages
+/// only send the browser on (a `prompt=login` is honoured again).
+fn back_to_authorize(flow: &Flow) -> HttpResponse {
+    page::found(&format!(
+        "{}?{}",
+        flow.site.path("/oauth2/authorize"),
+        flow.request.params.to_query()
+    ))
+}
+
+/// Back to the authorization request after the prompt: the hosted-UI session of the sign-in
+/// just made completes it (its `prompt=login` was honoured by that sign-in).
 fn continue_to_app(flow: &Flow) -> HttpResponse {
     let mut params = flow.request.params.clone();
     params.prompt = None;
@@ -245,6 +256,9 @@ pub async fn prompt_get(
         Ok(flow) => flow,
         Err(response) => return response,
     };
+    if !session::passkey_prompt_pending(&cookie, &flow.site.pool_id) {
+        return back_to_authorize(&flow);
+    }
     let Some(user) = signed_in_user(&svc, &flow, &cookie).await else {
         return page::found(&flow.link("/login"));
     };
@@ -267,10 +281,14 @@ pub async fn prompt_post(
         Ok(started) => started,
         Err(response) => return response,
     };
+    if !session::passkey_prompt_pending(&cookie, &flow.site.pool_id) {
+        return back_to_authorize(&flow);
+    }
     let Some(user) = signed_in_user(&svc, &flow, &cookie).await else {
         return page::found(&flow.link("/login"));
     };
     if form.text("skip") == "1" {
+        session::clear_passkey_prompt(&cookie, &flow.site.pool_id);
         session::decline_passkey(&cookie, &flow.site.pool_id);
         return continue_to_app(&flow);
     }
@@ -286,9 +304,7 @@ pub async fn prompt_post(
     };
     match result {
         Ok(()) => {
-            if let Err(e) = session::set_notice(&cookie, &flow.site.pool_id, "Passkey added.") {
-                tracing::error!(cause = %e, "storing a notice in the cookie");
-            }
+            session::clear_passkey_prompt(&cookie, &flow.site.pool_id);
             continue_to_app(&flow)
         }
         Err(e) => {

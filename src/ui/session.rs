@@ -168,6 +168,31 @@ pub fn clear_mfa(session: &Session, pool_id: &str) {
     session.remove(&mfa_key(pool_id));
 }
 
+fn passkey_prompt_key(pool_id: &str) -> String {
+    format!("passkeyprompt:{pool_id}")
+}
+
+/// Marks that this browser has just signed in and is offered to add a passkey: the prompt's
+/// pages answer only then, once.
+pub fn set_passkey_prompt(session: &Session, pool_id: &str) -> Result<(), actix_web::Error> {
+    session.insert(passkey_prompt_key(pool_id), true)?;
+    Ok(())
+}
+
+/// Whether the passkey prompt is waiting for this browser.
+pub fn passkey_prompt_pending(session: &Session, pool_id: &str) -> bool {
+    session
+        .get::<bool>(&passkey_prompt_key(pool_id))
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
+/// The passkey prompt is answered.
+pub fn clear_passkey_prompt(session: &Session, pool_id: &str) {
+    session.remove(&passkey_prompt_key(pool_id));
+}
+
 fn passkey_declined_key(pool_id: &str) -> String {
     format!("nopasskey:{pool_id}")
 }

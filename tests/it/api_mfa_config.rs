@@ -62,6 +62,7 @@ async fn web_authn_configuration_follows_the_pools_domain(backend: Backend) {
     for bad in [
         "other.example.net",
         "203.0.113.7",
+        "com",
         "Login.Example.com",
         "https://example.com",
     ] {

@@ -84,6 +84,16 @@ async fn the_prompt_adds_a_passkey_that_then_signs_in(db: Backend) {
     let credential = key.register(&options).to_string();
     let added = submit(&app, &b, &prompt, &[("credential", &credential)]).await;
     assert_eq!(added.status, 302, "{}", added.body);
+    // The prompt is answered: later, even signed in, the browser is only sent on, and a
+    // `prompt=login` there is kept.
+    let relogin = authorize_query(&client, &[("prompt", "login")]);
+    let later = get(&app, &b, &format!("/{pool}/passkeyPrompt?{relogin}")).await;
+    assert_eq!(later.status, 302);
+    assert!(
+        later.location().contains("prompt=login"),
+        "{}",
+        later.location()
+    );
     assert!(
         added.location().contains("/oauth2/authorize?"),
         "{}",
@@ -149,10 +159,11 @@ async fn passkey_pages_refuse_forgeries(db: Backend) {
     let (pool, client) = set_up(&app).await;
     let query = authorize_query(&client, &[]);
     let stranger = browser();
+    // Without a sign-in just made, the prompt only sends the browser on to the request.
     let nobody = get(&app, &stranger, &format!("/{pool}/passkeyPrompt?{query}")).await;
     assert_eq!(nobody.status, 302);
     assert!(
-        nobody.location().contains("/login?"),
+        nobody.location().contains("/oauth2/authorize?"),
         "{}",
         nobody.location()
     );

@@ -19,7 +19,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Value, AuthError> {
     check_user_ref(&req.user_pool_id, &req.username)?;
     let pool = svc.require_pool(&req.user_pool_id).await?;
     let user = users::get_user(svc, &req.user_pool_id, &req.username).await?;
-    let has_passkey = crate::services::passkeys::has_passkey(svc, Some(&user)).await?;
+    let has_passkey = crate::services::passkeys::has_passkey(svc, &pool, Some(&user)).await?;
     let mut out = json!({
         "Username": user.username,
         "ConfiguredUserAuthFactors": first_factors::configured(&pool.settings, &user, has_passkey),

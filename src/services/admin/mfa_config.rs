@@ -20,15 +20,23 @@ pub async fn set_mfa_config(
             .filter(|d| d.kind == "custom")
             .map(|d| d.domain)
             .collect();
-        let hosts = if custom.is_empty() {
-            let own = url::Url::parse(&svc.public_url)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_string))
-                .unwrap_or_default();
-            vec![own]
+        let own = url::Url::parse(&svc.public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let mut hosts = if custom.is_empty() {
+            vec![own.clone()]
         } else {
             custom
         };
+        // A server on this machine (development) may use `localhost` as the relying party.
+        let loopback = own
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+        if loopback || crate::domain::passkeys::is_localhost(&own) {
+            hosts.push("localhost".to_string());
+        }
         pool_mfa::check_web_authn(web_authn, &hosts)?;
     }
     pool_mfa::apply(std::sync::Arc::make_mut(&mut pool.settings), input)?;

@@ -40,7 +40,7 @@ pub async fn start(
         return Err(unknown_user(client));
     }
     let hide = super::hides_users(client);
-    let has_passkey = crate::services::passkeys::has_passkey(svc, user.as_ref()).await?;
+    let has_passkey = crate::services::passkeys::has_passkey(svc, pool, user.as_ref()).await?;
     let available = first_factors::available(&pool.settings, user.as_ref(), hide, has_passkey);
     match params
         .get("PREFERRED_CHALLENGE")

@@ -102,6 +102,16 @@ pub async fn sign_in_with_code(
     }
 }
 
+/// The request options of a WEB_AUTHN challenge's `session`, for the passkey page; None when
+/// the session can no longer be answered.
+pub async fn passkey_options(
+    svc: &Services,
+    client: &UserPoolClient,
+    session: &str,
+) -> Result<Option<String>, AuthError> {
+    super::passkey::options(svc, client, session).await
+}
+
 /// A challenge parameter that holds a JSON list of names (`requiredAttributes`,
 /// `MFAS_CAN_SETUP`, `MFAS_CAN_CHOOSE`), decoded; empty when absent or not a list.
 pub fn listed(parameters: &BTreeMap<String, String>, key: &str) -> Vec<String> {

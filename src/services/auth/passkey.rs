@@ -33,7 +33,7 @@ pub(crate) async fn challenge(
 ) -> Result<Challenge, AuthError> {
     let rp = relying_party(svc, pool).await?;
     let stored = match user {
-        Some(u) => svc.store.passkeys_of_user(&u.sub).await?,
+        Some(u) => usable_passkeys(svc, &rp, u).await?,
         None => Vec::new(),
     };
     let keys = stored.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
@@ -45,8 +45,9 @@ pub(crate) async fn challenge(
         let mut options = serde_json::to_value(options.public_key)
             .map_err(|e| AuthError::Internal(e.to_string()))?;
         let key = crate::services::pool_secret::key(svc, pool).await?;
+        let name = pool.username_key(username);
         options["allowCredentials"] =
-            json!([{ "type": "public-key", "id": fake_credential_id(&key, username) }]);
+            json!([{ "type": "public-key", "id": fake_credential_id(&key, &name) }]);
         (options, None)
     } else {
         let (options, state) = rp
@@ -66,6 +67,7 @@ pub(crate) async fn challenge(
     let saved = State::WebAuthn {
         user_sub: user.filter(|_| state.is_some()).map(|u| u.sub.clone()),
         state,
+        options: options.to_string(),
     };
     session::save(svc, client, &token, &saved).await?;
     Ok(Challenge {
@@ -80,6 +82,33 @@ pub(crate) async fn challenge(
         session: Some(token),
         available: Vec::new(),
     })
+}
+
+/// The user's passkeys of the pool's current relying party (one registered for another, before
+/// the pool's relying party changed, can no longer sign in and is not offered).
+pub(crate) async fn usable_passkeys(
+    svc: &Services,
+    rp: &crate::services::passkeys::RelyingParty,
+    user: &User,
+) -> Result<Vec<crate::domain::passkeys::PasskeyCredential>, AuthError> {
+    let mut all = svc.store.passkeys_of_user(&user.sub).await?;
+    all.retain(|c| c.relying_party_id == rp.id);
+    Ok(all)
+}
+
+/// The request options of the WEB_AUTHN challenge `session` of `client`, for the hosted
+/// passkey page; None when the session is no longer usable.
+pub async fn options(
+    svc: &Services,
+    client: &UserPoolClient,
+    session: &str,
+) -> Result<Option<String>, AuthError> {
+    Ok(
+        match session::peek(svc, client, session, "WEB_AUTHN").await? {
+            Some(State::WebAuthn { options, .. }) if !options.is_empty() => Some(options),
+            _ => None,
+        },
+    )
 }
 
 /// A credential id for a name without passkeys: keyed by the pool's secret, so it is the same
@@ -109,8 +138,15 @@ pub async fn answer(
     let token = session
         .filter(|s| !s.is_empty())
         .ok_or_else(|| AuthError::InvalidParameter("Missing required parameter Session".into()))?;
-    let State::WebAuthn { user_sub, state } =
-        session::take(svc, client, token, "WEB_AUTHN").await?
+    // A malformed answer leaves the session for a good one.
+    let assertion: PublicKeyCredential = serde_json::from_str(credential).map_err(|e| {
+        AuthError::InvalidParameter(
+            format!("CREDENTIAL is not an authentication response: {e}").into(),
+        )
+    })?;
+    let State::WebAuthn {
+        user_sub, state, ..
+    } = session::take(svc, client, token, "WEB_AUTHN").await?
     else {
         return Err(AuthError::invalid_session());
     };
@@ -124,13 +160,21 @@ pub async fn answer(
         return Err(AuthError::incorrect_credentials());
     };
     check_secret_hash(client, &[username, user.username.as_str()], secret_hash)?;
+    // USERNAME names the user the challenge is for (the internal name or an alias of it).
+    if username != user.username
+        && super::lookup(svc, pool, username).await?.map(|u| u.sub) != Some(user.sub.clone())
+    {
+        return Err(AuthError::invalid_session());
+    }
     gate::check_not_locked(svc, &user).await?;
     gate::check_state(&user)?;
-    let assertion: PublicKeyCredential = serde_json::from_str(credential).map_err(|e| {
-        AuthError::InvalidParameter(
-            format!("CREDENTIAL is not an authentication response: {e}").into(),
-        )
-    })?;
+    // MFA required meanwhile: only a pool counting a passkey as both factors accepts one.
+    let allowed = crate::domain::first_factors::available(&pool.settings, Some(&user), false, true);
+    if !allowed.contains(&crate::domain::first_factors::WEB_AUTHN) {
+        return Err(AuthError::InvalidParameter(
+            crate::domain::Reason::PasskeySignInUnavailable,
+        ));
+    }
     let state: PasskeyAuthentication =
         serde_json::from_str(&state).map_err(|e| AuthError::Internal(e.to_string()))?;
     let rp = relying_party(svc, pool).await?;
@@ -166,7 +210,8 @@ pub async fn answer(
         serde_json::to_string(&passkey).map_err(|e| AuthError::Internal(e.to_string()))?;
     record.last_used_at = Some(svc.now());
     if !svc.store.update_passkey_use(&record, &before).await? {
-        return Err(gate::wrong_password(svc, &user).await);
+        // Another sign-in with this passkey won the race: not a wrong answer, not counted.
+        return Err(AuthError::incorrect_credentials());
     }
     svc.store.clear_sign_in_failures(&user.sub).await?;
     tracing::info!(pool_id = %pool.id, sub = %user.sub, "signed in with a passkey");

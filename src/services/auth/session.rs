@@ -83,6 +83,10 @@ pub enum State {
     WebAuthn {
         user_sub: Option<String>,
         state: Option<String>,
+        /// The request options the challenge gave (`CREDENTIAL_REQUEST_OPTIONS`), for the
+        /// hosted passkey page.
+        #[serde(default)]
+        options: String,
     },
     /// CUSTOM_AUTH: the challenges so far (the last one unanswered) and the private
     /// parameters of the last, for VerifyAuthChallengeResponse.
@@ -211,6 +215,25 @@ pub async fn take(
         ));
     }
     serde_json::from_str(&row.state).map_err(|e| AuthError::Internal(e.to_string()))
+}
+
+/// The state of an unused, unexpired session of `client` answering `challenge`, without using
+/// it (a page showing what the challenge needs).
+pub async fn peek(
+    svc: &Services,
+    client: &UserPoolClient,
+    token: &str,
+    challenge: &str,
+) -> Result<Option<State>, AuthError> {
+    let Some(row) = svc.store.peek_session(&hash(token)).await? else {
+        return Ok(None);
+    };
+    if row.expires_at <= svc.now() || row.client_id != client.id || row.challenge != challenge {
+        return Ok(None);
+    }
+    serde_json::from_str(&row.state)
+        .map(Some)
+        .map_err(|e| AuthError::Internal(e.to_string()))
 }
 
 /// Makes a session the caller used with [`take`] usable again (a wrong MFA code: Cognito lets
