@@ -47,6 +47,7 @@ pub struct FileSettings {
     pub trust_forwarded_for: Option<bool>,
     pub lambda_endpoint: Option<String>,
     pub webhook_secret: Option<Secret>,
+    pub metrics_token: Option<Secret>,
 }
 
 /// The resolved settings the server runs with.
@@ -89,6 +90,8 @@ pub struct Settings {
     /// `TESSERA_WEBHOOK_SECRET`: signs the webhook triggers of pools without a secret of
     /// their own (`whsec_…`).
     pub webhook_secret: Option<Secret>,
+    /// `TESSERA_METRICS_TOKEN`: the bearer token `GET /metrics` requires (none: open).
+    pub metrics_token: Option<Secret>,
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` when the environment
     /// sets them; otherwise Lambda calls take credentials from the rest of AWS's standard
     /// chain (shared profile, container or instance role).
@@ -269,6 +272,10 @@ impl Settings {
             trust_forwarded_for,
             lambda_endpoint,
             webhook_secret,
+            metrics_token: env("TESSERA_METRICS_TOKEN")
+                .filter(|t| !t.is_empty())
+                .map(Secret::new)
+                .or(file.metrics_token),
             aws_credentials,
         })
     }

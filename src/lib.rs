@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod domain;
 pub mod federation;
 pub mod http;
+pub mod metrics;
 pub mod oauth;
 pub mod services;
 pub mod startup;

@@ -115,17 +115,23 @@ impl Application {
             trust_forwarded_for: settings.trust_forwarded_for,
         });
         let services_data = web::Data::new(services.clone());
+        let metrics_access = web::Data::new(http::metrics::MetricsAccess {
+            token: settings.metrics_token.clone(),
+        });
         let cookie_key = crate::services::oauth::sso::cookie_key(&services)
             .await
             .map_err(|e| anyhow::anyhow!("loading the hosted-UI cookie key: {e}"))?;
         let secure_cookies = settings.public_url.starts_with("https://");
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(middleware::from_fn(http::metrics::middleware))
                 .wrap(middleware::from_fn(http::request_id::middleware))
                 .app_data(web::PayloadConfig::new(1024 * 1024))
                 .app_data(api_state.clone())
                 .app_data(services_data.clone())
+                .app_data(metrics_access.clone())
                 .configure(http::health::configure)
+                .configure(http::metrics::configure)
                 .configure(api::configure)
                 .configure(crate::oauth::configure)
                 .configure(crate::ui::configure_static)

@@ -15,6 +15,7 @@
 #   bash tests/run.sh devices         # only the remembered-devices suite (tests/clients/devices_flow.py, the acij app devices_acij.mjs)
 #   bash tests/run.sh federation      # only the federation suite (tests/clients/federation_flow.py: upstream OP tests/idp/op.mjs, browser)
 #   bash tests/run.sh passkey         # only the passkey suite (tests/clients/passkey_flow.py: virtual authenticator, boto3)
+#   bash tests/run.sh metrics         # only the metrics suite (tests/clients/metrics_flow.py: /metrics after a known run)
 #
 # Use an existing server instead: TESSERA_TEST_POSTGRES_URL=postgres://user:pass@host/db
 set -euo pipefail
@@ -254,6 +255,7 @@ if [ $# -eq 0 ]; then
   run_own_server_suite triggers_flow.py || status=1
   run_own_server_suite devices_flow.py || status=1
   run_own_server_suite amplify_flow.py || status=1
+  run_own_server_suite metrics_flow.py || status=1
   run_federation_suite || status=1
   run_passkey_suite || status=1
   run_browser_suite || status=1
@@ -266,6 +268,7 @@ elif [ "$*" = clients ]; then
   run_own_server_suite triggers_flow.py || status=1
   run_own_server_suite devices_flow.py || status=1
   run_own_server_suite amplify_flow.py || status=1
+  run_own_server_suite metrics_flow.py || status=1
   run_federation_suite || status=1
   run_passkey_suite || status=1
   run_browser_suite || status=1
@@ -273,7 +276,7 @@ elif [ "$*" = clients ]; then
 elif [ "$*" = browser ]; then
   cargo test --locked --no-run
   run_browser_suite
-elif [ "$*" = mfa ] || [ "$*" = triggers ] || [ "$*" = devices ] || [ "$*" = amplify ]; then
+elif [ "$*" = mfa ] || [ "$*" = triggers ] || [ "$*" = devices ] || [ "$*" = amplify ] || [ "$*" = metrics ]; then
   cargo test --locked --no-run
   run_own_server_suite "$*_flow.py"
 elif [ "$*" = federation ]; then

@@ -77,11 +77,10 @@ impl PasswordHasherPool {
         &self,
         f: impl FnOnce(&mut Scratch) -> R + Send + 'static,
     ) -> Result<R, HashError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| HashError(e.to_string()))?;
+        crate::metrics::hash_queue(1);
+        let permit = self.permits.acquire().await;
+        crate::metrics::hash_queue(-1);
+        let _permit = permit.map_err(|e| HashError(e.to_string()))?;
         let (done, result) = oneshot::channel();
         let span = tracing::Span::current();
         self.jobs

@@ -22,10 +22,14 @@ pub struct Delivery {
 
 impl Delivery {
     pub async fn send_email(&self, message: Email) -> Result<(), DeliveryError> {
-        self.email.send(message).await
+        let result = self.email.send(message).await;
+        crate::metrics::code_sent("email", result.is_ok());
+        result
     }
 
     pub async fn send_sms(&self, message: Sms) -> Result<(), DeliveryError> {
-        self.sms.send(message).await
+        let result = self.sms.send(message).await;
+        crate::metrics::code_sent("sms", result.is_ok());
+        result
     }
 }

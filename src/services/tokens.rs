@@ -190,6 +190,11 @@ async fn sign_pair(
         );
     }
     let id_token = signing.id.sign(&id_claims).map_err(sign_err)?;
+    crate::metrics::tokens_issued(match source {
+        TokenSource::HostedAuth => "hosted",
+        TokenSource::Authentication | TokenSource::NewPasswordChallenge => "sign_in",
+        TokenSource::RefreshTokens => "refresh_token",
+    });
     Ok((id_token, access_token, life.access))
 }
 
@@ -281,6 +286,7 @@ pub async fn client_credentials_token(
         .access
         .sign(&claims)
         .map_err(|e| AuthError::Internal(e.to_string()))?;
+    crate::metrics::tokens_issued("client_credentials");
     Ok((token, lifetime))
 }
 

@@ -132,6 +132,7 @@ async fn run(
         outcome,
         "trigger invoked"
     );
+    crate::metrics::trigger_invoked(trigger.name(), outcome);
     match result {
         Ok(mut answer) => match answer.get_mut("response").map(Value::take) {
             Some(Value::Object(response)) => Ok(Some(response)),

@@ -232,6 +232,13 @@ impl Store {
         Ok(())
     }
 
+    /// The pool's connections now: (idle, in use).
+    pub fn connection_counts(&self) -> (i64, i64) {
+        let (size, idle) = db_run!(self, |pool| (pool.size(), pool.num_idle()));
+        let idle = i64::try_from(idle).unwrap_or(i64::MAX);
+        (idle, i64::from(size) - idle)
+    }
+
     /// Which backend this is, for logs.
     pub fn backend(&self) -> &'static str {
         match self {

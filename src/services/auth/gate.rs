@@ -35,6 +35,9 @@ pub async fn wrong_password(svc: &Services, user: &User) -> AuthError {
     match svc.store.record_sign_in_failure(&user.sub, svc.now()).await {
         Ok(Some(f)) => {
             tracing::info!(pool_id = %user.pool_id, sub = %user.sub, failures = f.failures, "wrong password");
+            if f.is_locked(svc.now()) {
+                crate::metrics::lockout();
+            }
             AuthError::incorrect_credentials()
         }
         Ok(None) => attempts_exceeded(),

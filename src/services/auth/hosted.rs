@@ -49,16 +49,23 @@ pub async fn sign_in(
     username: &str,
     password: &str,
 ) -> Result<HostedStep, AuthError> {
-    let mut params = BTreeMap::from([
-        ("USERNAME".to_string(), username.to_string()),
-        ("PASSWORD".to_string(), password.to_string()),
-    ]);
-    if let Some(hash) = first_party_secret_hash(client, username) {
-        params.insert("SECRET_HASH".to_string(), hash);
+    let result = async {
+        let mut params = BTreeMap::from([
+            ("USERNAME".to_string(), username.to_string()),
+            ("PASSWORD".to_string(), password.to_string()),
+        ]);
+        if let Some(hash) = first_party_secret_hash(client, username) {
+            params.insert("SECRET_HASH".to_string(), hash);
+        }
+        let step = super::initiate::check_password(svc, pool, client, &params, &Default::default())
+            .await?;
+        hosted_step(svc, pool, client, step).await
     }
-    let step =
-        super::initiate::check_password(svc, pool, client, &params, &Default::default()).await?;
-    hosted_step(svc, pool, client, step).await
+    .await;
+    super::count("HOSTED_UI", &result, |s| {
+        !matches!(s, HostedStep::SignedIn { .. })
+    });
+    result
 }
 
 /// Starts a sign-in with a one-time code (`EMAIL_OTP` or `SMS_OTP`, USER_AUTH's passwordless
@@ -73,33 +80,40 @@ pub async fn sign_in_with_code(
     username: &str,
     factor: &str,
 ) -> Result<HostedStep, AuthError> {
-    let mut params = BTreeMap::from([
-        ("USERNAME".to_string(), username.to_string()),
-        ("PREFERRED_CHALLENGE".to_string(), factor.to_string()),
-    ]);
-    if let Some(hash) = first_party_secret_hash(client, username) {
-        params.insert("SECRET_HASH".to_string(), hash);
+    let result = async {
+        let mut params = BTreeMap::from([
+            ("USERNAME".to_string(), username.to_string()),
+            ("PREFERRED_CHALLENGE".to_string(), factor.to_string()),
+        ]);
+        if let Some(hash) = first_party_secret_hash(client, username) {
+            params.insert("SECRET_HASH".to_string(), hash);
+        }
+        let outcome = super::choice::start(svc, pool, client, &params, &Default::default()).await?;
+        match outcome {
+            super::Outcome::Challenge(c) if c.name == factor => Ok(HostedStep::Mfa {
+                session: c
+                    .session
+                    .ok_or_else(|| AuthError::Internal("challenge without a session".into()))?,
+                username: c
+                    .parameters
+                    .get("USER_ID_FOR_SRP")
+                    .or_else(|| c.parameters.get("USERNAME"))
+                    .cloned()
+                    .unwrap_or_default(),
+                challenge: c.name,
+                parameters: c.parameters,
+            }),
+            _ if factor == crate::domain::first_factors::WEB_AUTHN => Err(
+                AuthError::InvalidParameter(Reason::PasskeySignInUnavailable),
+            ),
+            _ => Err(AuthError::InvalidParameter(Reason::CodeSignInUnavailable)),
+        }
     }
-    let outcome = super::choice::start(svc, pool, client, &params, &Default::default()).await?;
-    match outcome {
-        super::Outcome::Challenge(c) if c.name == factor => Ok(HostedStep::Mfa {
-            session: c
-                .session
-                .ok_or_else(|| AuthError::Internal("challenge without a session".into()))?,
-            username: c
-                .parameters
-                .get("USER_ID_FOR_SRP")
-                .or_else(|| c.parameters.get("USERNAME"))
-                .cloned()
-                .unwrap_or_default(),
-            challenge: c.name,
-            parameters: c.parameters,
-        }),
-        _ if factor == crate::domain::first_factors::WEB_AUTHN => Err(AuthError::InvalidParameter(
-            Reason::PasskeySignInUnavailable,
-        )),
-        _ => Err(AuthError::InvalidParameter(Reason::CodeSignInUnavailable)),
-    }
+    .await;
+    super::count("HOSTED_UI", &result, |s| {
+        !matches!(s, HostedStep::SignedIn { .. })
+    });
+    result
 }
 
 /// The request options of a WEB_AUTHN challenge's `session`, for the passkey page; None when
@@ -178,14 +192,22 @@ pub async fn answer_mfa(
     username: &str,
     responses: BTreeMap<String, String>,
 ) -> Result<HostedStep, AuthError> {
-    let mut responses = responses;
-    responses.insert("USERNAME".to_string(), username.to_string());
-    if let Some(hash) = first_party_secret_hash(client, username) {
-        responses.insert("SECRET_HASH".to_string(), hash);
+    let result = async {
+        let mut responses = responses;
+        responses.insert("USERNAME".to_string(), username.to_string());
+        if let Some(hash) = first_party_secret_hash(client, username) {
+            responses.insert("SECRET_HASH".to_string(), hash);
+        }
+        let step =
+            super::respond::answer_mfa(svc, pool, client, challenge, Some(session), &responses)
+                .await?;
+        hosted_step(svc, pool, client, step).await
     }
-    let step =
-        super::respond::answer_mfa(svc, pool, client, challenge, Some(session), &responses).await?;
-    hosted_step(svc, pool, client, step).await
+    .await;
+    super::count("HOSTED_UI", &result, |s| {
+        !matches!(s, HostedStep::SignedIn { .. })
+    });
+    result
 }
 
 /// MFA_SETUP on the hosted pages, first half: a new software token secret (base32) for the
@@ -233,20 +255,27 @@ pub async fn new_password(
     new_password: &str,
     attributes: BTreeMap<String, String>,
 ) -> Result<HostedStep, AuthError> {
-    let mut responses = BTreeMap::from([
-        ("USERNAME".to_string(), username.to_string()),
-        ("NEW_PASSWORD".to_string(), new_password.to_string()),
-    ]);
-    for (name, value) in attributes {
-        responses.insert(format!("userAttributes.{name}"), value);
+    let result = async {
+        let mut responses = BTreeMap::from([
+            ("USERNAME".to_string(), username.to_string()),
+            ("NEW_PASSWORD".to_string(), new_password.to_string()),
+        ]);
+        for (name, value) in attributes {
+            responses.insert(format!("userAttributes.{name}"), value);
+        }
+        if let Some(hash) = first_party_secret_hash(client, username) {
+            responses.insert("SECRET_HASH".to_string(), hash);
+        }
+        let user =
+            super::respond::set_new_password(svc, pool, client, Some(session), &responses).await?;
+        let step = super::second_factor::after_password(svc, pool, client, &user).await?;
+        hosted_step(svc, pool, client, step).await
     }
-    if let Some(hash) = first_party_secret_hash(client, username) {
-        responses.insert("SECRET_HASH".to_string(), hash);
-    }
-    let user =
-        super::respond::set_new_password(svc, pool, client, Some(session), &responses).await?;
-    let step = super::second_factor::after_password(svc, pool, client, &user).await?;
-    hosted_step(svc, pool, client, step).await
+    .await;
+    super::count("HOSTED_UI", &result, |s| {
+        !matches!(s, HostedStep::SignedIn { .. })
+    });
+    result
 }
 
 /// The user who has just confirmed their sign-up in this browser, signed in: the hosted UI

@@ -42,8 +42,15 @@ fn not_supported() -> AuthError {
     AuthError::InvalidParameter("Initiate Auth method not supported.".into())
 }
 
-/// Runs the first step of a sign-in.
+/// Runs the first step of a sign-in (counted in the metrics).
 pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, AuthError> {
+    let flow = input.auth_flow.clone();
+    let result = first_step(svc, input).await;
+    super::count(&flow, &result, |o| matches!(o, Outcome::Challenge(_)));
+    result
+}
+
+async fn first_step(svc: &Services, input: InitiateInput) -> Result<Outcome, AuthError> {
     let ctx = client_for(svc, &input.client_id, &input.door).await?;
     let (pool, client) = (&ctx.pool, &ctx.client);
     let admin = matches!(input.door, Door::Admin { .. });

@@ -59,6 +59,38 @@ pub struct Challenge {
     pub available: Vec<String>,
 }
 
+/// Every challenge RespondToAuthChallenge answers (the metrics' `flow` of an answer).
+const CHALLENGES: &[&str] = &[
+    "PASSWORD_VERIFIER",
+    "NEW_PASSWORD_REQUIRED",
+    "SOFTWARE_TOKEN_MFA",
+    "SMS_MFA",
+    "EMAIL_OTP",
+    "SMS_OTP",
+    "SELECT_MFA_TYPE",
+    "MFA_SETUP",
+    "SELECT_CHALLENGE",
+    "DEVICE_SRP_AUTH",
+    "DEVICE_PASSWORD_VERIFIER",
+    "CUSTOM_CHALLENGE",
+    "WEB_AUTHN",
+];
+
+/// Counts a sign-in step in the metrics: `flow` (an AuthFlow, a challenge name, or a door's
+/// own name such as `HOSTED_UI`; anything else is `unknown`) ended in tokens, a challenge
+/// (`challenge(&value)`), or an error.
+pub(crate) fn count<T>(flow: &str, result: &Result<T, AuthError>, challenge: impl Fn(&T) -> bool) {
+    let known = initiate::AUTH_FLOWS.contains(&flow)
+        || CHALLENGES.contains(&flow)
+        || ["HOSTED_UI", "FEDERATED"].contains(&flow);
+    let outcome = match result {
+        Ok(v) if challenge(v) => "challenge",
+        Ok(_) => "success",
+        Err(_) => "failure",
+    };
+    crate::metrics::sign_in(if known { flow } else { "unknown" }, outcome);
+}
+
 /// Loads the client (and its pool) an auth request names; through the admin door the client
 /// must belong to the named pool.
 pub(crate) async fn client_for(

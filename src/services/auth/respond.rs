@@ -31,8 +31,15 @@ pub struct RespondInput {
     pub client_metadata: crate::services::triggers::Metadata,
 }
 
-/// Answers a challenge.
+/// Answers a challenge (counted in the metrics).
 pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, AuthError> {
+    let flow = input.challenge_name.clone();
+    let result = answer(svc, input).await;
+    super::count(&flow, &result, |o| matches!(o, Outcome::Challenge(_)));
+    result
+}
+
+async fn answer(svc: &Services, input: RespondInput) -> Result<Outcome, AuthError> {
     let ctx = client_for(svc, &input.client_id, &input.door).await?;
     let (pool, client) = (&ctx.pool, &ctx.client);
     let step = match input.challenge_name.as_str() {

@@ -185,6 +185,22 @@ pub async fn finish(
     pending: Pending,
     answer: Answer,
 ) -> Result<Finished, Problem> {
+    let result = finish_answer(svc, pool_id, redirect_uri, pending, answer).await;
+    let outcome = match &result {
+        Ok(Finished::SignedIn { .. }) => "success",
+        _ => "failure",
+    };
+    crate::metrics::sign_in("FEDERATED", outcome);
+    result
+}
+
+async fn finish_answer(
+    svc: &Services,
+    pool_id: &str,
+    redirect_uri: &str,
+    pending: Pending,
+    answer: Answer,
+) -> Result<Finished, Problem> {
     let state_matches = answer
         .state
         .as_deref()
