@@ -1,12 +1,13 @@
 //! The `tessera` command: `serve` (the default), `migrate`, `apply FILE.yaml`,
-//! `admin-key create|list|revoke`, `keys rotate [--pool ID]`.
+//! `backup FILE`, `restore FILE [--force]`, `admin-key create|list|revoke`,
+//! `keys rotate [--pool ID]`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tessera::clock::Clock;
 use tessera::config::Settings;
-use tessera::services::admin_keys;
+use tessera::services::{admin_keys, backup};
 use tessera::startup::{self, Application};
 
 #[derive(Parser)]
@@ -32,6 +33,17 @@ enum Command {
     /// Create or update pools, clients, groups, resource servers and domains to match a YAML
     /// stack file (idempotent).
     Apply { file: PathBuf },
+    /// Write a consistent copy of the database to a new FILE while the server keeps serving
+    /// (SQLite: VACUUM INTO; PostgreSQL: pg_dump's custom format).
+    Backup { file: PathBuf },
+    /// Replace the configured database with the backup in FILE (SQLite: the file; PostgreSQL:
+    /// pg_restore), then bring its schema up to date. Stop the servers first.
+    Restore {
+        file: PathBuf,
+        /// Replace a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
     /// Manage the SigV4 access keys of the admin API.
     AdminKey {
         #[command(subcommand)]
@@ -129,10 +141,29 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn run_command(command: Command, settings: Settings) -> anyhow::Result<()> {
+    // A backup takes the database as it is (one taken before an upgrade must restore with the
+    // old version), and a restore replaces it: neither migrates it first.
+    let database_url = settings.database_url.expose();
+    let command = match command {
+        Command::Backup { file } => {
+            let backend = backup::backup_database(database_url, &file).await?;
+            println!("backed up the {backend} database to {}", file.display());
+            return Ok(());
+        }
+        Command::Restore { file, force } => {
+            backup::restore(database_url, &file, force).await?;
+            println!(
+                "restored {} into the database; its schema is up to date",
+                file.display()
+            );
+            return Ok(());
+        }
+        other => other,
+    };
     let store = startup::open_store(&settings).await?;
     let now = Clock::System.now();
     match command {
-        Command::Serve => unreachable_serve(),
+        Command::Serve | Command::Backup { .. } | Command::Restore { .. } => unreachable_serve(),
         Command::Migrate => println!("database schema is up to date ({})", store.backend()),
         Command::Apply { file } => {
             let text = std::fs::read_to_string(&file)

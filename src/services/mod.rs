@@ -7,6 +7,7 @@ pub mod admin;
 pub mod admin_keys;
 pub mod apply;
 pub mod auth;
+pub mod backup;
 pub mod branding;
 pub mod client_auth;
 pub mod client_cache;
