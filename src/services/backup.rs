@@ -71,8 +71,8 @@ pub async fn backup_database(database_url: &str, file: &Path) -> Result<&'static
 }
 
 /// Writes a consistent copy of the database behind `store` (reached at `database_url`) to
-/// `file`, which must not exist. Other connections keep reading and writing meanwhile; the
-/// copy holds every write committed before it began.
+/// `file`, which must not exist; only its owner may read it. Other connections keep reading
+/// and writing meanwhile; the copy holds every write committed before it began.
 pub async fn backup(store: &Store, database_url: &str, file: &Path) -> Result<(), BackupError> {
     if exists(file).await? {
         return Err(BackupError::FileExists(file.to_path_buf()));
@@ -81,6 +81,7 @@ pub async fn backup(store: &Store, database_url: &str, file: &Path) -> Result<()
         return Err(BackupError::NothingToBackUp);
     }
     let temp = temporary_beside(file);
+    create_owner_only(&temp).await?;
     let written = match backup::location(database_url)? {
         Location::SqliteFile(_) => store
             .sqlite_copy_into(&temp)
@@ -251,6 +252,21 @@ async fn put_in_place(temp: &Path, file: &Path) -> Result<(), BackupError> {
     directory_synced
         .await
         .map_err(|e| io_error("cannot sync", &directory, e))
+}
+
+/// Creates the empty file both copies are written into (`VACUUM INTO` takes an empty file, and
+/// pg_dump truncates it), readable by its owner only from the start: a backup holds password
+/// hashes and the private signing keys.
+async fn create_owner_only(file: &Path) -> Result<(), BackupError> {
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    options
+        .open(file)
+        .await
+        .map(drop)
+        .map_err(|e| io_error("cannot create", file, e))
 }
 
 /// A new name in `file`'s directory, hidden, for writing `file` before it is complete.
