@@ -8,6 +8,7 @@ use crate::helpers::{AppOptions, Backend, TestApp, fresh_database_url, spawn_app
 use crate::sign_in_helpers::{PASSWORD, client_with, password_auth, set_permanent};
 use crate::user_helpers::create_user;
 use aws_sdk_cognitoidentityprovider::types::MessageActionType;
+use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -42,7 +43,12 @@ fn backup_tools_installed(db: Backend, test: &str) -> bool {
          and under CI=true they must run (install postgresql-client)",
         missing.join(" and ")
     );
-    eprintln!("SKIPPED ({} not on PATH): {test}", missing.join(" and "));
+    // Straight to stderr, past the test harness's capture, so it shows in a passing run.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED ({} not on PATH): {test}",
+        missing.join(" and ")
+    );
     false
 }
 
@@ -202,6 +208,12 @@ async fn restore_refuses_a_database_with_data(db: Backend) {
     backup(&source.services.store, &source.database_url, &file)
         .await
         .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "a backup holds secrets");
+    }
     let again = backup(&source.services.store, &source.database_url, &file).await;
     assert!(
         matches!(again, Err(BackupError::FileExists(_))),
