@@ -48,6 +48,7 @@ pub struct FileSettings {
     pub lambda_endpoint: Option<String>,
     pub webhook_secret: Option<Secret>,
     pub metrics_token: Option<Secret>,
+    pub audit_retention_days: Option<u32>,
 }
 
 /// The resolved settings the server runs with.
@@ -92,6 +93,9 @@ pub struct Settings {
     pub webhook_secret: Option<Secret>,
     /// `TESSERA_METRICS_TOKEN`: the bearer token `GET /metrics` requires (none: open).
     pub metrics_token: Option<Secret>,
+    /// `TESSERA_AUDIT_RETENTION_DAYS`: how long audit records are kept (default 365; 0 keeps
+    /// them for ever).
+    pub audit_retention_days: u32,
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` when the environment
     /// sets them; otherwise Lambda calls take credentials from the rest of AWS's standard
     /// chain (shared profile, container or instance role).
@@ -272,6 +276,13 @@ impl Settings {
             trust_forwarded_for,
             lambda_endpoint,
             webhook_secret,
+            audit_retention_days: match env("TESSERA_AUDIT_RETENTION_DAYS") {
+                Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                    name: "TESSERA_AUDIT_RETENTION_DAYS",
+                    message: "must be a whole number of days".into(),
+                })?,
+                None => file.audit_retention_days.unwrap_or(365),
+            },
             metrics_token: env("TESSERA_METRICS_TOKEN")
                 .filter(|t| !t.is_empty())
                 .map(Secret::new)

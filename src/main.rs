@@ -54,6 +54,36 @@ enum Command {
         #[command(subcommand)]
         action: KeysCommand,
     },
+    /// Read the audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Print the records as JSON lines, oldest first.
+    Export {
+        /// Only records from this time on: an RFC 3339 time (2026-12-01T00:00:00Z) or a day
+        /// (2026-12-01, UTC). Every record when omitted.
+        #[arg(long)]
+        since: Option<String>,
+    },
+}
+
+/// `--since` as epoch milliseconds.
+fn since_millis(text: &str) -> anyhow::Result<i64> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = time::OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok((t.unix_timestamp_nanos() / 1_000_000) as i64);
+    }
+    let day = time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| anyhow::anyhow!("--since {text}: give an RFC 3339 time or a day (YYYY-MM-DD)"))?;
+    Ok(day.midnight().assume_utc().unix_timestamp() * 1000)
 }
 
 #[derive(Subcommand)]
@@ -200,6 +230,28 @@ async fn run_command(command: Command, settings: Settings) -> anyhow::Result<()>
                     r.signs_from / 1000,
                     r.publish_until / 1000
                 );
+            }
+        }
+        Command::Audit {
+            action: AuditCommand::Export { since },
+        } => {
+            let since = since.as_deref().map(since_millis).transpose()?.unwrap_or(0);
+            let mut out = std::io::stdout().lock();
+            let mut failed = None;
+            tessera::services::audit::export(&store, since, |event| {
+                use std::io::Write;
+                if failed.is_none()
+                    && let Err(e) = serde_json::to_writer(&mut out, event)
+                        .map_err(std::io::Error::from)
+                        .and_then(|()| out.write_all(b"\n"))
+                {
+                    failed = Some(e);
+                }
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(e) = failed {
+                anyhow::bail!("writing the records: {e}");
             }
         }
         Command::AdminKey { action } => match action {

@@ -54,8 +54,8 @@ pub fn delivery_from_settings(settings: &Settings) -> anyhow::Result<Delivery> {
 /// The services over an open store.
 pub fn services(settings: &Settings, store: Store, clock: Clock, delivery: Delivery) -> Services {
     Services {
-        store,
-        clock,
+        store: store.clone(),
+        clock: clock.clone(),
         hasher: PasswordHasherPool::new(settings.hash_concurrency),
         delivery,
         region: settings.region.clone(),
@@ -65,6 +65,7 @@ pub fn services(settings: &Settings, store: Store, clock: Clock, delivery: Deliv
         clients: Default::default(),
         triggers: std::sync::Arc::new(crate::triggers::Invoker::new(settings)),
         federation: std::sync::Arc::new(crate::federation::Upstreams::new()),
+        audit: crate::services::audit::AuditLog::start(store, clock, settings.audit_retention_days),
     }
 }
 
@@ -193,6 +194,8 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let store = self.services.store.clone();
         let result = self.server.await;
+        // What the last requests recorded reaches the audit trail before the store closes.
+        self.services.audit.flush().await;
         store.close().await;
         result
     }

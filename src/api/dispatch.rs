@@ -140,9 +140,11 @@ async fn run(
             format!("Tessera does not support the operation {action}."),
         ));
     }
-    if !is_public(action) {
-        authenticate(req, body, state).await?;
-    }
+    let admin = if is_public(action) {
+        None
+    } else {
+        Some(authenticate(req, body, state).await?)
+    };
     wire::check_json(body)?;
     let svc = &state.services;
     if let Some(group) = rate_group(action) {
@@ -150,12 +152,17 @@ async fn run(
         let bucket = format!("ip:{ip}:{group}");
         crate::services::rate_limit::check(svc, &bucket, state.rate_limit_per_ip, 60_000).await?;
     }
-    route(action, svc, body).await.unwrap_or_else(|| {
+    let result = route(action, svc, body).await.unwrap_or_else(|| {
         Err(ApiError::new(
             "UnknownOperationException",
             format!("Tessera does not support the operation {action}."),
         ))
-    })
+    });
+    if let Some(key_id) = &admin {
+        let error = result.as_ref().err().map(|e| e.type_name);
+        audit_admin(svc, action, key_id, body, error);
+    }
+    result
 }
 
 /// The group a public, unauthenticated action is rate-limited in (per client IP). Actions that
@@ -170,7 +177,11 @@ fn rate_group(action: &str) -> Option<&'static str> {
     }
 }
 
-async fn authenticate(req: &HttpRequest, body: &[u8], state: &ApiState) -> Result<(), ApiError> {
+async fn authenticate(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &ApiState,
+) -> Result<String, ApiError> {
     let headers: Vec<(String, String)> = req
         .headers()
         .iter()
@@ -205,7 +216,31 @@ async fn authenticate(req: &HttpRequest, body: &[u8], state: &ApiState) -> Resul
             .map(|s| s.expose().to_string())
     })?;
     tracing::Span::current().record("access_key_id", verified.access_key_id.as_str());
-    Ok(())
+    Ok(verified.access_key_id)
+}
+
+/// The audit record of an administrator's action: the key that signed it, the pool and the
+/// target its request names (identifiers only, never another member), and how it ended.
+fn audit_admin(svc: &Services, action: &str, key_id: &str, body: &[u8], error: Option<&str>) {
+    use crate::domain::audit::{ADMIN, AuditEvent, TARGET_MEMBERS};
+    let request: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let text = |name: &str| {
+        request
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .map(|s| s.chars().take(256).collect::<String>())
+    };
+    let outcome = if error.is_some() {
+        "failure"
+    } else {
+        "success"
+    };
+    let mut record = AuditEvent::new(ADMIN, action, outcome);
+    record.actor = Some(key_id.to_string());
+    record.pool_id = text("UserPoolId");
+    record.target = TARGET_MEMBERS.iter().find_map(|m| text(m));
+    record.reason = error.map(str::to_string);
+    svc.audit.record(record, svc.now());
 }
 
 /// Parses the body as `Req`, runs the action, serialises its response.
@@ -318,6 +353,7 @@ action_table! {
     "AdminListDevices" => admin_list_devices,
     "AdminForgetDevice" => admin_forget_device,
     "AdminUpdateDeviceStatus" => admin_update_device_status,
+    "AdminListUserAuthEvents" => admin_list_user_auth_events,
     "StartWebAuthnRegistration" => start_web_authn_registration,
     "CompleteWebAuthnRegistration" => complete_web_authn_registration,
     "ListWebAuthnCredentials" => list_web_authn_credentials,

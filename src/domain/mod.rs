@@ -2,6 +2,7 @@
 //! the concept is Cognito's.
 
 pub mod attributes;
+pub mod audit;
 pub mod auth_flows;
 pub mod client;
 pub mod client_oauth;

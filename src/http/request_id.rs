@@ -1,5 +1,6 @@
 //! Gives every request an id, puts it on a tracing span (so all log lines of the request carry
-//! it) and returns it in `x-amzn-RequestId`, the header AWS clients read.
+//! it) and returns it in `x-amzn-RequestId`, the header AWS clients read; the id, the client's
+//! IP and user agent are the request's context for the audit trail.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -28,7 +29,23 @@ pub async fn middleware(
         access_key_id = tracing::field::Empty,
     );
     let started = std::time::Instant::now();
-    let mut response = next.call(req).instrument(span.clone()).await?;
+    // What the audit trail notes of the request: its id, the client's IP and user agent.
+    let trust_forwarded_for = req
+        .app_data::<actix_web::web::Data<crate::api::dispatch::ApiState>>()
+        .is_some_and(|s| s.trust_forwarded_for);
+    let context = crate::services::audit::RequestContext {
+        request_id: id.clone(),
+        ip: super::client_ip::client_ip(req.request(), trust_forwarded_for),
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
+    };
+    let mut response = crate::services::audit::CONTEXT
+        .scope(context, next.call(req).instrument(span.clone()))
+        .await?;
     let status = response.status().as_u16();
     // The span as the line's parent, without entering and leaving it (registry bookkeeping
     // for nothing: the line needs only the span's fields).

@@ -243,5 +243,14 @@ pub async fn change_password(
     user.updated_at = svc.now();
     save_user(svc, &pool, &user, SaveMode::Update, false).await?;
     tracing::info!(pool_id = %pool.id, sub = %user.sub, "password changed");
+    crate::services::audit::security(
+        svc,
+        &pool.id,
+        "PasswordChange",
+        "success",
+        Some(&user),
+        None,
+        Some("ChangePassword"),
+    );
     Ok(())
 }

@@ -100,6 +100,15 @@ async fn verify_secret(
         return Err(AuthError::EnableSoftwareTokenMfa("Code mismatch".into()));
     }
     tracing::info!(pool_id = %user.pool_id, sub = %user.sub, "software token verified");
+    crate::services::audit::security(
+        svc,
+        &user.pool_id,
+        "MfaChange",
+        "success",
+        Some(user),
+        None,
+        Some("SoftwareToken"),
+    );
     Ok(())
 }
 
@@ -199,6 +208,15 @@ async fn apply_preference(
         .set_mfa_preference(&user.sub, &mfa, svc.now())
         .await?;
     tracing::info!(pool_id = %user.pool_id, sub = %user.sub, "MFA preference set");
+    crate::services::audit::security(
+        svc,
+        &user.pool_id,
+        "MfaChange",
+        "success",
+        Some(user),
+        None,
+        Some("Preference"),
+    );
     Ok(())
 }
 

@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod admin_keys;
 pub mod apply;
+pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod branding;
@@ -57,6 +58,8 @@ pub struct Services {
     pub triggers: std::sync::Arc<crate::triggers::Invoker>,
     /// Talks to upstream identity providers.
     pub federation: std::sync::Arc<crate::federation::Upstreams>,
+    /// Appends to the audit trail.
+    pub audit: audit::AuditLog,
 }
 
 impl Services {

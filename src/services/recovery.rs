@@ -67,6 +67,15 @@ pub async fn forgot_password(svc: &Services, r: UserRef) -> Result<CodeDeliveryD
     let details =
         codes::issue_with(svc, &pool, &user, Purpose::ResetPassword, &to, sending).await?;
     tracing::info!(pool_id = %pool.id, sub = %user.sub, "password reset code sent");
+    crate::services::audit::security(
+        svc,
+        &pool.id,
+        "ForgotPassword",
+        "success",
+        Some(&user),
+        None,
+        None,
+    );
     Ok(details)
 }
 
@@ -104,6 +113,15 @@ pub async fn confirm_forgot_password(
     user.updated_at = svc.now();
     save_user(svc, &pool, &user, SaveMode::Update, false).await?;
     tracing::info!(pool_id = %pool.id, sub = %user.sub, "password reset with code");
+    crate::services::audit::security(
+        svc,
+        &pool.id,
+        "PasswordChange",
+        "success",
+        Some(&user),
+        None,
+        Some("ConfirmForgotPassword"),
+    );
     let source = "PostConfirmation_ConfirmForgotPassword";
     triggers::post_confirmation(svc, &pool, source, &user, Caller::client(&client.id)).await
 }

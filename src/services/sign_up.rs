@@ -138,6 +138,7 @@ pub async fn sign_up(svc: &Services, input: SignUp) -> Result<SignUpOutcome, Aut
             other => other,
         })?;
     tracing::info!(pool_id = %pool.id, sub = %user.sub, "user signed up");
+    crate::services::audit::security(svc, &pool.id, "SignUp", "success", Some(&user), None, None);
     let confirmed = user.status == UserStatus::Confirmed;
     let destination = match confirmed {
         true => None,

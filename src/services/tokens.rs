@@ -618,6 +618,15 @@ pub async fn revoke(svc: &Services, client: &UserPoolClient, token: &str) -> Res
     svc.store
         .revoke_token_origin(&record.origin.origin_jti, svc.now())
         .await?;
+    let mut event = crate::domain::audit::AuditEvent::new(
+        crate::domain::audit::SECURITY,
+        "TokenRevoked",
+        "success",
+    );
+    event.pool_id = Some(record.origin.pool_id.clone());
+    event.user_sub = Some(record.origin.user_id.clone());
+    event.reason = Some(client.id.clone());
+    svc.audit.record(event, svc.now());
     Ok(())
 }
 
@@ -631,5 +640,14 @@ pub async fn global_sign_out(svc: &Services, user: &User) -> Result<(), AuthErro
     // Codes not yet exchanged would start new sign-ins: used up.
     svc.store.use_up_user_codes(&user.sub, now).await?;
     tracing::info!(pool_id = %user.pool_id, revoked, sessions, "global sign-out");
+    crate::services::audit::security(
+        svc,
+        &user.pool_id,
+        "GlobalSignOut",
+        "success",
+        Some(user),
+        None,
+        None,
+    );
     Ok(())
 }

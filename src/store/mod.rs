@@ -7,6 +7,7 @@
 //! caller's thread ([`sqlite_reads`]), with the same SQL and rows declared once.
 
 pub mod admin_keys;
+pub mod audit;
 pub mod backup;
 pub mod clients;
 pub mod codes;

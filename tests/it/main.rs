@@ -45,6 +45,7 @@ mod api_user_delivery;
 mod api_user_states;
 mod api_users;
 mod apply;
+mod audit;
 mod backup;
 mod cli;
 mod concurrency;

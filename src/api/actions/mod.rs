@@ -22,6 +22,7 @@ pub mod admin_initiate_auth;
 pub mod admin_link_provider_for_user;
 pub mod admin_list_devices;
 pub mod admin_list_groups_for_user;
+pub mod admin_list_user_auth_events;
 pub mod admin_remove_user_from_group;
 pub mod admin_reset_user_password;
 pub mod admin_respond_to_auth_challenge;

@@ -37,6 +37,15 @@ pub async fn wrong_password(svc: &Services, user: &User) -> AuthError {
             tracing::info!(pool_id = %user.pool_id, sub = %user.sub, failures = f.failures, "wrong password");
             if f.is_locked(svc.now()) {
                 crate::metrics::lockout();
+                crate::services::audit::security(
+                    svc,
+                    &user.pool_id,
+                    "Lockout",
+                    "success",
+                    Some(user),
+                    None,
+                    None,
+                );
             }
             AuthError::incorrect_credentials()
         }

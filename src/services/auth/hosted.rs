@@ -62,9 +62,15 @@ pub async fn sign_in(
         hosted_step(svc, pool, client, step).await
     }
     .await;
-    super::count("HOSTED_UI", &result, |s| {
-        !matches!(s, HostedStep::SignedIn { .. })
-    });
+    super::count(
+        svc,
+        "HOSTED_UI",
+        Some(pool),
+        Some(username),
+        &result,
+        hosted_challenge,
+    )
+    .await;
     result
 }
 
@@ -110,9 +116,15 @@ pub async fn sign_in_with_code(
         }
     }
     .await;
-    super::count("HOSTED_UI", &result, |s| {
-        !matches!(s, HostedStep::SignedIn { .. })
-    });
+    super::count(
+        svc,
+        "HOSTED_UI",
+        Some(pool),
+        Some(username),
+        &result,
+        hosted_challenge,
+    )
+    .await;
     result
 }
 
@@ -124,6 +136,15 @@ pub async fn passkey_options(
     session: &str,
 ) -> Result<Option<String>, AuthError> {
     super::passkey::options(svc, client, session).await
+}
+
+/// The challenge a hosted step asks for, if any.
+fn hosted_challenge(step: &HostedStep) -> Option<String> {
+    match step {
+        HostedStep::SignedIn { .. } => None,
+        HostedStep::NewPasswordRequired { .. } => Some("NEW_PASSWORD_REQUIRED".into()),
+        HostedStep::Mfa { challenge, .. } => Some(challenge.clone()),
+    }
 }
 
 /// A challenge parameter that holds a JSON list of names (`requiredAttributes`,
@@ -204,9 +225,15 @@ pub async fn answer_mfa(
         hosted_step(svc, pool, client, step).await
     }
     .await;
-    super::count("HOSTED_UI", &result, |s| {
-        !matches!(s, HostedStep::SignedIn { .. })
-    });
+    super::count(
+        svc,
+        "HOSTED_UI",
+        Some(pool),
+        Some(username),
+        &result,
+        hosted_challenge,
+    )
+    .await;
     result
 }
 
@@ -272,9 +299,15 @@ pub async fn new_password(
         hosted_step(svc, pool, client, step).await
     }
     .await;
-    super::count("HOSTED_UI", &result, |s| {
-        !matches!(s, HostedStep::SignedIn { .. })
-    });
+    super::count(
+        svc,
+        "HOSTED_UI",
+        Some(pool),
+        Some(username),
+        &result,
+        hosted_challenge,
+    )
+    .await;
     result
 }
 

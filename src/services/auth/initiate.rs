@@ -45,9 +45,39 @@ fn not_supported() -> AuthError {
 /// Runs the first step of a sign-in (counted in the metrics).
 pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, AuthError> {
     let flow = input.auth_flow.clone();
+    let client_id = input.client_id.clone();
+    let username = input.parameters.get("USERNAME").cloned();
     let result = first_step(svc, input).await;
-    super::count(&flow, &result, |o| matches!(o, Outcome::Challenge(_)));
+    let pool = client_for_audit(svc, &client_id).await;
+    let pool = pool.as_ref().map(|c| &c.pool);
+    super::count(
+        svc,
+        &flow,
+        pool,
+        username.as_deref(),
+        &result,
+        challenge_name,
+    )
+    .await;
     result
+}
+
+/// The client's context for the audit record of a step (None for an unknown client).
+pub(crate) async fn client_for_audit(
+    svc: &Services,
+    client_id: &str,
+) -> Option<std::sync::Arc<crate::services::client_cache::ClientContext>> {
+    crate::services::client_cache::client_context(svc, client_id)
+        .await
+        .ok()
+}
+
+/// The challenge an outcome asks for, if any.
+pub(crate) fn challenge_name(o: &Outcome) -> Option<String> {
+    match o {
+        Outcome::Challenge(c) => Some(c.name.clone()),
+        Outcome::Tokens(_) => None,
+    }
 }
 
 async fn first_step(svc: &Services, input: InitiateInput) -> Result<Outcome, AuthError> {

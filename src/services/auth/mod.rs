@@ -76,19 +76,50 @@ const CHALLENGES: &[&str] = &[
     "WEB_AUTHN",
 ];
 
-/// Counts a sign-in step in the metrics: `flow` (an AuthFlow, a challenge name, or a door's
-/// own name such as `HOSTED_UI`; anything else is `unknown`) ended in tokens, a challenge
-/// (`challenge(&value)`), or an error.
-pub(crate) fn count<T>(flow: &str, result: &Result<T, AuthError>, challenge: impl Fn(&T) -> bool) {
+/// Counts a sign-in step in the metrics and the audit trail: `flow` (an AuthFlow, a challenge
+/// name, or a door's own name such as `HOSTED_UI`; anything else is `unknown`) ended in tokens,
+/// a challenge (`challenge(&value)` names it), or an error. The audit record (not for
+/// refreshes) names the pool's user `username` gave, or the name alone when none.
+pub(crate) async fn count<T>(
+    svc: &Services,
+    flow: &str,
+    pool: Option<&UserPool>,
+    username: Option<&str>,
+    result: &Result<T, AuthError>,
+    challenge: impl Fn(&T) -> Option<String>,
+) {
     let known = initiate::AUTH_FLOWS.contains(&flow)
         || CHALLENGES.contains(&flow)
         || ["HOSTED_UI", "FEDERATED"].contains(&flow);
-    let outcome = match result {
-        Ok(v) if challenge(v) => "challenge",
-        Ok(_) => "success",
-        Err(_) => "failure",
+    let flow = if known { flow } else { "unknown" };
+    let (outcome, reason) = match result {
+        Ok(v) => match challenge(v) {
+            Some(name) => ("challenge", name),
+            None => ("success", flow.to_string()),
+        },
+        Err(e) => ("failure", e.type_name().to_string()),
     };
-    crate::metrics::sign_in(if known { flow } else { "unknown" }, outcome);
+    crate::metrics::sign_in(flow, outcome);
+    let Some(pool) = pool else {
+        return;
+    };
+    if flow == "REFRESH_TOKEN_AUTH" || flow == "REFRESH_TOKEN" {
+        return;
+    }
+    let username = username.filter(|u| !u.is_empty());
+    let user = match username {
+        Some(name) => lookup(svc, pool, name).await.ok().flatten(),
+        None => None,
+    };
+    crate::services::audit::security(
+        svc,
+        &pool.id,
+        "SignIn",
+        outcome,
+        user.as_ref(),
+        username,
+        Some(&reason),
+    );
 }
 
 /// Loads the client (and its pool) an auth request names; through the admin door the client

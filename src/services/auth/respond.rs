@@ -34,8 +34,13 @@ pub struct RespondInput {
 /// Answers a challenge (counted in the metrics).
 pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, AuthError> {
     let flow = input.challenge_name.clone();
+    let client_id = input.client_id.clone();
+    let username = input.responses.get("USERNAME").cloned();
     let result = answer(svc, input).await;
-    super::count(&flow, &result, |o| matches!(o, Outcome::Challenge(_)));
+    let pool = super::initiate::client_for_audit(svc, &client_id).await;
+    let pool = pool.as_ref().map(|c| &c.pool);
+    let challenge = super::initiate::challenge_name;
+    super::count(svc, &flow, pool, username.as_deref(), &result, challenge).await;
     result
 }
 

@@ -186,11 +186,13 @@ pub async fn finish(
     answer: Answer,
 ) -> Result<Finished, Problem> {
     let result = finish_answer(svc, pool_id, redirect_uri, pending, answer).await;
-    let outcome = match &result {
-        Ok(Finished::SignedIn { .. }) => "success",
-        _ => "failure",
+    let (outcome, user) = match &result {
+        Ok(Finished::SignedIn { user, .. }) => ("success", Some(&**user)),
+        _ => ("failure", None),
     };
     crate::metrics::sign_in("FEDERATED", outcome);
+    let reason = Some("FEDERATED");
+    crate::services::audit::security(svc, pool_id, "SignIn", outcome, user, None, reason);
     result
 }
 
