@@ -49,6 +49,19 @@ pub struct FileSettings {
     pub webhook_secret: Option<Secret>,
     pub metrics_token: Option<Secret>,
     pub audit_retention_days: Option<u32>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub tls_dir: Option<PathBuf>,
+    pub http_listen: Option<String>,
+}
+
+/// The certificate files of HTTPS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    /// Per-domain certificates: `{domain}.crt` and `{domain}.key` (default `{data dir}/tls`).
+    pub dir: PathBuf,
 }
 
 /// The resolved settings the server runs with.
@@ -96,6 +109,11 @@ pub struct Settings {
     /// `TESSERA_AUDIT_RETENTION_DAYS`: how long audit records are kept (default 365; 0 keeps
     /// them for ever).
     pub audit_retention_days: u32,
+    /// `TESSERA_TLS_CERT` and `TESSERA_TLS_KEY` (PEM files): serve HTTPS on `listen` with this
+    /// certificate, and with `{tls_dir}/{domain}.crt` / `.key` for the domains found there.
+    pub tls: Option<TlsFiles>,
+    /// `TESSERA_HTTP_LISTEN`: with TLS on, a plain-HTTP address that redirects to HTTPS.
+    pub http_listen: Option<String>,
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` when the environment
     /// sets them; otherwise Lambda calls take credentials from the rest of AWS's standard
     /// chain (shared profile, container or instance role).
@@ -156,9 +174,12 @@ impl Settings {
         let listen = env("TESSERA_LISTEN")
             .or(file.listen)
             .unwrap_or_else(|| "127.0.0.1:9339".to_string());
+        let tls_cert = env("TESSERA_TLS_CERT").map(PathBuf::from).or(file.tls_cert);
+        let tls_key = env("TESSERA_TLS_KEY").map(PathBuf::from).or(file.tls_key);
+        let scheme = if tls_cert.is_some() { "https" } else { "http" };
         let public_url = env("TESSERA_PUBLIC_URL")
             .or(file.public_url)
-            .unwrap_or_else(|| format!("http://{listen}"))
+            .unwrap_or_else(|| format!("{scheme}://{listen}"))
             .trim_end_matches('/')
             .to_string();
         let parsed_public = url::Url::parse(&public_url).map_err(|e| ConfigError::Invalid {
@@ -169,6 +190,31 @@ impl Settings {
             .map(PathBuf::from)
             .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from("./data"));
+        let tls = match (tls_cert, tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert,
+                key,
+                dir: env("TESSERA_TLS_DIR")
+                    .map(PathBuf::from)
+                    .or(file.tls_dir)
+                    .unwrap_or_else(|| data_dir.join("tls")),
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    name: "TESSERA_TLS_CERT",
+                    message: "TESSERA_TLS_CERT and TESSERA_TLS_KEY go together".into(),
+                });
+            }
+        };
+        let http_listen = env("TESSERA_HTTP_LISTEN").or(file.http_listen);
+        if http_listen.is_some() && tls.is_none() {
+            return Err(ConfigError::Invalid {
+                name: "TESSERA_HTTP_LISTEN",
+                message: "redirects to HTTPS, so it needs TESSERA_TLS_CERT and TESSERA_TLS_KEY"
+                    .into(),
+            });
+        }
         let database_url = env("DATABASE_URL")
             .or_else(|| env("TESSERA_DATABASE_URL"))
             .map(Secret::new)
@@ -276,6 +322,8 @@ impl Settings {
             trust_forwarded_for,
             lambda_endpoint,
             webhook_secret,
+            tls,
+            http_listen,
             audit_retention_days: match env("TESSERA_AUDIT_RETENTION_DAYS") {
                 Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
                     name: "TESSERA_AUDIT_RETENTION_DAYS",

@@ -123,14 +123,20 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("loading the hosted-UI cookie key: {e}"))?;
         let secure_cookies = settings.public_url.starts_with("https://");
+        let https_port = web::Data::new(http::tls::HttpsPort(
+            settings.tls.is_some().then_some(address.port()),
+        ));
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(middleware::from_fn(http::tls::redirect))
+                .wrap(middleware::from_fn(http::tls::hsts))
                 .wrap(middleware::from_fn(http::metrics::middleware))
                 .wrap(middleware::from_fn(http::request_id::middleware))
                 .app_data(web::PayloadConfig::new(1024 * 1024))
                 .app_data(api_state.clone())
                 .app_data(services_data.clone())
                 .app_data(metrics_access.clone())
+                .app_data(https_port.clone())
                 .configure(http::health::configure)
                 .configure(http::metrics::configure)
                 .configure(api::configure)
@@ -150,13 +156,27 @@ impl Application {
                         .wrap(middleware::from_fn(http::security_headers::middleware))
                         .configure(site_routes),
                 )
-        })
-        .listen(listener)?
-        .shutdown_timeout(10)
-        // `main` installs its own SIGINT/SIGTERM handling before it announces readiness, so a
-        // signal is never missed between start and the first poll of the server.
-        .disable_signals()
-        .run();
+        });
+        let server = match &settings.tls {
+            Some(files) => {
+                let resolver = http::tls::Resolver::new(files.clone())?;
+                resolver.watch();
+                let server = server.listen_rustls_0_23(listener, resolver.server_config()?)?;
+                match &settings.http_listen {
+                    Some(http) => server
+                        .bind(http)
+                        .with_context(|| format!("binding {http}"))?,
+                    None => server,
+                }
+            }
+            None => server.listen(listener)?,
+        };
+        let server = server
+            .shutdown_timeout(10)
+            // `main` installs its own SIGINT/SIGTERM handling before it announces readiness, so a
+            // signal is never missed between start and the first poll of the server.
+            .disable_signals()
+            .run();
         tracing::info!(
             %address,
             database = services.store.backend(),

@@ -16,6 +16,7 @@
 #   bash tests/run.sh federation      # only the federation suite (tests/clients/federation_flow.py: upstream OP tests/idp/op.mjs, browser)
 #   bash tests/run.sh passkey         # only the passkey suite (tests/clients/passkey_flow.py: virtual authenticator, boto3)
 #   bash tests/run.sh metrics         # only the metrics suite (tests/clients/metrics_flow.py: /metrics after a known run)
+#   bash tests/run.sh tls             # only the HTTPS suite (tests/clients/tls_flow.py: a certificate per domain, reload, redirect)
 #
 # Use an existing server instead: TESSERA_TEST_POSTGRES_URL=postgres://user:pass@host/db
 set -euo pipefail
@@ -256,6 +257,7 @@ if [ $# -eq 0 ]; then
   run_own_server_suite devices_flow.py || status=1
   run_own_server_suite amplify_flow.py || status=1
   run_own_server_suite metrics_flow.py || status=1
+  run_own_server_suite tls_flow.py || status=1
   run_federation_suite || status=1
   run_passkey_suite || status=1
   run_browser_suite || status=1
@@ -269,6 +271,7 @@ elif [ "$*" = clients ]; then
   run_own_server_suite devices_flow.py || status=1
   run_own_server_suite amplify_flow.py || status=1
   run_own_server_suite metrics_flow.py || status=1
+  run_own_server_suite tls_flow.py || status=1
   run_federation_suite || status=1
   run_passkey_suite || status=1
   run_browser_suite || status=1
@@ -276,7 +279,7 @@ elif [ "$*" = clients ]; then
 elif [ "$*" = browser ]; then
   cargo test --locked --no-run
   run_browser_suite
-elif [ "$*" = mfa ] || [ "$*" = triggers ] || [ "$*" = devices ] || [ "$*" = amplify ] || [ "$*" = metrics ]; then
+elif [ "$*" = mfa ] || [ "$*" = triggers ] || [ "$*" = devices ] || [ "$*" = amplify ] || [ "$*" = metrics ] || [ "$*" = tls ]; then
   cargo test --locked --no-run
   run_own_server_suite "$*_flow.py"
 elif [ "$*" = federation ]; then

@@ -9,3 +9,4 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod security_headers;
 pub mod site;
+pub mod tls;

@@ -321,12 +321,14 @@ class Tessera:
     """The server under test, on a free port, with its own data directory (removed by `stop`)
     and the admin key `admin_key` (id, secret); `env` adds settings."""
 
-    def __init__(self, admin_key, env=None, prefix="tessera-", public_host=None):
+    def __init__(self, admin_key, env=None, prefix="tessera-", public_host=None, tls_context=None):
         self.dir = tempfile.mkdtemp(prefix=prefix)
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        # `tls_context` (an ssl.SSLContext trusting the server's CA): the server speaks HTTPS.
+        scheme = "https" if tls_context else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
         # `public_host` (localhost, for passkeys): TESSERA_PUBLIC_URL and `url` use that name.
-        public = f"http://{public_host}:{self.port}" if public_host else None
+        public = f"{scheme}://{public_host}:{self.port}" if public_host else None
         full = dict(os.environ)
         full.update({
             "TESSERA_LISTEN": f"127.0.0.1:{self.port}",
@@ -348,7 +350,7 @@ class Tessera:
             if self.process.poll() is not None:
                 raise RuntimeError(f"tessera exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/ready", timeout=1):
+                with urllib.request.urlopen(f"{self.url}/ready", timeout=1, context=tls_context):
                     self.url = public or self.url
                     return
             except (urllib.error.URLError, OSError):
