@@ -140,13 +140,26 @@ async fn run(
             format!("Tessera does not support the operation {action}."),
         ));
     }
+    let svc = &state.services;
     let admin = if is_public(action) {
         None
     } else {
-        Some(authenticate(req, body, state).await?)
+        // A refused signature or body is an administrator's attempt too: audited, with no actor.
+        let checked = match authenticate(req, body, state).await {
+            Ok(key_id) => wire::check_json(body).map(|()| key_id),
+            Err(e) => Err(e),
+        };
+        match checked {
+            Ok(key_id) => Some(key_id),
+            Err(e) => {
+                audit_admin(svc, action, None, body, Some(e.type_name));
+                return Err(e);
+            }
+        }
     };
-    wire::check_json(body)?;
-    let svc = &state.services;
+    if admin.is_none() {
+        wire::check_json(body)?;
+    }
     if let Some(group) = rate_group(action) {
         let ip = crate::http::client_ip::client_ip(req, state.trust_forwarded_for);
         let bucket = format!("ip:{ip}:{group}");
@@ -160,7 +173,7 @@ async fn run(
     });
     if let Some(key_id) = &admin {
         let error = result.as_ref().err().map(|e| e.type_name);
-        audit_admin(svc, action, key_id, body, error);
+        audit_admin(svc, action, Some(key_id), body, error);
     }
     result
 }
@@ -221,7 +234,13 @@ async fn authenticate(
 
 /// The audit record of an administrator's action: the key that signed it, the pool and the
 /// target its request names (identifiers only, never another member), and how it ended.
-fn audit_admin(svc: &Services, action: &str, key_id: &str, body: &[u8], error: Option<&str>) {
+fn audit_admin(
+    svc: &Services,
+    action: &str,
+    key_id: Option<&str>,
+    body: &[u8],
+    error: Option<&str>,
+) {
     use crate::domain::audit::{ADMIN, AuditEvent, TARGET_MEMBERS};
     let request: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     let text = |name: &str| {
@@ -236,7 +255,7 @@ fn audit_admin(svc: &Services, action: &str, key_id: &str, body: &[u8], error: O
         "success"
     };
     let mut record = AuditEvent::new(ADMIN, action, outcome);
-    record.actor = Some(key_id.to_string());
+    record.actor = key_id.map(str::to_string);
     record.pool_id = text("UserPoolId");
     record.target = TARGET_MEMBERS.iter().find_map(|m| text(m));
     record.reason = error.map(str::to_string);

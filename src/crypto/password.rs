@@ -77,9 +77,9 @@ impl PasswordHasherPool {
         &self,
         f: impl FnOnce(&mut Scratch) -> R + Send + 'static,
     ) -> Result<R, HashError> {
-        crate::metrics::hash_queue(1);
+        let waiting = QueueGauge::enter();
         let permit = self.permits.acquire().await;
-        crate::metrics::hash_queue(-1);
+        drop(waiting);
         let _permit = permit.map_err(|e| HashError(e.to_string()))?;
         let (done, result) = oneshot::channel();
         let span = tracing::Span::current();
@@ -123,6 +123,23 @@ impl PasswordHasherPool {
                 Ok(false)
             }
         }
+    }
+}
+
+/// One hash waiting for a thread, in the queue-depth gauge until dropped (also when the
+/// waiting request is cancelled).
+struct QueueGauge;
+
+impl QueueGauge {
+    fn enter() -> QueueGauge {
+        crate::metrics::hash_queue(1);
+        QueueGauge
+    }
+}
+
+impl Drop for QueueGauge {
+    fn drop(&mut self) {
+        crate::metrics::hash_queue(-1);
     }
 }
 

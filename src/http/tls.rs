@@ -109,14 +109,26 @@ fn fingerprint(files: &TlsFiles) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
         .collect()
 }
 
-fn load(provider: &CryptoProvider, files: &TlsFiles) -> Result<Certificates, String> {
+/// Loads every pair. The server's own must load; a domain's pair that does not keeps that
+/// domain's certificate of `previous` (if any), with a warning, and the others load anyway.
+fn load(
+    provider: &CryptoProvider,
+    files: &TlsFiles,
+    previous: Option<&Certificates>,
+) -> Result<Certificates, String> {
     let mut certificates = Certificates::default();
     for (name, cert, key) in files_of(files) {
-        let certified = Arc::new(certified_key(provider, &cert, &key)?);
-        match name {
-            None => certificates.default = Some(certified),
-            Some(name) => {
-                certificates.by_name.insert(name, certified);
+        match (name, certified_key(provider, &cert, &key)) {
+            (None, Ok(certified)) => certificates.default = Some(Arc::new(certified)),
+            (None, Err(e)) => return Err(e),
+            (Some(name), Ok(certified)) => {
+                certificates.by_name.insert(name, Arc::new(certified));
+            }
+            (Some(name), Err(e)) => {
+                tracing::warn!(domain = %name, cause = %e, "a domain's certificate did not load");
+                if let Some(kept) = previous.and_then(|p| p.by_name.get(&name)) {
+                    certificates.by_name.insert(name, kept.clone());
+                }
             }
         }
     }
@@ -128,7 +140,7 @@ impl Resolver {
     pub fn new(files: TlsFiles) -> anyhow::Result<Arc<Resolver>> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let seen = fingerprint(&files);
-        let certificates = load(&provider, &files).map_err(|e| anyhow::anyhow!(e))?;
+        let certificates = load(&provider, &files, None).map_err(|e| anyhow::anyhow!(e))?;
         tracing::info!(
             domains = certificates.by_name.len(),
             "TLS certificates loaded"
@@ -148,7 +160,8 @@ impl Resolver {
         if !changed {
             return;
         }
-        match load(&self.provider, &self.files) {
+        let previous = self.current.read().ok().map(|c| c.clone());
+        match load(&self.provider, &self.files, previous.as_deref()) {
             Ok(certificates) => {
                 tracing::info!(
                     domains = certificates.by_name.len(),
@@ -219,12 +232,31 @@ pub async fn redirect(
     let secure = req.app_config().secure();
     match https_port {
         Some(port) if !secure => {
-            let host = req.connection_info().host().to_string();
+            // The request's own Host header (never a forwarded one).
+            let host = req
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
             let name = host
                 .rsplit_once(':')
                 .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
                 .map_or(host.as_str(), |(h, _)| h)
                 .to_string();
+            // A missing or odd Host: the server's own name.
+            let plain = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
+            let name = if plain {
+                name
+            } else {
+                req.app_data::<web::Data<crate::services::Services>>()
+                    .and_then(|s| url::Url::parse(&s.public_url).ok())
+                    .and_then(|u| u.host_str().map(str::to_string))
+                    .unwrap_or_else(|| "localhost".into())
+            };
             let port = if port == 443 {
                 String::new()
             } else {

@@ -9,6 +9,8 @@
 use crate::domain::audit::{AuditEvent, SECURITY, USER_AGENT_MAX};
 use crate::domain::user::User;
 use crate::store::Store;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 /// The request being served: what every record made while serving it carries.
@@ -39,6 +41,8 @@ enum Message {
 #[derive(Clone, Debug)]
 pub struct AuditLog {
     sender: mpsc::Sender<Message>,
+    /// Records being prepared by [`AuditLog::later`] work, not queued yet.
+    preparing: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Message {
@@ -52,28 +56,87 @@ impl AuditLog {
     pub fn start(store: Store, clock: crate::clock::Clock, retention_days: u32) -> AuditLog {
         let (sender, receiver) = mpsc::channel(QUEUE);
         tokio::spawn(write(store, clock, retention_days, receiver));
-        AuditLog { sender }
+        AuditLog {
+            sender,
+            preparing: Arc::default(),
+        }
     }
 
-    /// Queues a record, stamped with the request it belongs to and `now`.
+    /// Runs `work` (finding what a record needs, then recording it) after the request, in the
+    /// request's context: the answer does not wait for it.
+    pub fn later(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        let context = CONTEXT.try_with(Clone::clone).unwrap_or_default();
+        let preparing = self.preparing.clone();
+        preparing.fetch_add(1, Ordering::SeqCst);
+        tokio::spawn(CONTEXT.scope(context, async move {
+            work.await;
+            preparing.fetch_sub(1, Ordering::SeqCst);
+        }));
+    }
+
+    /// Queues a record, stamped with the request it belongs to and `now`. Text the caller
+    /// chose (a name, a user agent) is cut short and rid of control characters first.
     pub fn record(&self, mut event: AuditEvent, now: i64) {
         event.at = now;
         let _ = CONTEXT.try_with(|c| {
-            event.request_id = Some(c.request_id.clone()).filter(|s| !s.is_empty());
-            event.ip = Some(c.ip.clone()).filter(|s| !s.is_empty());
-            event.user_agent = Some(c.user_agent.chars().take(USER_AGENT_MAX).collect())
-                .filter(|s: &String| !s.is_empty());
+            event.request_id = Some(clean(&c.request_id)).filter(|s| !s.is_empty());
+            event.ip = Some(clean(&c.ip)).filter(|s| !s.is_empty());
+            event.user_agent = Some(clean(&c.user_agent)).filter(|s| !s.is_empty());
         });
+        for field in [
+            &mut event.target,
+            &mut event.reason,
+            &mut event.pool_id,
+            &mut event.actor,
+        ] {
+            if let Some(text) = field.as_mut() {
+                *text = clean(text);
+            }
+        }
         if let Err(e) = self.sender.try_send(Message::Event(Box::new(event))) {
             tracing::error!(cause = %e, "an audit record was dropped: the writer is behind or stopped");
         }
     }
 
-    /// Waits until every record queued before this call is written.
+    /// Waits until every record queued or being prepared before this call is written.
     pub async fn flush(&self) {
+        for _ in 0..1000 {
+            if self.preparing.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
         let (done, wait) = oneshot::channel();
         if self.sender.send(Message::Flush(done)).await.is_ok() {
             let _ = wait.await;
+        }
+    }
+}
+
+/// `text` as the trail keeps it: at most 256 characters, no control characters (a NUL would
+/// fail the whole batch on PostgreSQL).
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control())
+        .take(USER_AGENT_MAX)
+        .collect()
+}
+
+/// Writes a batch, trying again after a failure; a batch that still fails is written row by
+/// row, so one bad record does not take the others with it.
+async fn append(store: &Store, batch: &[AuditEvent]) {
+    for attempt in 0..3u64 {
+        match store.append_audit_events(batch).await {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::warn!(cause = %e, records = batch.len(), attempt, "writing the audit trail failed");
+                tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
+            }
+        }
+    }
+    for event in batch {
+        if let Err(e) = store.append_audit_events(std::slice::from_ref(event)).await {
+            tracing::error!(cause = %e, event = %event.event, "an audit record could not be written");
         }
     }
 }
@@ -98,9 +161,7 @@ async fn write(
                 message = receiver.try_recv().ok();
             }
         }
-        if let Err(e) = store.append_audit_events(&batch).await {
-            tracing::error!(cause = %e, records = batch.len(), "writing the audit trail failed");
-        }
+        append(&store, &batch).await;
         batch.clear();
         for done in waiting.drain(..) {
             let _ = done.send(());
@@ -148,11 +209,17 @@ pub async fn user_auth_events(
     next_token: Option<&str>,
 ) -> Result<(Vec<AuditEvent>, Option<String>), crate::domain::AuthError> {
     let user = crate::services::admin::users::get_user(svc, pool_id, username).await?;
+    let invalid = || crate::domain::AuthError::InvalidParameter("Invalid NextToken.".into());
     let before = match next_token {
-        Some(token) => crate::services::decode_token(token)?
-            .parse::<i64>()
-            .map_err(|_| crate::domain::AuthError::InvalidParameter("Invalid NextToken.".into()))?,
-        None => i64::MAX,
+        Some(token) => {
+            let text = crate::services::decode_token(token)?;
+            let (at, id) = text.split_once(':').ok_or_else(invalid)?;
+            (
+                at.parse::<i64>().map_err(|_| invalid())?,
+                id.parse::<i64>().map_err(|_| invalid())?,
+            )
+        }
+        None => (i64::MAX, i64::MAX),
     };
     let mut found = svc
         .store
@@ -162,7 +229,7 @@ pub async fn user_auth_events(
         found.truncate(usize::try_from(max).unwrap_or(0));
         found
             .last()
-            .map(|e| crate::services::encode_token(&e.id.to_string()))
+            .map(|e| crate::services::encode_token(&format!("{}:{}", e.at, e.id)))
     } else {
         None
     };

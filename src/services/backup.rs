@@ -143,6 +143,9 @@ async fn restore_sqlite(file: &Path, target: &Path, force: bool) -> Result<(), B
         if !backup::sqlite_file_is_intact(&temp).await? {
             return Err(BackupError::NotSqlite(file.to_path_buf()));
         }
+        // The old log's commits go into the old file first: if the rename below fails, the
+        // old database stays whole.
+        backup::sqlite_checkpoint(target).await?;
         for suffix in ["-wal", "-shm"] {
             let mut name = target.as_os_str().to_owned();
             name.push(suffix);

@@ -101,23 +101,25 @@ impl Store {
         Ok(rows.into_iter().map(AuditEvent::from).collect())
     }
 
-    /// A user's authentication events (what AdminListUserAuthEvents lists), newest first,
-    /// before record `before_id`.
+    /// A user's authentication events (what AdminListUserAuthEvents lists), newest first (by
+    /// the time they happened), before `before` = (time, id).
     pub async fn audit_events_of_user(
         &self,
         user_sub: &str,
-        before_id: i64,
+        before: (i64, i64),
         limit: i64,
     ) -> StoreResult<Vec<AuditEvent>> {
         let rows = db_run!(self, |db| {
             sqlx::query_as::<_, AuditRow>(sql(format!(
-                "SELECT id, {COLUMNS} FROM audit_events WHERE user_sub = $1 AND id < $2 \
-                 AND category = 'security' \
+                "SELECT id, {COLUMNS} FROM audit_events WHERE user_sub = $1 \
+                 AND (at < $2 OR (at = $3 AND id < $4)) AND category = 'security' \
                  AND event IN ('SignIn', 'SignUp', 'ForgotPassword', 'PasswordChange') \
-                 ORDER BY id DESC LIMIT $3"
+                 ORDER BY at DESC, id DESC LIMIT $5"
             )))
             .bind(user_sub)
-            .bind(before_id)
+            .bind(before.0)
+            .bind(before.0)
+            .bind(before.1)
             .bind(limit)
             .fetch_all(db)
             .await

@@ -96,6 +96,24 @@ pub async fn sqlite_file_has_tables(file: &Path) -> StoreResult<bool> {
     Ok(count? > 0)
 }
 
+/// Moves what the write-ahead log of `file` holds into the database file itself (and empties
+/// the log), so removing the log loses nothing. Nothing to do when `file` does not exist.
+pub async fn sqlite_checkpoint(file: &Path) -> StoreResult<()> {
+    if !tokio::fs::try_exists(file)
+        .await
+        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?
+    {
+        return Ok(());
+    }
+    let mut conn = open_existing(file).await?;
+    let done = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut conn)
+        .await
+        .map_err(map_err);
+    conn.close().await?;
+    done.map(|_| ())
+}
+
 /// Whether `file` is an intact SQLite database (`PRAGMA quick_check`), checked before a
 /// restore puts it in place. A file SQLite cannot read as a database is not.
 pub async fn sqlite_file_is_intact(file: &Path) -> StoreResult<bool> {

@@ -138,8 +138,9 @@ async fn a_scripted_run_is_audited_once_without_secrets(db: Backend) {
         Some("ResourceNotFoundException")
     );
 
-    // Sign-in outcomes, once each.
-    let sign_ins = of("security", "SignIn");
+    // Sign-in outcomes, once each (recorded after the answer: in order of time).
+    let mut sign_ins = of("security", "SignIn");
+    sign_ins.sort_by_key(|e| (e.at, e.id));
     let outcomes: Vec<(&str, Option<&str>, Option<&str>)> = sign_ins
         .iter()
         .map(|e| (e.outcome.as_str(), e.target.as_deref(), e.reason.as_deref()))

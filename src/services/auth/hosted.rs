@@ -65,12 +65,11 @@ pub async fn sign_in(
     super::count(
         svc,
         "HOSTED_UI",
-        Some(pool),
+        super::StepOf::Pool(pool),
         Some(username),
         &result,
         hosted_challenge,
-    )
-    .await;
+    );
     result
 }
 
@@ -119,12 +118,11 @@ pub async fn sign_in_with_code(
     super::count(
         svc,
         "HOSTED_UI",
-        Some(pool),
+        super::StepOf::Pool(pool),
         Some(username),
         &result,
         hosted_challenge,
-    )
-    .await;
+    );
     result
 }
 
@@ -228,12 +226,11 @@ pub async fn answer_mfa(
     super::count(
         svc,
         "HOSTED_UI",
-        Some(pool),
+        super::StepOf::Pool(pool),
         Some(username),
         &result,
         hosted_challenge,
-    )
-    .await;
+    );
     result
 }
 
@@ -302,12 +299,11 @@ pub async fn new_password(
     super::count(
         svc,
         "HOSTED_UI",
-        Some(pool),
+        super::StepOf::Pool(pool),
         Some(username),
         &result,
         hosted_challenge,
-    )
-    .await;
+    );
     result
 }
 

@@ -48,28 +48,9 @@ pub async fn initiate(svc: &Services, input: InitiateInput) -> Result<Outcome, A
     let client_id = input.client_id.clone();
     let username = input.parameters.get("USERNAME").cloned();
     let result = first_step(svc, input).await;
-    let pool = client_for_audit(svc, &client_id).await;
-    let pool = pool.as_ref().map(|c| &c.pool);
-    super::count(
-        svc,
-        &flow,
-        pool,
-        username.as_deref(),
-        &result,
-        challenge_name,
-    )
-    .await;
+    let of = super::StepOf::Client(&client_id);
+    super::count(svc, &flow, of, username.as_deref(), &result, challenge_name);
     result
-}
-
-/// The client's context for the audit record of a step (None for an unknown client).
-pub(crate) async fn client_for_audit(
-    svc: &Services,
-    client_id: &str,
-) -> Option<std::sync::Arc<crate::services::client_cache::ClientContext>> {
-    crate::services::client_cache::client_context(svc, client_id)
-        .await
-        .ok()
 }
 
 /// The challenge an outcome asks for, if any.

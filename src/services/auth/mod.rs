@@ -76,14 +76,23 @@ const CHALLENGES: &[&str] = &[
     "WEB_AUTHN",
 ];
 
+/// Where a sign-in step's pool is found: the pool itself (hosted pages) or the client the
+/// request named (the API).
+pub(crate) enum StepOf<'a> {
+    Pool(&'a UserPool),
+    Client(&'a str),
+}
+
 /// Counts a sign-in step in the metrics and the audit trail: `flow` (an AuthFlow, a challenge
 /// name, or a door's own name such as `HOSTED_UI`; anything else is `unknown`) ended in tokens,
 /// a challenge (`challenge(&value)` names it), or an error. The audit record (not for
-/// refreshes) names the pool's user `username` gave, or the name alone when none.
-pub(crate) async fn count<T>(
+/// refreshes) names the pool's user `username` gave, or the name alone when none (also when
+/// the step's session was not valid: a name sent with a made-up session is not that user's
+/// event). Finding the pool and the user happens after the answer, off the request's path.
+pub(crate) fn count<T>(
     svc: &Services,
     flow: &str,
-    pool: Option<&UserPool>,
+    of: StepOf<'_>,
     username: Option<&str>,
     result: &Result<T, AuthError>,
     challenge: impl Fn(&T) -> Option<String>,
@@ -100,26 +109,52 @@ pub(crate) async fn count<T>(
         Err(e) => ("failure", e.type_name().to_string()),
     };
     crate::metrics::sign_in(flow, outcome);
-    let Some(pool) = pool else {
-        return;
-    };
     if flow == "REFRESH_TOKEN_AUTH" || flow == "REFRESH_TOKEN" {
         return;
     }
-    let username = username.filter(|u| !u.is_empty());
-    let user = match username {
-        Some(name) => lookup(svc, pool, name).await.ok().flatten(),
-        None => None,
-    };
-    crate::services::audit::security(
-        svc,
-        &pool.id,
-        "SignIn",
-        outcome,
-        user.as_ref(),
-        username,
-        Some(&reason),
+    let bogus_session = matches!(
+        result,
+        Err(AuthError::NotAuthorized(
+            crate::domain::Reason::InvalidSession(_)
+        ))
     );
+    let username = username
+        .filter(|u| !u.is_empty())
+        .map(crate::services::audit::clean);
+    let (pool, client_id) = match of {
+        StepOf::Pool(pool) => (Some(pool.clone()), None),
+        StepOf::Client(id) => (None, Some(id.to_string())),
+    };
+    let svc = svc.clone();
+    let at = svc.now();
+    let outcome = outcome.to_string();
+    let audit = svc.audit.clone();
+    audit.later(async move {
+        let pool = match (pool, client_id) {
+            (Some(pool), _) => pool,
+            (None, Some(id)) => {
+                match crate::services::client_cache::client_context(&svc, &id).await {
+                    Ok(ctx) => ctx.pool.clone(),
+                    Err(_) => return,
+                }
+            }
+            (None, None) => return,
+        };
+        let user = match &username {
+            Some(name) if !bogus_session => lookup(&svc, &pool, name).await.ok().flatten(),
+            _ => None,
+        };
+        let mut record = crate::domain::audit::AuditEvent::new(
+            crate::domain::audit::SECURITY,
+            "SignIn",
+            &outcome,
+        );
+        record.pool_id = Some(pool.id.clone());
+        record.user_sub = user.as_ref().map(|u| u.sub.clone());
+        record.target = username;
+        record.reason = Some(reason);
+        svc.audit.record(record, at);
+    });
 }
 
 /// Loads the client (and its pool) an auth request names; through the admin door the client

@@ -37,10 +37,9 @@ pub async fn respond(svc: &Services, input: RespondInput) -> Result<Outcome, Aut
     let client_id = input.client_id.clone();
     let username = input.responses.get("USERNAME").cloned();
     let result = answer(svc, input).await;
-    let pool = super::initiate::client_for_audit(svc, &client_id).await;
-    let pool = pool.as_ref().map(|c| &c.pool);
+    let of = super::StepOf::Client(&client_id);
     let challenge = super::initiate::challenge_name;
-    super::count(svc, &flow, pool, username.as_deref(), &result, challenge).await;
+    super::count(svc, &flow, of, username.as_deref(), &result, challenge);
     result
 }
 
