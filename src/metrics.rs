@@ -10,19 +10,20 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     door: &'static str,
-    action: String,
+    action: Cow<'static, str>,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct DurationLabels {
     door: &'static str,
-    action: String,
+    action: Cow<'static, str>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -144,21 +145,21 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
 });
 
 /// A request answered by `door` (`api`, `oauth`, `ui`, `console`).
-pub fn request(door: &'static str, action: &str, status: u16, seconds: f64) {
+pub fn request(door: &'static str, action: Cow<'static, str>, status: u16, seconds: f64) {
     let m = &*METRICS;
-    m.requests
-        .get_or_create(&RequestLabels {
-            door,
-            action: action.to_string(),
-            status,
-        })
-        .inc();
     m.durations
         .get_or_create(&DurationLabels {
             door,
-            action: action.to_string(),
+            action: action.clone(),
         })
         .observe(seconds);
+    m.requests
+        .get_or_create(&RequestLabels {
+            door,
+            action,
+            status,
+        })
+        .inc();
 }
 
 /// A sign-in step of `flow` ended in `outcome` (`success`, `failure` or `challenge`).

@@ -126,11 +126,13 @@ impl Application {
         let https_port = web::Data::new(http::tls::HttpsPort(
             settings.tls.is_some().then_some(address.port()),
         ));
+        let tls_on = settings.tls.is_some();
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(middleware::from_fn(http::tls::redirect))
-                .wrap(middleware::from_fn(http::tls::hsts))
-                .wrap(middleware::from_fn(http::metrics::middleware))
+                .wrap(middleware::Condition::new(
+                    tls_on,
+                    middleware::from_fn(http::tls::middleware),
+                ))
                 .wrap(middleware::from_fn(http::request_id::middleware))
                 .app_data(web::PayloadConfig::new(1024 * 1024))
                 .app_data(api_state.clone())

@@ -4,21 +4,23 @@
 
 use actix_web::HttpRequest;
 
+/// The last `X-Forwarded-For` entry of the last header line: a proxy that adds its own line
+/// instead of appending to the client's must not leave the client's line in charge.
+pub fn forwarded_for(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get_all("x-forwarded-for")
+        .last()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
 /// The caller's IP: the TCP peer, or the last `X-Forwarded-For` entry behind a trusted proxy.
 pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for
-        // The last entry of the last header line: a proxy that adds its own line instead of
-        // appending to the client's must not leave the client's line in charge.
-        && let Some(last) = req
-            .headers()
-            .get_all("x-forwarded-for")
-            .last()
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    {
-        return last.to_string();
+    if trust_forwarded_for && let Some(last) = forwarded_for(req) {
+        return last;
     }
     req.peer_addr()
         .map(|a| a.ip().to_string())

@@ -6,11 +6,9 @@
 //! token when it is set.
 
 use crate::crypto::constant_time_eq;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
+use std::borrow::Cow;
 
 /// Where `GET /metrics` is served, and the token it wants.
 #[derive(Clone)]
@@ -49,7 +47,7 @@ async fn metrics(
 }
 
 /// Which door a request came through and what it asked, or None for what is not counted.
-fn door_and_action(req: &HttpRequest) -> Option<(&'static str, String)> {
+fn door_and_action(req: &HttpRequest) -> Option<(&'static str, Cow<'static, str>)> {
     if req.path() == "/" {
         let target = req
             .headers()
@@ -57,9 +55,11 @@ fn door_and_action(req: &HttpRequest) -> Option<(&'static str, String)> {
             .and_then(|v| v.to_str().ok())
             .and_then(|t| t.rsplit('.').next())
             .unwrap_or_default();
-        let known = crate::api::dispatch::IMPLEMENTED.contains(&target);
-        let action = if known { target } else { "unknown" };
-        return Some(("api", action.to_string()));
+        let known = crate::api::dispatch::IMPLEMENTED
+            .iter()
+            .find(|a| **a == target)
+            .copied();
+        return Some(("api", Cow::Borrowed(known.unwrap_or("unknown"))));
     }
     let pattern = req.match_pattern().unwrap_or_else(|| "unmatched".into());
     // The route without its `/{pool_id…}` segment.
@@ -83,18 +83,12 @@ fn door_and_action(req: &HttpRequest) -> Option<(&'static str, String)> {
     } else {
         "ui"
     };
-    Some((door, route))
+    Some((door, Cow::Owned(route)))
 }
 
-pub async fn middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = std::time::Instant::now();
-    let response = next.call(req).await?;
-    if let Some((door, action)) = door_and_action(response.request()) {
-        let status = response.status().as_u16();
-        crate::metrics::request(door, &action, status, started.elapsed().as_secs_f64());
+/// Counts an answered request (called by the request-id middleware, which times it).
+pub fn observe(req: &HttpRequest, status: u16, seconds: f64) {
+    if let Some((door, action)) = door_and_action(req) {
+        crate::metrics::request(door, action, status, seconds);
     }
-    Ok(response)
 }

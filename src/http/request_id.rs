@@ -1,6 +1,7 @@
 //! Gives every request an id, puts it on a tracing span (so all log lines of the request carry
 //! it) and returns it in `x-amzn-RequestId`, the header AWS clients read; the id, the client's
-//! IP and user agent are the request's context for the audit trail.
+//! IP and user agent are the request's context for the audit trail; the request's time and
+//! status go to the metrics.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -35,7 +36,10 @@ pub async fn middleware(
         .is_some_and(|s| s.trust_forwarded_for);
     let context = crate::services::audit::RequestContext {
         request_id: id.clone(),
-        ip: super::client_ip::client_ip(req.request(), trust_forwarded_for),
+        peer: req.peer_addr().map(|a| a.ip()),
+        forwarded_for: trust_forwarded_for
+            .then(|| super::client_ip::forwarded_for(req.request()))
+            .flatten(),
         user_agent: req
             .headers()
             .get(actix_web::http::header::USER_AGENT)
@@ -47,13 +51,15 @@ pub async fn middleware(
         .scope(context, next.call(req).instrument(span.clone()))
         .await?;
     let status = response.status().as_u16();
+    let elapsed = started.elapsed().as_secs_f64();
+    super::metrics::observe(response.request(), status, elapsed);
     // The span as the line's parent, without entering and leaving it (registry bookkeeping
     // for nothing: the line needs only the span's fields).
     tracing::info!(
         target: ACCESS_LOG,
         parent: &span,
         status,
-        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        elapsed_ms = elapsed * 1000.0,
         "request done"
     );
     if let Ok(value) = HeaderValue::from_str(&id) {

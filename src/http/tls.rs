@@ -206,74 +206,63 @@ impl Resolver {
     }
 }
 
-/// Adds HSTS to responses sent over HTTPS.
-pub async fn hsts(
+/// With HTTPS on: the plain-HTTP listener's only answer is the same URL over HTTPS (on the
+/// HTTPS listener's port); responses over HTTPS carry HSTS.
+pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     // The listener's own TLS, not a forwarded header.
-    let secure = req.app_config().secure();
-    let mut response = next.call(req).await?;
-    if secure {
+    if req.app_config().secure() {
+        let mut response = next.call(req).await?;
         response.headers_mut().insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static(HSTS),
         );
+        return Ok(response.map_into_left_body());
     }
-    Ok(response)
-}
-
-/// The plain-HTTP listener's only answer: the same URL over HTTPS, on `https_port`.
-pub async fn redirect(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let https_port = req.app_data::<web::Data<HttpsPort>>().and_then(|p| p.0);
-    let secure = req.app_config().secure();
-    match https_port {
-        Some(port) if !secure => {
-            // The request's own Host header (never a forwarded one).
-            let host = req
-                .headers()
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or_default()
-                .to_string();
-            let name = host
-                .rsplit_once(':')
-                .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
-                .map_or(host.as_str(), |(h, _)| h)
-                .to_string();
-            // A missing or odd Host: the server's own name.
-            let plain = !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
-            let name = if plain {
-                name
-            } else {
-                req.app_data::<web::Data<crate::services::Services>>()
-                    .and_then(|s| url::Url::parse(&s.public_url).ok())
-                    .and_then(|u| u.host_str().map(str::to_string))
-                    .unwrap_or_else(|| "localhost".into())
-            };
-            let port = if port == 443 {
-                String::new()
-            } else {
-                format!(":{port}")
-            };
-            let path = req
-                .uri()
-                .path_and_query()
-                .map_or("/", |p| p.as_str())
-                .to_string();
-            let response = HttpResponse::PermanentRedirect()
-                .insert_header((header::LOCATION, format!("https://{name}{port}{path}")))
-                .finish();
-            Ok(req.into_response(response).map_into_right_body())
-        }
-        _ => next.call(req).await.map(|r| r.map_into_left_body()),
-    }
+    let Some(port) = req.app_data::<web::Data<HttpsPort>>().and_then(|p| p.0) else {
+        return next.call(req).await.map(|r| r.map_into_left_body());
+    };
+    // The request's own Host header (never a forwarded one).
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let name = host
+        .rsplit_once(':')
+        .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
+        .map_or(host.as_str(), |(h, _)| h)
+        .to_string();
+    // A missing or odd Host: the server's own name.
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
+    let name = if plain {
+        name
+    } else {
+        req.app_data::<web::Data<crate::services::Services>>()
+            .and_then(|s| url::Url::parse(&s.public_url).ok())
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "localhost".into())
+    };
+    let port = if port == 443 {
+        String::new()
+    } else {
+        format!(":{port}")
+    };
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string();
+    let response = HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, format!("https://{name}{port}{path}")))
+        .finish();
+    Ok(req.into_response(response).map_into_right_body())
 }
 
 /// The port HTTPS is served on, for the plain-HTTP listener's redirects (None: no HTTPS).

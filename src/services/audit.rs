@@ -13,12 +13,24 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
-/// The request being served: what every record made while serving it carries.
+/// The request being served: what every record made while serving it carries. The client's
+/// IP is kept as it came (the TCP peer, or the trusted `X-Forwarded-For` entry) and written
+/// out only when a record needs it.
 #[derive(Debug, Clone, Default)]
 pub struct RequestContext {
     pub request_id: String,
-    pub ip: String,
+    pub peer: Option<std::net::IpAddr>,
+    /// The last `X-Forwarded-For` entry, when the server trusts the header.
+    pub forwarded_for: Option<String>,
     pub user_agent: String,
+}
+
+impl RequestContext {
+    fn ip(&self) -> Option<String> {
+        self.forwarded_for
+            .clone()
+            .or_else(|| self.peer.map(|ip| ip.to_string()))
+    }
 }
 
 tokio::task_local! {
@@ -80,7 +92,7 @@ impl AuditLog {
         event.at = now;
         let _ = CONTEXT.try_with(|c| {
             event.request_id = Some(clean(&c.request_id)).filter(|s| !s.is_empty());
-            event.ip = Some(clean(&c.ip)).filter(|s| !s.is_empty());
+            event.ip = c.ip().map(|ip| clean(&ip)).filter(|s| !s.is_empty());
             event.user_agent = Some(clean(&c.user_agent)).filter(|s| !s.is_empty());
         });
         for field in [
