@@ -49,7 +49,7 @@ pub async fn sign_in(
     username: &str,
     password: &str,
 ) -> Result<HostedStep, AuthError> {
-    let result = async {
+    let step = async {
         let mut params = BTreeMap::from([
             ("USERNAME".to_string(), username.to_string()),
             ("PASSWORD".to_string(), password.to_string()),
@@ -62,15 +62,7 @@ pub async fn sign_in(
         hosted_step(svc, pool, client, step).await
     }
     .await;
-    super::count(
-        svc,
-        "HOSTED_UI",
-        super::StepOf::Pool(pool),
-        Some(username),
-        &result,
-        hosted_challenge,
-    );
-    result
+    counted(svc, pool, username, step)
 }
 
 /// Starts a sign-in with a one-time code (`EMAIL_OTP` or `SMS_OTP`, USER_AUTH's passwordless
@@ -85,7 +77,7 @@ pub async fn sign_in_with_code(
     username: &str,
     factor: &str,
 ) -> Result<HostedStep, AuthError> {
-    let result = async {
+    let step = async {
         let mut params = BTreeMap::from([
             ("USERNAME".to_string(), username.to_string()),
             ("PREFERRED_CHALLENGE".to_string(), factor.to_string()),
@@ -115,15 +107,7 @@ pub async fn sign_in_with_code(
         }
     }
     .await;
-    super::count(
-        svc,
-        "HOSTED_UI",
-        super::StepOf::Pool(pool),
-        Some(username),
-        &result,
-        hosted_challenge,
-    );
-    result
+    counted(svc, pool, username, step)
 }
 
 /// The request options of a WEB_AUTHN challenge's `session`, for the passkey page; None when
@@ -134,6 +118,25 @@ pub async fn passkey_options(
     session: &str,
 ) -> Result<Option<String>, AuthError> {
     super::passkey::options(svc, client, session).await
+}
+
+/// `step`, counted in the metrics and the audit trail as a hosted sign-in step of `username`.
+fn counted(
+    svc: &Services,
+    pool: &UserPool,
+    username: &str,
+    step: Result<HostedStep, AuthError>,
+) -> Result<HostedStep, AuthError> {
+    let of = super::StepOf::Pool(pool);
+    super::count(
+        svc,
+        "HOSTED_UI",
+        of,
+        Some(username),
+        &step,
+        hosted_challenge,
+    );
+    step
 }
 
 /// The challenge a hosted step asks for, if any.
@@ -211,7 +214,7 @@ pub async fn answer_mfa(
     username: &str,
     responses: BTreeMap<String, String>,
 ) -> Result<HostedStep, AuthError> {
-    let result = async {
+    let step = async {
         let mut responses = responses;
         responses.insert("USERNAME".to_string(), username.to_string());
         if let Some(hash) = first_party_secret_hash(client, username) {
@@ -223,15 +226,7 @@ pub async fn answer_mfa(
         hosted_step(svc, pool, client, step).await
     }
     .await;
-    super::count(
-        svc,
-        "HOSTED_UI",
-        super::StepOf::Pool(pool),
-        Some(username),
-        &result,
-        hosted_challenge,
-    );
-    result
+    counted(svc, pool, username, step)
 }
 
 /// MFA_SETUP on the hosted pages, first half: a new software token secret (base32) for the
@@ -279,7 +274,7 @@ pub async fn new_password(
     new_password: &str,
     attributes: BTreeMap<String, String>,
 ) -> Result<HostedStep, AuthError> {
-    let result = async {
+    let step = async {
         let mut responses = BTreeMap::from([
             ("USERNAME".to_string(), username.to_string()),
             ("NEW_PASSWORD".to_string(), new_password.to_string()),
@@ -296,15 +291,7 @@ pub async fn new_password(
         hosted_step(svc, pool, client, step).await
     }
     .await;
-    super::count(
-        svc,
-        "HOSTED_UI",
-        super::StepOf::Pool(pool),
-        Some(username),
-        &result,
-        hosted_challenge,
-    );
-    result
+    counted(svc, pool, username, step)
 }
 
 /// The user who has just confirmed their sign-up in this browser, signed in: the hosted UI
