@@ -90,6 +90,7 @@ pub async fn has_passkey(
     let Some(user) = user else {
         return Ok(false);
     };
+    // Most users have none: no need to work out the relying party then.
     let passkeys = svc.store.passkeys_of_user(&user.sub).await?;
     if passkeys.is_empty() {
         return Ok(false);
@@ -100,6 +101,18 @@ pub async fn has_passkey(
     Ok(passkeys.iter().any(|c| c.relying_party_id == rp.id))
 }
 
+/// The user's passkeys of the pool's current relying party (one registered for another, before
+/// the pool's relying party changed, can no longer sign in and is not offered).
+pub(crate) async fn usable(
+    svc: &Services,
+    rp: &RelyingParty,
+    user: &User,
+) -> Result<Vec<PasskeyCredential>, AuthError> {
+    let mut all = svc.store.passkeys_of_user(&user.sub).await?;
+    all.retain(|c| c.relying_party_id == rp.id);
+    Ok(all)
+}
+
 /// Whether the hosted pages offer `user`, just signed in, to add a passkey (Cognito's passkey
 /// prompt): the pool allows passkey sign-in and has a relying party, and the user has none.
 pub async fn prompt_applies(svc: &Services, pool: &UserPool, user: &User) -> bool {
@@ -107,8 +120,11 @@ pub async fn prompt_applies(svc: &Services, pool: &UserPool, user: &User) -> boo
     if !allowed.contains(&WEB_AUTHN) {
         return false;
     }
-    relying_party(svc, pool).await.is_ok()
-        && matches!(has_passkey(svc, pool, Some(user)).await, Ok(false))
+    // One relying-party lookup: the pool must have one, and the user no passkey of it.
+    let Ok(rp) = relying_party(svc, pool).await else {
+        return false;
+    };
+    matches!(usable(svc, &rp, user).await, Ok(list) if list.is_empty())
 }
 
 fn not_enabled() -> AuthError {

@@ -33,7 +33,7 @@ pub(crate) async fn challenge(
 ) -> Result<Challenge, AuthError> {
     let rp = relying_party(svc, pool).await?;
     let stored = match user {
-        Some(u) => usable_passkeys(svc, &rp, u).await?,
+        Some(u) => crate::services::passkeys::usable(svc, &rp, u).await?,
         None => Vec::new(),
     };
     let keys = stored.iter().map(parse).collect::<Result<Vec<_>, _>>()?;
@@ -82,18 +82,6 @@ pub(crate) async fn challenge(
         session: Some(token),
         available: Vec::new(),
     })
-}
-
-/// The user's passkeys of the pool's current relying party (one registered for another, before
-/// the pool's relying party changed, can no longer sign in and is not offered).
-pub(crate) async fn usable_passkeys(
-    svc: &Services,
-    rp: &crate::services::passkeys::RelyingParty,
-    user: &User,
-) -> Result<Vec<crate::domain::passkeys::PasskeyCredential>, AuthError> {
-    let mut all = svc.store.passkeys_of_user(&user.sub).await?;
-    all.retain(|c| c.relying_party_id == rp.id);
-    Ok(all)
 }
 
 /// The request options of the WEB_AUTHN challenge `session` of `client`, for the hosted
