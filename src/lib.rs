@@ -1,7 +1,7 @@
 //! Tessera: a self-hosted user directory and sign-in service compatible with Amazon Cognito
 //! User Pools. This file only lists the modules; `startup` wires them together.
 //!
-//! Dependencies point downward: doors (`api`, `oauth`, `ui`, with `http`'s middleware) →
+//! Dependencies point downward: doors (`api`, `oauth`, `ui`, `console`, with `http`'s middleware) →
 //! `services` → (`crypto`, `store`, `delivery`) → `domain`.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -9,6 +9,7 @@
 pub mod api;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod crypto;
 pub mod delivery;
 pub mod domain;

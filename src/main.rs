@@ -153,6 +153,14 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             key.secret_access_key.expose()
         );
     }
+    if let Some(operator) = &app.first_operator {
+        println!(
+            "\nThe admin console is at {}. Its first operator, shown once here:\n\n  username: {}\n  temporary password: {}\n\nSign in there to choose a password and set up an authenticator app.\n",
+            operator.url,
+            operator.username,
+            operator.temporary_password.expose()
+        );
+    }
     let handle = app.handle();
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     actix_web::rt::spawn(async move {

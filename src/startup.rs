@@ -22,6 +22,8 @@ pub struct Application {
     services: Services,
     /// The admin key created on this first start, if one was.
     pub first_admin_key: Option<NewAdminKey>,
+    /// The console's first operator, created on this first start, if one was.
+    pub first_operator: Option<crate::services::console::Invitation>,
 }
 
 /// Connects to the database and brings the schema up to date.
@@ -107,6 +109,16 @@ impl Application {
             admin_keys::ensure_first_key(&keys, &store, &settings.data_dir, services.now())
                 .await
                 .map_err(|e| anyhow::anyhow!("creating the first admin key: {e}"))?;
+        // The console needs its operators' pool; a server that cannot make one (a PUBLIC_URL
+        // that is neither https nor local) serves everything else.
+        let (console, first_operator) = match crate::services::console::ensure(&services).await {
+            Ok((console, invitation)) => (Some(console), invitation),
+            Err(e) => {
+                tracing::warn!(cause = %e, "the admin console is off");
+                (None, None)
+            }
+        };
+        let console_state = web::Data::new(crate::console::ConsoleState { console });
         let address = listener.local_addr()?;
         let api_state = web::Data::new(ApiState {
             services: services.clone(),
@@ -139,11 +151,21 @@ impl Application {
                 .app_data(services_data.clone())
                 .app_data(metrics_access.clone())
                 .app_data(https_port.clone())
+                .app_data(console_state.clone())
                 .configure(http::health::configure)
                 .configure(http::metrics::configure)
                 .configure(api::configure)
                 .configure(crate::oauth::configure)
                 .configure(crate::ui::configure_static)
+                .service(
+                    web::scope(crate::services::console::PATH)
+                        .wrap(crate::console::session::middleware(
+                            &cookie_key,
+                            secure_cookies,
+                        ))
+                        .wrap(middleware::from_fn(http::security_headers::middleware))
+                        .configure(crate::console::routes),
+                )
                 // A pool's hosted UI and OAuth endpoints: under /{poolId}, and at the root of
                 // the pool's own domain (found by the Host header).
                 .service(
@@ -189,6 +211,7 @@ impl Application {
             address,
             services,
             first_admin_key,
+            first_operator,
         })
     }
 

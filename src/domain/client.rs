@@ -123,6 +123,24 @@ pub fn check_client_secret(v: &mut Violations, secret: Option<&str>) {
 }
 
 impl ClientSettings {
+    /// The UpdateUserPoolClient request that keeps these settings as they are (a full
+    /// replace needs every member): what the console changes some members of.
+    pub fn update_input(&self, name: &str) -> ClientInput {
+        let mut input: ClientInput =
+            serde_json::from_value(serde_json::to_value(self).unwrap_or_default())
+                .unwrap_or_default();
+        input.client_name = Some(name.to_string());
+        // Stored under serde's own spelling of these names, not the request's.
+        input.callback_urls = Some(self.callback_urls.clone());
+        input.logout_urls = Some(self.logout_urls.clone());
+        input.default_redirect_uri = self.default_redirect_uri.clone();
+        input.allowed_oauth_flows = Some(self.allowed_oauth_flows.clone());
+        input.allowed_oauth_scopes = Some(self.allowed_oauth_scopes.clone());
+        input.allowed_oauth_flows_user_pool_client =
+            Some(self.allowed_oauth_flows_user_pool_client);
+        input
+    }
+
     /// Settings from the members of a create or update request. Update is a full replace, so
     /// both build from the request alone: omitted members take their defaults.
     pub fn from_input(input: &ClientInput, ctx: ClientContext<'_>) -> Result<Self, AuthError> {
@@ -373,6 +391,30 @@ mod tests {
             created_at: 0,
             updated_at: 0,
         }
+    }
+
+    #[test]
+    fn update_input_keeps_everything() {
+        let input = ClientInput {
+            client_name: Some("web".into()),
+            callback_urls: Some(vec!["https://app.example.com/cb".into()]),
+            logout_urls: Some(vec!["https://app.example.com/".into()]),
+            allowed_oauth_flows: Some(vec!["code".into()]),
+            allowed_oauth_scopes: Some(vec!["openid".into(), "email".into()]),
+            allowed_oauth_flows_user_pool_client: Some(true),
+            supported_identity_providers: Some(vec!["COGNITO".into()]),
+            explicit_auth_flows: Some(vec!["ALLOW_USER_SRP_AUTH".into()]),
+            access_token_validity: Some(2),
+            token_validity_units: Some(crate::domain::token_validity::TokenValidityUnitsInput {
+                access_token: Some("hours".into()),
+                ..Default::default()
+            }),
+            read_attributes: Some(vec!["email".into()]),
+            prevent_user_existence_errors: Some("ENABLED".into()),
+            ..Default::default()
+        };
+        let s = settings(&input).unwrap();
+        assert_eq!(settings(&s.update_input("web")).unwrap(), s);
     }
 
     #[test]

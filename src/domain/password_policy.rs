@@ -49,6 +49,19 @@ pub struct PasswordPolicyInput {
 }
 
 impl PasswordPolicy {
+    /// The request that gives this policy back.
+    pub fn as_input(&self) -> PasswordPolicyInput {
+        PasswordPolicyInput {
+            minimum_length: Some(self.minimum_length),
+            require_uppercase: Some(self.require_uppercase),
+            require_lowercase: Some(self.require_lowercase),
+            require_numbers: Some(self.require_numbers),
+            require_symbols: Some(self.require_symbols),
+            password_history_size: Some(self.password_history_size),
+            temporary_password_validity_days: Some(self.temporary_password_validity_days),
+        }
+    }
+
     /// Applies Cognito's defaults and ranges to a requested policy.
     pub fn from_input(input: Option<&PasswordPolicyInput>) -> Result<Self, AuthError> {
         let d = PasswordPolicy::default();

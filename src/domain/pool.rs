@@ -299,6 +299,27 @@ impl PoolSettings {
         Ok(next)
     }
 
+    /// The UpdateUserPool request that keeps these settings as they are (a full replace needs
+    /// every member): what the console changes one member of.
+    pub fn update_input(&self, name: &str) -> PoolInput {
+        // The stored settings use the request's member names; the ones fixed at creation and
+        // the MFA factors (SetUserPoolMfaConfig's) are not part of an update.
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(members) = value.as_object_mut() {
+            for fixed in ["AliasAttributes", "UsernameAttributes", "Schema"] {
+                members.remove(fixed);
+            }
+        }
+        let mut input: PoolInput = serde_json::from_value(value).unwrap_or_default();
+        input.pool_name = Some(name.to_string());
+        input.policies = Some(PoliciesInput {
+            password_policy: Some(self.password_policy.as_input()),
+            sign_in_policy: self.sign_in_policy.clone(),
+        });
+        input.lambda_config = serde_json::to_value(&self.lambda_config).ok();
+        input
+    }
+
     fn mutable_part(input: &PoolInput) -> Result<Self, AuthError> {
         let mut v = Violations::new();
         v.one_of(
@@ -572,6 +593,37 @@ mod tests {
             ..Default::default()
         };
         assert!(s.for_update(&bad).is_err());
+    }
+
+    #[test]
+    fn update_input_keeps_everything() {
+        let mut i = named("app");
+        i.username_attributes = Some(vec!["email".into()]);
+        i.auto_verified_attributes = Some(vec!["email".into()]);
+        i.deletion_protection = Some("ACTIVE".into());
+        i.policies = Some(PoliciesInput {
+            password_policy: Some(PasswordPolicyInput {
+                minimum_length: Some(12),
+                require_symbols: Some(false),
+                ..Default::default()
+            }),
+            sign_in_policy: None,
+        });
+        i.lambda_config = Some(serde_json::json!({"PreSignUp": "https://hooks.example.com/pre"}));
+        i.email_verification_subject = Some("Your code".into());
+        i.email_verification_message = Some("Code {####}".into());
+        i.admin_create_user_config = Some(AdminCreateUserConfigInput {
+            allow_admin_create_user_only: Some(true),
+            unused_account_validity_days: Some(3),
+            invite_message_template: None,
+        });
+        i.mfa_configuration = Some("OPTIONAL".into());
+        i.sms_authentication_message = Some("Code {####}".into());
+        i.sms_configuration = Some(serde_json::json!({"SnsCallerArn": "arn:aws:iam::1:role/sms"}));
+        i.user_pool_tags = Some(BTreeMap::from([("team".into(), "id".into())]));
+        let s = PoolSettings::for_create(&i).unwrap();
+        let again = s.for_update(&s.update_input("app")).unwrap();
+        assert_eq!(again, s);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod client_auth;
 pub mod client_cache;
 pub mod client_tokens;
 pub mod codes;
+pub mod console;
 pub mod devices;
 pub mod federation;
 pub mod keys;

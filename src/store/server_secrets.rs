@@ -5,6 +5,17 @@ use super::{Store, StoreResult, map_err};
 use crate::db_run;
 
 impl Store {
+    /// The secret named `name`, if one was stored.
+    pub async fn server_secret(&self, name: &str) -> StoreResult<Option<String>> {
+        db_run!(self, |db| {
+            sqlx::query_scalar::<_, String>("SELECT value FROM server_secrets WHERE name = $1")
+                .bind(name)
+                .fetch_optional(db)
+                .await
+                .map_err(map_err)
+        })
+    }
+
     /// The secret named `name`; when there is none yet, stores `candidate` and returns it. Two
     /// nodes starting at once agree: the first insert wins and both read it back.
     pub async fn server_secret_or_insert(

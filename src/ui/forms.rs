@@ -30,6 +30,11 @@ impl FormData {
         self.get(name).unwrap_or_default().trim().to_string()
     }
 
+    /// The names of the fields sent.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
     /// A field's value exactly as sent ("" when absent): passwords and codes.
     pub fn raw(&self, name: &str) -> String {
         self.get(name).unwrap_or_default().to_string()

@@ -76,6 +76,31 @@ fn provider_links(flow: &Flow) -> Vec<Link> {
         .collect()
 }
 
+/// The sign-in page as the pool's users would see it, for the console's branding preview:
+/// the pool's own fields and links, a form that goes nowhere.
+pub fn preview(pool: &crate::domain::pool::UserPool, layout: Layout) -> LoginView {
+    let fields = vec![
+        inputs::username(pool).id("signInFormUsername"),
+        Field::new("password", "Password")
+            .id("signInFormPassword")
+            .kind("password")
+            .autocomplete("off"),
+    ];
+    let self_sign_up = !pool
+        .settings
+        .admin_create_user_config
+        .allow_admin_create_user_only;
+    LoginView {
+        layout,
+        form: FormState::new("#".into(), String::new(), fields),
+        forgot_link: Some("#".into()),
+        signup_link: self_sign_up.then(|| "#".into()),
+        providers: Vec::new(),
+        show_form: true,
+        code_factors: code_factors(pool),
+    }
+}
+
 async fn view(
     svc: &Services,
     flow: &Flow,

@@ -67,6 +67,8 @@ pub struct TestApp {
     pub sms: SmsSink,
     pub database_url: String,
     pub data_dir: std::path::PathBuf,
+    /// The console's first operator (username, temporary password), when this start made one.
+    pub first_operator: Option<(String, String)>,
     handle: actix_web::dev::ServerHandle,
     /// Fires once the server has stopped and closed its store.
     stopped: Option<tokio::sync::oneshot::Receiver<()>>,
@@ -168,15 +170,23 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
                     return;
                 }
             };
-            tx.send(Ok((app.services().clone(), app.handle()))).unwrap();
+            let operator = app.first_operator.as_ref().map(|o| {
+                (
+                    o.username.clone(),
+                    o.temporary_password.expose().to_string(),
+                )
+            });
+            tx.send(Ok((app.services().clone(), app.handle(), operator)))
+                .unwrap();
             app.run_until_stopped().await.unwrap();
             let _ = stopped_tx.send(());
         });
     });
-    let (services, handle) = tokio::task::spawn_blocking(move || rx.recv().unwrap())
-        .await
-        .unwrap()
-        .unwrap_or_else(|e| panic!("server did not start: {e}"));
+    let (services, handle, first_operator) =
+        tokio::task::spawn_blocking(move || rx.recv().unwrap())
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("server did not start: {e}"));
     let port = bound.port();
     let address = format!("http://{bound}");
     TestApp {
@@ -189,6 +199,7 @@ pub async fn spawn_app_with(backend: Backend, options: AppOptions) -> TestApp {
         sms,
         database_url,
         data_dir,
+        first_operator,
         handle,
         stopped: Some(stopped),
         _dir: dir,

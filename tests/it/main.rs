@@ -50,6 +50,7 @@ mod backup;
 mod cli;
 mod concurrency;
 mod config_nodes;
+mod console;
 mod federation_attacks;
 mod federation_hosted;
 mod federation_triggers;
