@@ -243,6 +243,22 @@ pub async fn detail(op: Operator, path: web::Path<(String, String)>) -> HttpResp
     }
 }
 
+/// The console's own client is Tessera's to keep: changed or deleted, operators could no
+/// longer sign in.
+fn managed(op: &Operator, client_id: &str) -> Result<(), AuthError> {
+    if op
+        .state
+        .console
+        .as_ref()
+        .is_some_and(|c| c.client_id == client_id)
+    {
+        return Err(AuthError::InvalidParameter(
+            "The console's own app client is managed by Tessera.".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// `POST /admin/pools/{pool}/clients/{client}`: saves the form's members.
 pub async fn save(
     op: Operator,
@@ -251,7 +267,11 @@ pub async fn save(
 ) -> HttpResponse {
     let (pool_id, client_id) = path.into_inner();
     let back = format!("/admin/pools/{pool_id}/clients/{}", segment(&client_id));
-    let result = match clients::get_client(&op.svc, &pool_id, &client_id).await {
+    let found = match managed(&op, &client_id) {
+        Ok(()) => clients::get_client(&op.svc, &pool_id, &client_id).await,
+        Err(e) => Err(e),
+    };
+    let result = match found {
         Ok(client) => {
             let mut input = client.settings.update_input(&client.name);
             apply(&mut input, &form);
@@ -272,7 +292,10 @@ pub async fn save(
 /// `POST /admin/pools/{pool}/clients/{client}/delete`.
 pub async fn delete(op: Operator, path: web::Path<(String, String)>, _form: Form) -> HttpResponse {
     let (pool_id, client_id) = path.into_inner();
-    let result = clients::delete_client(&op.svc, &pool_id, &client_id).await;
+    let result = match managed(&op, &client_id) {
+        Ok(()) => clients::delete_client(&op.svc, &pool_id, &client_id).await,
+        Err(e) => Err(e),
+    };
     let back = match result {
         Ok(()) => format!("/admin/pools/{pool_id}/clients"),
         Err(_) => format!("/admin/pools/{pool_id}/clients/{}", segment(&client_id)),

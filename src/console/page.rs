@@ -185,10 +185,13 @@ impl Operator {
     }
 }
 
-/// `303 See Other` to `url`.
+/// `303 See Other` to `url`; to the console's home when `url` cannot be a header (a path
+/// segment with control characters).
 pub fn see_other(url: &str) -> HttpResponse {
+    let location = header::HeaderValue::from_str(url)
+        .unwrap_or_else(|_| header::HeaderValue::from_static("/admin/"));
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, url))
+        .insert_header((header::LOCATION, location))
         .finish()
 }
 

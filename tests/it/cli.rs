@@ -78,6 +78,15 @@ async fn first_start_creates_an_admin_key(db: Backend) {
     let url = fresh_database_url(db, dir.path()).await;
     let server = start(dir.path(), &url);
     let (key_id, secret) = key_from(&server.stdout).expect("the first start prints a key");
+    // And the console's first operator, once.
+    assert!(
+        server
+            .stdout
+            .iter()
+            .any(|l| l.trim().starts_with("temporary password: ")),
+        "{:?}",
+        server.stdout
+    );
     let file = dir.path().join("data/admin-key.txt");
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains(&key_id) && text.contains(&secret));
@@ -103,13 +112,22 @@ async fn first_start_creates_an_admin_key(db: Backend) {
     // A second start finds the key and prints none; the pool is still there.
     let server = start(dir.path(), &url);
     assert!(key_from(&server.stdout).is_none(), "{:?}", server.stdout);
+    assert!(
+        !server
+            .stdout
+            .iter()
+            .any(|l| l.contains("temporary password")),
+        "{:?}",
+        server.stdout
+    );
     let pools = sdk_client(&server.address, &key_id, &secret)
         .list_user_pools()
         .max_results(10)
         .send()
         .await
         .unwrap();
-    assert_eq!(pools.user_pools().len(), 1);
+    // The pool, and the console's operators' pool.
+    assert_eq!(pools.user_pools().len(), 2);
 }
 
 async fn sigterm_stops_gracefully(db: Backend) {

@@ -627,12 +627,43 @@ async fn the_console_refuses_strangers_and_forgeries(db: Backend) {
     .await;
     let page = follow(&app, &b, &refused).await;
     assert!(page.body.contains("cannot be deleted"), "{}", page.body);
+    // Nor its own client, changed or deleted.
+    let console = console_client(&app, &ops.id).await;
+    for path in [
+        format!("/admin/pools/{}/clients/{console}", ops.id),
+        format!("/admin/pools/{}/clients/{console}/delete", ops.id),
+    ] {
+        let fields = [
+            ("name", "hijacked"),
+            ("callback_urls", "https://evil.example.com/cb"),
+        ];
+        let refused = act(&app, &b, &home, &path, &fields).await;
+        let page = follow(&app, &b, &refused).await;
+        assert!(page.body.contains("managed by Tessera"), "{}", page.body);
+    }
+    assert_eq!(console_client(&app, &ops.id).await, console);
+    // A path segment that cannot be a header goes home, not to a 500.
+    let odd = "/admin/pools/x%0d%0aSet-Cookie:%20a=b/users/bob/disable";
+    let odd = act(&app, &b, &home, odd, &[]).await;
+    assert_eq!(odd.status, 303, "{}", odd.body);
+    assert_eq!(odd.location(), "/admin/");
     // Pages carry the hosted pages' security headers.
     assert!(
         page.header("content-security-policy")
             .contains("frame-ancestors 'none'")
     );
     assert_eq!(page.header("cache-control"), "no-store");
+}
+
+/// The id of the console's client, still named as Tessera made it.
+async fn console_client(app: &TestApp, ops: &str) -> String {
+    let (clients, _) =
+        tessera::services::admin::clients::list_clients(&app.services, ops, 10, None)
+            .await
+            .unwrap();
+    assert_eq!(clients.len(), 1);
+    assert_eq!(clients[0].name, "tessera-console");
+    clients[0].id.clone()
 }
 
 async fn a_disabled_operator_loses_the_console(db: Backend) {
