@@ -593,6 +593,30 @@ def run_wrk(server, script, data_path, connections, seconds):
     return r
 
 
+def run_flood(server, data_path, seconds):
+    """Cheap paths while password sign-ins flood the server (64 connections of
+    InitiateAuth USER_PASSWORD_AUTH, more than the hashing threads can take): each cheap path
+    at 16 connections for the middle of the flood. The sign-ins beyond the hashing queue are
+    refused at once (TooManyRequestsException, counted as non-2xx)."""
+    import concurrent.futures
+    out = {}
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        flood = pool.submit(run_wrk, server, "initiate_auth_password.lua", data_path, 64,
+                            seconds * 3 + 2)
+        time.sleep(1)
+        for name in ("get_user", "jwks", "refresh_auth"):
+            script = next(s for n, s, _ in PATHS if n == name)
+            r = run_wrk(server, script, data_path, 16, seconds)
+            log(f"flood: {name} c=16: {r['rps']:.0f}/s p50={r['p50_ms'] or 0:.2f} ms "
+                f"p99={r['p99_ms'] or 0:.2f} ms non2xx={r['non_2xx']}")
+            out[name] = r
+        f = flood.result()
+    log(f"flood: password_auth c=64: {f['rps']:.0f}/s answered, p99={f['p99_ms'] or 0:.2f} ms, "
+        f"refused (non-2xx) {f['non_2xx']} of {f['requests']}")
+    out["password_auth"] = f
+    return out
+
+
 # --- multi-step flows (a Python driver: wrk cannot carry state from one step to the next) -------
 
 def _flow_worker(job):
@@ -773,6 +797,8 @@ def bench_database(args, backend, database_url, work):
                     + (f" ({r['first_error']})" if r["first_error"] else ""))
                 points.append(r)
             result["paths"][name] = {"what": what, "points": points, "driver": "python"}
+        if only and "flood" in only:
+            result["flood"] = run_flood(server, data_path, args.seconds)
         if args.list_users > 0:
             pool = admin(server.url).create_user_pool(PoolName="bench-list")["UserPool"]["Id"]
             seed_many(backend, database_url, pool, args.list_users)

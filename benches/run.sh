@@ -7,6 +7,7 @@
 #   bash benches/run.sh            # 10 s per point (the reference run)
 #   bash benches/run.sh --quick    # 2 s per point, 1-s floors, ListUsers at 100,000: a smoke run
 #   options: --seconds N  --users N  --list-users N (0: skip)  --paths jwks,get_user,...
+#            (--paths flood: GetUser, JWKS and refresh while password sign-ins flood the server)
 #            --no-postgres  --no-build  --no-floors  --peers oidc-provider,cognito-local,moto
 #            --no-peers
 #            --note TEXT (a warning printed at the top of docs/benchmarks.md)

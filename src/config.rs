@@ -43,6 +43,7 @@ pub struct FileSettings {
     pub admin_keys: Option<Secret>,
     pub log_format: Option<String>,
     pub hash_concurrency: Option<usize>,
+    pub hash_queue: Option<usize>,
     pub rate_limit_per_ip: Option<u32>,
     pub trust_forwarded_for: Option<bool>,
     pub lambda_endpoint: Option<String>,
@@ -91,6 +92,9 @@ pub struct Settings {
     pub log_format: String,
     /// `TESSERA_HASH_CONCURRENCY`: password hashes computed at once, default: CPU count.
     pub hash_concurrency: usize,
+    /// `TESSERA_HASH_QUEUE`: password hashes that may wait for a hashing thread; more are
+    /// refused with TooManyRequestsException. Default 16 per hashing thread; 0: no limit.
+    pub hash_queue: usize,
     /// `TESSERA_RATE_LIMIT_PER_IP`: calls per minute one client IP may make to each group of
     /// unauthenticated actions (sign-up, sign-in, recovery, confirmation), default 300;
     /// 0 turns the limit off.
@@ -254,6 +258,15 @@ impl Settings {
             }),
         }
         .max(1);
+        let hash_queue = match env("TESSERA_HASH_QUEUE") {
+            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                name: "TESSERA_HASH_QUEUE",
+                message: "must be a number (0: no limit)".into(),
+            })?,
+            None => file
+                .hash_queue
+                .unwrap_or(hash_concurrency * crate::crypto::password::QUEUE_PER_THREAD),
+        };
         let rate_limit_per_ip = match env("TESSERA_RATE_LIMIT_PER_IP") {
             Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
                 name: "TESSERA_RATE_LIMIT_PER_IP",
@@ -318,6 +331,7 @@ impl Settings {
                 .or(file.log_format)
                 .unwrap_or_else(|| "text".into()),
             hash_concurrency,
+            hash_queue,
             rate_limit_per_ip,
             trust_forwarded_for,
             lambda_endpoint,

@@ -58,7 +58,7 @@ pub fn services(settings: &Settings, store: Store, clock: Clock, delivery: Deliv
     Services {
         store: store.clone(),
         clock: clock.clone(),
-        hasher: PasswordHasherPool::new(settings.hash_concurrency),
+        hasher: PasswordHasherPool::with_queue(settings.hash_concurrency, settings.hash_queue),
         delivery,
         region: settings.region.clone(),
         public_url: settings.public_url.clone(),

@@ -6,8 +6,8 @@ use super::error::ApiError;
 use super::sigv4;
 use super::wire;
 use crate::domain::AuthError;
-use crate::services::Services;
 use crate::services::admin_keys::AdminKeys;
+use crate::services::{Services, rate_limit};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -160,10 +160,15 @@ async fn run(
     if admin.is_none() {
         wire::check_json(body)?;
     }
-    if let Some(group) = rate_group(action) {
+    let limited = rate_group(action).map(|(group, failures_only)| {
         let ip = crate::http::client_ip::client_ip(req, state.trust_forwarded_for);
-        let bucket = format!("ip:{ip}:{group}");
-        crate::services::rate_limit::check(svc, &bucket, state.rate_limit_per_ip, 60_000).await?;
+        (format!("ip:{ip}:{group}"), failures_only)
+    });
+    let limit = state.rate_limit_per_ip;
+    match &limited {
+        Some((bucket, true)) => rate_limit::check_failures(svc, bucket, limit, 60_000).await?,
+        Some((bucket, false)) => rate_limit::check(svc, bucket, limit, 60_000).await?,
+        None => {}
     }
     let result = route(action, svc, body).await.unwrap_or_else(|| {
         Err(ApiError::new(
@@ -171,6 +176,13 @@ async fn run(
             format!("Tessera does not support the operation {action}."),
         ))
     });
+    // The caller's failures count; ours (5xx) and the limit's own refusals do not.
+    if let (Some((bucket, true)), Err(e)) = (&limited, &result)
+        && e.status.is_client_error()
+        && e.type_name != "TooManyRequestsException"
+    {
+        rate_limit::failed(svc, bucket, limit, 60_000).await;
+    }
     if let Some(key_id) = &admin {
         let error = result.as_ref().err().map(|e| e.type_name);
         audit_admin(svc, action, Some(key_id), body, error);
@@ -180,12 +192,14 @@ async fn run(
 
 /// The group a public, unauthenticated action is rate-limited in (per client IP). Actions that
 /// carry an access token or a SigV4 signature are not limited here.
-fn rate_group(action: &str) -> Option<&'static str> {
+/// Sign-ins and refreshes count their failures only; sign-ups and recovery, which send
+/// messages, every call.
+fn rate_group(action: &str) -> Option<(&'static str, bool)> {
     match action {
-        "InitiateAuth" | "RespondToAuthChallenge" => Some("auth"),
-        "SignUp" | "ConfirmSignUp" | "ResendConfirmationCode" => Some("sign_up"),
-        "ForgotPassword" | "ConfirmForgotPassword" => Some("recovery"),
-        "GetTokensFromRefreshToken" | "RevokeToken" => Some("token"),
+        "InitiateAuth" | "RespondToAuthChallenge" => Some(("auth", true)),
+        "SignUp" | "ConfirmSignUp" | "ResendConfirmationCode" => Some(("sign_up", false)),
+        "ForgotPassword" | "ConfirmForgotPassword" => Some(("recovery", false)),
+        "GetTokensFromRefreshToken" | "RevokeToken" => Some(("token", true)),
         _ => None,
     }
 }

@@ -10,9 +10,11 @@
 //! (docs/performance.md). The memory is reserved at a thread's first hash, so an idle server
 //! holds none and a busy one `concurrency` × 19 MiB.
 
+use crate::domain::AuthError;
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::Rng;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Semaphore, oneshot};
@@ -45,16 +47,46 @@ const SALT_LEN: usize = 16;
 pub struct PasswordHasherPool {
     permits: Arc<Semaphore>,
     jobs: Sender<Job>,
+    /// Hashes waiting for a thread now, and how many may wait: beyond that, new ones are
+    /// refused at once ([`HashError::Busy`]) rather than queued to second-long latencies.
+    waiting: Arc<AtomicUsize>,
+    max_waiting: usize,
 }
 
-/// Hashing failed for a reason that is ours, not the caller's.
+/// Why a hash was not computed.
 #[derive(Debug, thiserror::Error)]
-#[error("password hashing failed: {0}")]
-pub struct HashError(String);
+pub enum HashError {
+    /// More hashes are waiting than the pool lets wait: shed, the caller may retry.
+    #[error("too many password hashes are waiting")]
+    Busy,
+    /// A fault of ours.
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
+
+impl From<HashError> for AuthError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => AuthError::TooManyRequests("Rate exceeded".into()),
+            HashError::Failed(_) => AuthError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// Hashes that may wait per hashing thread by default: at OWASP's cost (about 25 ms a hash on
+/// these machines) the last of them waits about 0.4 s.
+pub const QUEUE_PER_THREAD: usize = 16;
 
 impl PasswordHasherPool {
-    /// A pool computing at most `concurrency` hashes at once.
+    /// A pool computing at most `concurrency` hashes at once, with [`QUEUE_PER_THREAD`] per
+    /// thread allowed to wait.
     pub fn new(concurrency: usize) -> Self {
+        Self::with_queue(concurrency, concurrency.max(1) * QUEUE_PER_THREAD)
+    }
+
+    /// A pool computing at most `concurrency` hashes at once, with at most `max_waiting`
+    /// more waiting (0: no limit).
+    pub fn with_queue(concurrency: usize, max_waiting: usize) -> Self {
         let concurrency = concurrency.max(1);
         let (jobs, queue) = channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
@@ -69,6 +101,12 @@ impl PasswordHasherPool {
         PasswordHasherPool {
             permits: Arc::new(Semaphore::new(concurrency)),
             jobs,
+            waiting: Arc::new(AtomicUsize::new(0)),
+            max_waiting: if max_waiting == 0 {
+                usize::MAX
+            } else {
+                max_waiting
+            },
         }
     }
 
@@ -77,20 +115,26 @@ impl PasswordHasherPool {
         &self,
         f: impl FnOnce(&mut Scratch) -> R + Send + 'static,
     ) -> Result<R, HashError> {
-        let waiting = QueueGauge::enter();
-        let permit = self.permits.acquire().await;
-        drop(waiting);
-        let _permit = permit.map_err(|e| HashError(e.to_string()))?;
+        // A free thread takes the hash at once; else it waits, if there is room to wait.
+        let _permit = match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                let waiting = QueueGauge::enter(&self.waiting, self.max_waiting)?;
+                let permit = self.permits.clone().acquire_owned().await;
+                drop(waiting);
+                permit.map_err(|e| HashError::Failed(e.to_string()))?
+            }
+        };
         let (done, result) = oneshot::channel();
         let span = tracing::Span::current();
         self.jobs
             .send(Box::new(move |scratch: &mut Scratch| {
                 let _ = done.send(span.in_scope(|| f(scratch)));
             }))
-            .map_err(|_| HashError("no hashing thread is running".into()))?;
+            .map_err(|_| HashError::Failed("no hashing thread is running".into()))?;
         result
             .await
-            .map_err(|_| HashError("the hashing thread stopped".into()))
+            .map_err(|_| HashError::Failed("the hashing thread stopped".into()))
     }
 
     /// Returns a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
@@ -126,19 +170,25 @@ impl PasswordHasherPool {
     }
 }
 
-/// One hash waiting for a thread, in the queue-depth gauge until dropped (also when the
-/// waiting request is cancelled).
-struct QueueGauge;
+/// One hash waiting for a thread, counted (and in the queue-depth gauge) until dropped, also
+/// when the waiting request is cancelled.
+struct QueueGauge<'a>(&'a AtomicUsize);
 
-impl QueueGauge {
-    fn enter() -> QueueGauge {
+impl QueueGauge<'_> {
+    /// A place in the queue, or [`HashError::Busy`] when `max` hashes already wait.
+    fn enter(waiting: &AtomicUsize, max: usize) -> Result<QueueGauge<'_>, HashError> {
+        if waiting.fetch_add(1, Ordering::AcqRel) >= max {
+            waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(HashError::Busy);
+        }
         crate::metrics::hash_queue(1);
-        QueueGauge
+        Ok(QueueGauge(waiting))
     }
 }
 
-impl Drop for QueueGauge {
+impl Drop for QueueGauge<'_> {
     fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
         crate::metrics::hash_queue(-1);
     }
 }
@@ -171,7 +221,7 @@ impl PasswordHasherPool {
 }
 
 fn failed(e: impl std::fmt::Display) -> HashError {
-    HashError(e.to_string())
+    HashError::Failed(e.to_string())
 }
 
 /// A new PHC string at the default parameters (argon2id, v=19, m=19456, t=2, p=1), with a
@@ -235,6 +285,22 @@ fn verify_now(scratch: &mut Scratch, password: &str, phc: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// With every thread busy and the queue full, a new hash is refused at once; the ones
+    /// admitted complete, and the queue is free again after.
+    #[tokio::test]
+    async fn a_full_queue_sheds_new_hashes() {
+        let pool = PasswordHasherPool::with_queue(1, 1);
+        let (a, b, c) = tokio::join!(pool.hash("one"), pool.hash("two"), pool.hash("three"));
+        assert!(a.is_ok() && b.is_ok());
+        assert!(matches!(c, Err(HashError::Busy)));
+        assert!(matches!(
+            AuthError::from(HashError::Busy),
+            AuthError::TooManyRequests(_)
+        ));
+        assert_eq!(pool.waiting.load(Ordering::Acquire), 0);
+        assert!(pool.hash("four").await.is_ok());
+    }
 
     #[tokio::test]
     async fn hash_then_verify() {

@@ -3,6 +3,7 @@
 //! script at all, no framing, no `<base>`), `X-Frame-Options: DENY`, `nosniff`, no Referer
 //! (page URLs carry authorization requests), and `Cache-Control: no-store` (pages carry CSRF
 //! tokens). A header a handler has set itself (the long cache of a versioned asset) is kept.
+//! A 429 or 503 page gets `Retry-After`.
 //!
 //! The policy has no `form-action`: browsers apply it to the redirects that follow a form
 //! POST, and the sign-in form's answer is a redirect to the client's callback URL.
@@ -14,6 +15,9 @@ use actix_web::middleware::Next;
 
 /// The Content-Security-Policy of every page.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+
+/// `Retry-After` of a page refused with 429 or 503 (a limit or overload).
+pub const RETRY_AFTER_SECONDS: &str = "10";
 
 /// The headers and their values.
 const HEADERS: [(HeaderName, &str); 5] = [
@@ -30,7 +34,15 @@ pub async fn middleware(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let mut response = next.call(req).await?;
+    let busy = matches!(response.status().as_u16(), 429 | 503);
     let headers = response.headers_mut();
+    // A page refused for a limit or overload says when to try again.
+    if busy && !headers.contains_key(header::RETRY_AFTER) {
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+    }
     for (name, value) in HEADERS {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));

@@ -181,11 +181,7 @@ pub fn sign_up_destination(pool: &UserPool, user: &User) -> Option<Destination> 
 /// A new code for `purpose`, hashed: (code, hash).
 pub async fn new_code(svc: &Services) -> Result<(String, String), AuthError> {
     let code = random::numeric_code(6);
-    let hash = svc
-        .hasher
-        .hash(&code)
-        .await
-        .map_err(|e| AuthError::Internal(e.to_string()))?;
+    let hash = svc.hasher.hash(&code).await.map_err(AuthError::from)?;
     Ok((code, hash))
 }
 
@@ -471,7 +467,7 @@ pub async fn check(
                 .hasher
                 .verify(given, &code_hash)
                 .await
-                .map_err(|e| AuthError::Internal(e.to_string()))?;
+                .map_err(AuthError::from)?;
             if ok {
                 Ok(Matched {
                     hash: code_hash,
@@ -489,7 +485,7 @@ pub async fn check_nothing(svc: &Services, given: &str) -> Result<(), AuthError>
     svc.hasher
         .verify_or_dummy(None, given)
         .await
-        .map_err(|e| AuthError::Internal(e.to_string()))?;
+        .map_err(AuthError::from)?;
     Ok(())
 }
 

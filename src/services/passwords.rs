@@ -27,11 +27,7 @@ pub async fn set_password_unchecked(
     user: &mut User,
     password: &str,
 ) -> Result<(), AuthError> {
-    let hash = svc
-        .hasher
-        .hash(password)
-        .await
-        .map_err(|e| AuthError::Internal(e.to_string()))?;
+    let hash = svc.hasher.hash(password).await.map_err(AuthError::from)?;
     let verifier = srp::make_verifier(srp::pool_name(&pool.id), &user.username, password);
     user.password_hash = Some(hash);
     user.srp_salt = Some(verifier.salt);
@@ -51,5 +47,5 @@ pub async fn verify_password(
     svc.hasher
         .verify_or_dummy(hash.as_deref(), password)
         .await
-        .map_err(|e| AuthError::Internal(e.to_string()))
+        .map_err(AuthError::from)
 }

@@ -9,6 +9,22 @@ use crate::db_run;
 const STALE_MS: i64 = 24 * 60 * 60 * 1000;
 
 impl Store {
+    /// The hits in `bucket`'s current window at `now`, without counting one (0 when its
+    /// window has ended or it has none).
+    pub async fn peek_hits(&self, bucket: &str, now: i64, window_ms: i64) -> StoreResult<i64> {
+        let hits = db_run!(self, |db| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT hits FROM rate_limits WHERE bucket = $1 AND window_start > $2",
+            )
+            .bind(bucket)
+            .bind(now - window_ms)
+            .fetch_optional(db)
+            .await
+            .map_err(map_err)?
+        });
+        Ok(hits.unwrap_or(0))
+    }
+
     /// Counts a hit on `bucket` at `now` and returns the hits in its window, this one
     /// included. Opening a window also sweeps buckets idle for a day, so probing many names
     /// or addresses does not grow the table without end.

@@ -100,9 +100,9 @@ pub fn describe(e: &AuthError) -> Problem {
         AuthError::LimitExceeded(_) => {
             Problem::form("Too many attempts. Please wait a while and try again.")
         }
-        AuthError::TooManyRequests(_) => Problem::form(
-            "Too many requests from your network. Please wait a minute and try again.",
-        ),
+        AuthError::TooManyRequests(_) => {
+            Problem::form("Too many requests right now. Please wait a little and try again.")
+        }
         AuthError::CodeDeliveryFailure(_) => {
             Problem::form("We could not send you a code. Please try again later.")
         }

@@ -195,9 +195,12 @@ pub async fn post(
             return page::render(StatusCode::OK, &view);
         }
         let pool = &flow.request.pool;
-        return match hosted::sign_in_with_code(&svc, pool, &flow.request.client, &username, factor)
-            .await
-        {
+        let step =
+            hosted::sign_in_with_code(&svc, pool, &flow.request.client, &username, factor).await;
+        if let Err(e) = &step {
+            crate::http::rate_limit::failed(&svc, &req, e).await;
+        }
+        return match step {
             Ok(step) => page::continue_step(&svc, &cookie, &flow, step).await,
             Err(e) => {
                 let problem = error::describe(&e);
@@ -219,6 +222,9 @@ pub async fn post(
         &password,
     )
     .await;
+    if let Err(e) = &step {
+        crate::http::rate_limit::failed(&svc, &req, e).await;
+    }
     match step {
         Ok(step) => page::continue_step(&svc, &cookie, &flow, step).await,
         Err(e) => {
@@ -235,7 +241,7 @@ pub async fn post(
                 }),
                 Next::Nothing => {}
             }
-            page::render(StatusCode::OK, &view)
+            page::render(page::status_of(&e), &view)
         }
     }
 }

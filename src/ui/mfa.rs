@@ -202,6 +202,9 @@ pub async fn post(
         BTreeMap::from([(key.to_string(), code)]),
     )
     .await;
+    if let Err(e) = &step {
+        crate::http::rate_limit::failed(&svc, &req, e).await;
+    }
     match step {
         Ok(step) => page::continue_step(&svc, &cookie, &flow, step).await,
         Err(e) => match refused(&flow, &cookie, &e) {

@@ -148,6 +148,9 @@ pub async fn post(
         BTreeMap::from([("ANSWER".to_string(), chosen.clone())]),
     )
     .await;
+    if let Err(e) = &step {
+        crate::http::rate_limit::failed(&svc, &req, e).await;
+    }
     match step {
         Ok(step) => page::continue_step(&svc, &cookie, &flow, step).await,
         Err(e) => match mfa::refused(&flow, &cookie, &e) {

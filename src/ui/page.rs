@@ -215,6 +215,15 @@ pub fn found(url: &str) -> HttpResponse {
         .finish()
 }
 
+/// The status of a page showing `error` next to its form: 429 when the request was refused
+/// for a limit or overload (with `Retry-After`, see `http::security_headers`), else 200.
+pub fn status_of(error: &crate::domain::AuthError) -> StatusCode {
+    match error {
+        crate::domain::AuthError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::OK,
+    }
+}
+
 /// A rendered page with `status`.
 pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
     match page.render() {

@@ -134,6 +134,9 @@ pub async fn post(
         attributes,
     )
     .await;
+    if let Err(e) = &step {
+        crate::http::rate_limit::failed(&svc, &req, e).await;
+    }
     match step {
         Ok(step) => page::continue_step(&svc, &cookie, &flow, step).await,
         Err(AuthError::NotAuthorized(Reason::InvalidSession(_))) => back_to_sign_in(&flow, &cookie),

@@ -1,13 +1,17 @@
 //! Per-IP rate limits on the unauthenticated actions: counted in the database, per action
 //! group, reset by the next window, off with 0, and keyed on X-Forwarded-For only when the
-//! operator says a proxy sets it.
+//! operator says a proxy sets it. Sign-ins count their failures only: a backend signing its
+//! users in from one address is not capped. Under a flood of sign-ins beyond what the hashing
+//! threads can take, the excess is refused at once with TooManyRequestsException, never a 500.
 
 use crate::both_databases;
 use crate::helpers::{AppOptions, Backend, spawn_app_with};
 
 both_databases!(
     public_actions_are_limited_per_ip,
-    forwarded_for_is_used_only_when_trusted
+    forwarded_for_is_used_only_when_trusted,
+    successful_sign_ins_are_not_capped,
+    a_sign_in_flood_is_shed_not_queued,
 );
 
 fn options(limit: &str, trust: bool) -> AppOptions {
@@ -124,4 +128,75 @@ async fn forwarded_for_is_used_only_when_trusted(backend: Backend) {
         raw_initiate(&untrusted, "10.0.0.9").await,
         "TooManyRequestsException"
     );
+}
+
+async fn successful_sign_ins_are_not_capped(backend: Backend) {
+    use crate::sign_in_helpers::{PASSWORD, password_auth, pool_client_user};
+    let app = spawn_app_with(backend, options("3", false)).await;
+    let (_, client) = pool_client_user(&app, false).await;
+    // Many more successes than the limit, from one address.
+    for _ in 0..8 {
+        password_auth(&app, &client, "alice", PASSWORD)
+            .await
+            .unwrap();
+    }
+    // Failures count: after three, even the right password waits for the next window.
+    for _ in 0..3 {
+        let e = password_auth(&app, &client, "alice", "Wrong-1")
+            .await
+            .unwrap_err();
+        assert_eq!(crate::helpers::error_code(&e), "NotAuthorizedException");
+    }
+    let e = password_auth(&app, &client, "alice", PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(crate::helpers::error_code(&e), "TooManyRequestsException");
+    app.services.clock.advance(60_000);
+    password_auth(&app, &client, "alice", PASSWORD)
+        .await
+        .unwrap();
+}
+
+async fn a_sign_in_flood_is_shed_not_queued(backend: Backend) {
+    use crate::sign_in_helpers::{PASSWORD, password_auth, pool_client_user};
+    let mut flood = options("0", false);
+    flood.env.extend([
+        ("TESSERA_HASH_CONCURRENCY".into(), "1".into()),
+        ("TESSERA_HASH_QUEUE".into(), "1".into()),
+    ]);
+    let app = spawn_app_with(backend, flood).await;
+    let (_, client) = pool_client_user(&app, false).await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let (cognito, client) = (app.cognito.clone(), client.clone());
+        attempts.spawn(async move {
+            cognito
+                .initiate_auth()
+                .client_id(client)
+                .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserPasswordAuth)
+                .auth_parameters("USERNAME", "alice")
+                .auth_parameters("PASSWORD", PASSWORD)
+                .send()
+                .await
+        });
+    }
+    let mut signed_in = 0;
+    let mut shed = 0;
+    while let Some(r) = attempts.join_next().await {
+        match r.unwrap() {
+            Ok(_) => signed_in += 1,
+            Err(e) => {
+                assert_eq!(crate::helpers::error_code(&e), "TooManyRequestsException");
+                shed += 1;
+            }
+        }
+    }
+    assert!(
+        signed_in >= 1 && shed >= 1,
+        "{signed_in} signed in, {shed} shed"
+    );
+    // Shed attempts are not failures: the user is not locked out, the next sign-in works.
+    password_auth(&app, &client, "alice", PASSWORD)
+        .await
+        .unwrap();
 }

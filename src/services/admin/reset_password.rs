@@ -25,11 +25,7 @@ pub async fn reset_password(
     let (pool, mut user) = load(svc, pool_id, username).await?;
     let channel = codes::recovery_destination(&pool, &user)?;
     let code = random::numeric_code(6);
-    let hash = svc
-        .hasher
-        .hash(&code)
-        .await
-        .map_err(|e| AuthError::Internal(e.to_string()))?;
+    let hash = svc.hasher.hash(&code).await.map_err(AuthError::from)?;
     let now = svc.now();
     let previous = user.clone();
     user.status = UserStatus::ResetRequired;
