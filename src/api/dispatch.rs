@@ -144,6 +144,12 @@ async fn run(
     let admin = if is_public(action) {
         None
     } else {
+        // Refused signatures count per client IP: past the limit an address is refused before
+        // anything is checked (or audited) until its window ends.
+        let ip = crate::http::client_ip::client_ip(req, state.trust_forwarded_for);
+        let bucket = format!("ip:{ip}:admin");
+        let limit = state.rate_limit_per_ip;
+        rate_limit::check_failures(svc, &bucket, limit, 60_000).await?;
         // A refused signature or body is an administrator's attempt too: audited, with no actor.
         let checked = match authenticate(req, body, state).await {
             Ok(key_id) => wire::check_json(body).map(|()| key_id),
@@ -153,6 +159,9 @@ async fn run(
             Ok(key_id) => Some(key_id),
             Err(e) => {
                 audit_admin(svc, action, None, body, Some(e.type_name));
+                if e.status.is_client_error() {
+                    rate_limit::failed(svc, &bucket, limit, 60_000).await;
+                }
                 return Err(e);
             }
         }

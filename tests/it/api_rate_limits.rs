@@ -12,6 +12,7 @@ both_databases!(
     forwarded_for_is_used_only_when_trusted,
     successful_sign_ins_are_not_capped,
     a_sign_in_flood_is_shed_not_queued,
+    refused_admin_signatures_are_limited_per_ip,
 );
 
 fn options(limit: &str, trust: bool) -> AppOptions {
@@ -197,6 +198,75 @@ async fn a_sign_in_flood_is_shed_not_queued(backend: Backend) {
     );
     // Shed attempts are not failures: the user is not locked out, the next sign-in works.
     password_auth(&app, &client, "alice", PASSWORD)
+        .await
+        .unwrap();
+}
+
+async fn refused_admin_signatures_are_limited_per_ip(backend: Backend) {
+    use crate::helpers::{ADMIN_KEY_ID, error_code, sdk_client};
+    let app = spawn_app_with(backend, options("3", false)).await;
+    // Signed calls that succeed are not counted.
+    for _ in 0..5 {
+        app.cognito
+            .list_user_pools()
+            .max_results(5)
+            .send()
+            .await
+            .unwrap();
+    }
+    let forger = sdk_client(
+        &app.address,
+        ADMIN_KEY_ID,
+        "not-the-secret-0000000000000000000000000",
+    );
+    for _ in 0..3 {
+        let e = forger
+            .list_user_pools()
+            .max_results(5)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&e), "InvalidSignatureException");
+    }
+    // Past the limit the address is refused, even with the right key, and no more is audited.
+    app.services.audit.flush().await;
+    let audited = app
+        .services
+        .store
+        .audit_events_since(0, 0, 10_000)
+        .await
+        .unwrap()
+        .len();
+    let e = forger
+        .list_user_pools()
+        .max_results(5)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&e), "TooManyRequestsException");
+    let e = app
+        .cognito
+        .list_user_pools()
+        .max_results(5)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&e), "TooManyRequestsException");
+    app.services.audit.flush().await;
+    let after = app
+        .services
+        .store
+        .audit_events_since(0, 0, 10_000)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(after, audited);
+    // The next window is open again.
+    app.services.clock.advance(60_000);
+    app.cognito
+        .list_user_pools()
+        .max_results(5)
+        .send()
         .await
         .unwrap();
 }
