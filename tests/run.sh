@@ -6,7 +6,7 @@
 #
 #   bash tests/run.sh                 # everything (fmt and clippy first)
 #   bash tests/run.sh api_pools       # only tests whose name contains "api_pools"
-#   bash tests/run.sh clients         # only the real-client suites (tests/clients/, browser, MFA, devices, Amplify and federation included), both databases
+#   bash tests/run.sh clients         # only the real-client suites (tests/clients/, browser, MFA, devices, Amplify, federation and console included), both databases
 #   bash tests/run.sh boto3 | issue3  # only tests/clients/boto3_admin.py | issue3_flow.py
 #   bash tests/run.sh browser         # only the real-browser suite (tests/clients/browser_flow.py)
 #   bash tests/run.sh mfa             # only the MFA client suite (tests/clients/mfa_flow.py)
@@ -15,6 +15,7 @@
 #   bash tests/run.sh devices         # only the remembered-devices suite (tests/clients/devices_flow.py, the acij app devices_acij.mjs)
 #   bash tests/run.sh federation      # only the federation suite (tests/clients/federation_flow.py: upstream OP tests/idp/op.mjs, browser)
 #   bash tests/run.sh passkey         # only the passkey suite (tests/clients/passkey_flow.py: virtual authenticator, boto3)
+#   bash tests/run.sh console         # only the admin console suite (tests/clients/console_flow.py: browser, boto3, SMTP sink)
 #   bash tests/run.sh metrics         # only the metrics suite (tests/clients/metrics_flow.py: /metrics after a known run)
 #   bash tests/run.sh tls             # only the HTTPS suite (tests/clients/tls_flow.py: a certificate per domain, reload, redirect)
 #
@@ -226,6 +227,15 @@ run_passkey_suite() {
   run_own_server_suite passkey_flow.py
 }
 
+# The admin console (tests/clients/console_flow.py) in Chromium: the first operator's sign-in with
+# TOTP, a user, an app client, branding, sign-out; both databases; needs Chromium like the browser
+# suite.
+run_console_suite() {
+  install_client_dependencies
+  ensure_browser || return 0
+  run_own_server_suite console_flow.py
+}
+
 CLIENT_SUITES=(boto3_admin.py issue3_flow.py)
 
 # The C library the build links (OpenSSL, for webauthn-rs): Debian's libssl-dev and pkg-config,
@@ -260,6 +270,7 @@ if [ $# -eq 0 ]; then
   run_own_server_suite tls_flow.py || status=1
   run_federation_suite || status=1
   run_passkey_suite || status=1
+  run_console_suite || status=1
   run_browser_suite || status=1
   exit $status
 elif [ "$*" = clients ]; then
@@ -274,6 +285,7 @@ elif [ "$*" = clients ]; then
   run_own_server_suite tls_flow.py || status=1
   run_federation_suite || status=1
   run_passkey_suite || status=1
+  run_console_suite || status=1
   run_browser_suite || status=1
   exit $status
 elif [ "$*" = browser ]; then
@@ -288,6 +300,9 @@ elif [ "$*" = federation ]; then
 elif [ "$*" = passkey ]; then
   cargo test --locked --no-run
   run_passkey_suite
+elif [ "$*" = console ]; then
+  cargo test --locked --no-run
+  run_console_suite
 elif [ "$*" = boto3 ] || [ "$*" = issue3 ]; then
   cargo test --locked --no-run
   run_python_clients "$([ "$*" = boto3 ] && echo boto3_admin.py || echo issue3_flow.py)"

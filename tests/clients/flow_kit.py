@@ -360,6 +360,12 @@ class Tessera:
     def log_tail(self, lines=40):
         return log_tail(self.log_path, lines)
 
+    def log_text(self):
+        """Everything the server wrote so far (stdout and stderr), such as what `tessera serve`
+        shows once on the first start."""
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
     def stop(self):
         self.process.terminate()
         try:
