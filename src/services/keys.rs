@@ -387,6 +387,7 @@ pub async fn discovery(svc: &Services, pool_id: &str) -> Result<Arc<str>, AuthEr
     let auth_methods = ["client_secret_basic", "client_secret_post", "none"];
     let body: Arc<str> = serde_json::json!({
         "authorization_endpoint": format!("{base}/oauth2/authorize"),
+        "authorization_response_iss_parameter_supported": true,
         "claims_supported": CLAIMS_SUPPORTED,
         "code_challenge_methods_supported": ["S256"],
         "end_session_endpoint": format!("{base}/logout"),

@@ -99,6 +99,12 @@ fn assert_client_error(status: u16, location: &str, fragment: bool) -> String {
     assert_eq!(status, 302, "{location}");
     assert!(location.starts_with(CALLBACK), "{location}");
     assert_eq!(param(location, fragment, "state").as_deref(), Some("st 1"));
+    // Who answered (RFC 9207): the pool's issuer.
+    let iss = param(location, fragment, "iss").unwrap_or_default();
+    assert!(
+        iss.starts_with("http://127.0.0.1:") && iss.contains("/local_"),
+        "{location}"
+    );
     param(location, fragment, "error").unwrap()
 }
 
@@ -261,6 +267,11 @@ async fn other_errors_go_back_to_the_client(backend: Backend) {
     // An implicit request reads its errors from the fragment, even when implicit is refused.
     let (s, l) = get(&app, &path, &with(&[("response_type", "token")]), None).await;
     assert_eq!(assert_client_error(s, &l, true), "unauthorized_client");
+    assert_eq!(
+        param(&l, true, "iss"),
+        Some(format!("{}/{pool}", app.address)),
+        "the issuer of the discovery document"
+    );
     // Disallowed scopes next to allowed ones are dropped silently.
     let (s, l) = get(
         &app,

@@ -62,6 +62,10 @@ async fn discovery_document_names_the_pool_endpoints(db: Backend) {
     );
     assert_eq!(doc["code_challenge_methods_supported"], json!(["S256"]));
     assert_eq!(
+        doc["authorization_response_iss_parameter_supported"],
+        json!(true)
+    );
+    assert_eq!(
         doc["grant_types_supported"],
         json!([
             "authorization_code",

@@ -292,6 +292,7 @@ pub fn assert_code(page: &Page) -> String {
         Some("st-42"),
         "{location}"
     );
+    assert!(params.contains_key("iss"), "RFC 9207: {location}");
     params
         .get("code")
         .cloned()

@@ -146,6 +146,8 @@ pub struct AuthorizeRequest {
     pub upstream: Option<String>,
     /// The request as received, for the hosted pages to carry along.
     pub params: AuthorizeParams,
+    /// The pool's issuer, sent back as `iss` with every answer (RFC 9207).
+    pub issuer: String,
 }
 
 /// Why an authorization request cannot go on.
@@ -187,11 +189,13 @@ fn with_params(uri: &str, fragment: bool, pairs: &[(&str, &str)]) -> String {
     }
 }
 
-/// The redirect that reports `error` to the client of a checked redirect URI.
+/// The redirect that reports `error` to the client of a checked redirect URI, with the
+/// issuer that answers (`iss`, RFC 9207: a client of several providers knows which one).
 pub fn error_redirect(
     redirect_uri: &str,
     fragment: bool,
     state: Option<&str>,
+    issuer: &str,
     error: &OAuthError,
 ) -> String {
     let mut pairs = vec![
@@ -201,6 +205,7 @@ pub fn error_redirect(
     if let Some(s) = state {
         pairs.push(("state", s));
     }
+    pairs.push(("iss", issuer));
     with_params(redirect_uri, fragment, &pairs)
 }
 
@@ -324,8 +329,9 @@ pub async fn check(
     };
     let fragment = response_type == Some(ResponseType::Token);
     let state = params.state.as_deref();
+    let issuer = crate::services::keys::issuer(svc, &pool.id);
     let fail = |e: OAuthError| {
-        AuthorizeError::Redirect(error_redirect(&redirect_uri, fragment, state, &e))
+        AuthorizeError::Redirect(error_redirect(&redirect_uri, fragment, state, &issuer, &e))
     };
     let s = &client.settings;
     if !s.allowed_oauth_flows_user_pool_client {
@@ -414,6 +420,7 @@ pub async fn check(
         login_hint: params.login_hint.clone(),
         upstream,
         params: params.clone(),
+        issuer,
     })
 }
 
@@ -479,6 +486,7 @@ impl AuthorizeRequest {
             &self.redirect_uri,
             self.response_type == ResponseType::Token,
             self.state.as_deref(),
+            &self.issuer,
             error,
         )
     }
@@ -526,6 +534,7 @@ pub async fn complete(
             if let Some(s) = state {
                 pairs.push(("state", s));
             }
+            pairs.push(("iss", &req.issuer));
             Ok(with_params(&req.redirect_uri, false, &pairs))
         }
         ResponseType::Token => {
@@ -557,6 +566,7 @@ pub async fn complete(
             if let Some(s) = state {
                 pairs.push(("state", s));
             }
+            pairs.push(("iss", &req.issuer));
             Ok(with_params(&req.redirect_uri, true, &pairs))
         }
     }
@@ -583,13 +593,15 @@ mod tests {
     #[test]
     fn redirects_put_errors_in_the_query_or_the_fragment() {
         let e = OAuthError::invalid_scope("no");
+        let iss = "https://id.example/local_a";
         assert_eq!(
-            error_redirect("https://a.example/cb?k=v", false, Some("s 1"), &e),
-            "https://a.example/cb?k=v&error=invalid_scope&error_description=no&state=s+1"
+            error_redirect("https://a.example/cb?k=v", false, Some("s 1"), iss, &e),
+            "https://a.example/cb?k=v&error=invalid_scope&error_description=no&state=s+1\
+             &iss=https%3A%2F%2Fid.example%2Flocal_a"
         );
         assert_eq!(
-            error_redirect("myapp://cb", true, None, &e),
-            "myapp://cb#error=invalid_scope&error_description=no"
+            error_redirect("myapp://cb", true, None, iss, &e),
+            "myapp://cb#error=invalid_scope&error_description=no&iss=https%3A%2F%2Fid.example%2Flocal_a"
         );
     }
 
