@@ -119,13 +119,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let log_writer = tessera::telemetry::init(&settings.log_format);
+    let telemetry = tessera::telemetry::init(&settings.log_format);
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new().block_on(serve(settings)),
         other => tokio_runtime().and_then(|rt| rt.block_on(run_command(other, settings))),
     };
-    // Flush the queued log lines before the final message, so it comes last.
-    drop(log_writer);
+    // Export the queued spans and flush the queued log lines before the final message, so it
+    // comes last.
+    drop(telemetry);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1,7 +1,8 @@
 //! Gives every request an id, puts it on a tracing span (so all log lines of the request carry
 //! it) and returns it in `x-amzn-RequestId`, the header AWS clients read; the id, the client's
 //! IP and user agent are the request's context for the audit trail; the request's time and
-//! status go to the metrics.
+//! status go to the metrics. With traces on (`telemetry::otel`), the span joins the caller's
+//! trace (`traceparent`) and carries the HTTP method, path and status.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -29,6 +30,15 @@ pub async fn middleware(
         action = tracing::field::Empty,
         access_key_id = tracing::field::Empty,
     );
+    let traces = crate::telemetry::traces_on();
+    if traces {
+        crate::telemetry::otel::start_request(
+            &span,
+            req.method().as_str(),
+            req.path(),
+            req.headers(),
+        );
+    }
     let started = std::time::Instant::now();
     // What the audit trail notes of the request: its id, the client's IP and user agent.
     let trust_forwarded_for = req
@@ -53,6 +63,9 @@ pub async fn middleware(
     let status = response.status().as_u16();
     let elapsed = started.elapsed().as_secs_f64();
     super::metrics::observe(response.request(), status, elapsed);
+    if traces {
+        crate::telemetry::otel::end_request(&span, status);
+    }
     // The span as the line's parent, without entering and leaving it (registry bookkeeping
     // for nothing: the line needs only the span's fields).
     tracing::info!(
