@@ -25,6 +25,10 @@ cd "$(dirname "$0")/.."
 
 fail() { echo "tests/run.sh: $*" >&2; exit 1; }
 
+# The server binary `cargo test` builds, in CARGO_TARGET_DIR when that is set.
+TESSERA_BUILT="${CARGO_TARGET_DIR:-target}/debug/tessera"
+case $TESSERA_BUILT in /*) ;; *) TESSERA_BUILT="$PWD/$TESSERA_BUILT" ;; esac
+
 # shellcheck source=tests/postgres.sh
 . tests/postgres.sh
 
@@ -107,7 +111,7 @@ run_python_clients() {
   install_client_dependencies
   local venv=target/test-venv
   # The binary `cargo test` built (same features as the test build, so nothing recompiles).
-  [ -x target/debug/tessera ] || fail "target/debug/tessera is missing; build it with cargo test --no-run"
+  [ -x "$TESSERA_BUILT" ] || fail "$TESSERA_BUILT is missing; build it with cargo test --no-run"
   local status=0 backend dir port url pid db script
   for backend in sqlite postgres; do
     dir=$(mktemp -d)
@@ -120,7 +124,7 @@ run_python_clients() {
       url="${TESSERA_TEST_POSTGRES_URL%/*}/$db"
     fi
     TESSERA_LISTEN="127.0.0.1:$port" TESSERA_DATA_DIR="$dir" DATABASE_URL="$url" \
-      target/debug/tessera serve >"$dir/server.log" 2>&1 &
+      "$TESSERA_BUILT" serve >"$dir/server.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 100); do
       curl -sf "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break
@@ -161,7 +165,7 @@ ensure_browser() {
 run_browser_suite() {
   install_client_dependencies
   ensure_browser || return 0
-  [ -x target/debug/tessera ] || fail "target/debug/tessera is missing; build it with cargo test --no-run"
+  [ -x "$TESSERA_BUILT" ] || fail "$TESSERA_BUILT is missing; build it with cargo test --no-run"
   local status=0 backend url db
   for backend in sqlite postgres; do
     url=""
@@ -172,7 +176,7 @@ run_browser_suite() {
       url="${TESSERA_TEST_POSTGRES_URL%/*}/$db"
     fi
     echo "tests/run.sh: browser_flow.py on $backend" >&2
-    DATABASE_URL="$url" TESSERA_BIN="$PWD/target/debug/tessera" CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" \
+    DATABASE_URL="$url" TESSERA_BIN="$TESSERA_BUILT" CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" \
       target/test-venv/bin/python tests/clients/browser_flow.py || status=1
   done
   return $status
@@ -190,7 +194,7 @@ run_browser_suite() {
 run_own_server_suite() {
   local script=$1 name=${1%_flow.py}
   install_client_dependencies
-  [ -x target/debug/tessera ] || fail "target/debug/tessera is missing; build it with cargo test --no-run"
+  [ -x "$TESSERA_BUILT" ] || fail "$TESSERA_BUILT is missing; build it with cargo test --no-run"
   local status=0 backend url db
   for backend in sqlite postgres; do
     url=""
@@ -201,7 +205,7 @@ run_own_server_suite() {
       url="${TESSERA_TEST_POSTGRES_URL%/*}/$db"
     fi
     echo "tests/run.sh: $script on $backend" >&2
-    DATABASE_URL="$url" TESSERA_BIN="$PWD/target/debug/tessera" TESSERA_NODE_DIR="$PWD/target/node-clients" \
+    DATABASE_URL="$url" TESSERA_BIN="$TESSERA_BUILT" TESSERA_NODE_DIR="$PWD/target/node-clients" \
       target/test-venv/bin/python "tests/clients/$script" || status=1
     if [ "$backend" = postgres ]; then
       psql -q "$TESSERA_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $db" >/dev/null || true
