@@ -18,6 +18,7 @@
 #   bash tests/run.sh console         # only the admin console suite (tests/clients/console_flow.py: browser, boto3, SMTP sink)
 #   bash tests/run.sh metrics         # only the metrics suite (tests/clients/metrics_flow.py: /metrics after a known run)
 #   bash tests/run.sh tls             # only the HTTPS suite (tests/clients/tls_flow.py: a certificate per domain, reload, redirect)
+#   bash tests/run.sh otel            # only the OpenTelemetry suite (tests/clients/otel_flow.py: spans at a real OTLP/HTTP receiver)
 #
 # Use an existing server instead: TESSERA_TEST_POSTGRES_URL=postgres://user:pass@host/db
 set -euo pipefail
@@ -272,6 +273,7 @@ if [ $# -eq 0 ]; then
   run_own_server_suite amplify_flow.py || status=1
   run_own_server_suite metrics_flow.py || status=1
   run_own_server_suite tls_flow.py || status=1
+  run_own_server_suite otel_flow.py || status=1
   run_federation_suite || status=1
   run_passkey_suite || status=1
   run_console_suite || status=1
@@ -287,6 +289,7 @@ elif [ "$*" = clients ]; then
   run_own_server_suite amplify_flow.py || status=1
   run_own_server_suite metrics_flow.py || status=1
   run_own_server_suite tls_flow.py || status=1
+  run_own_server_suite otel_flow.py || status=1
   run_federation_suite || status=1
   run_passkey_suite || status=1
   run_console_suite || status=1
@@ -295,7 +298,7 @@ elif [ "$*" = clients ]; then
 elif [ "$*" = browser ]; then
   cargo test --locked --no-run
   run_browser_suite
-elif [ "$*" = mfa ] || [ "$*" = triggers ] || [ "$*" = devices ] || [ "$*" = amplify ] || [ "$*" = metrics ] || [ "$*" = tls ]; then
+elif [ "$*" = mfa ] || [ "$*" = triggers ] || [ "$*" = devices ] || [ "$*" = amplify ] || [ "$*" = metrics ] || [ "$*" = tls ] || [ "$*" = otel ]; then
   cargo test --locked --no-run
   run_own_server_suite "$*_flow.py"
 elif [ "$*" = federation ]; then
