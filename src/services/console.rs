@@ -55,7 +55,7 @@ pub async fn ensure(svc: &Services) -> Result<(Console, Option<Invitation>), Aut
     let recorded = svc.store.server_secret(POOL_ENTRY).await?;
     let (pool_id, created) = match recorded {
         Some(id) if svc.store.get_pool(&id).await?.is_some() => (id, false),
-        _ => (create_pool(svc).await?, true),
+        _ => create_pool(svc).await?,
     };
     let client = ensure_client(svc, &pool_id, &callback_url, &home_url).await?;
     let invitation = if created {
@@ -75,8 +75,9 @@ pub async fn ensure(svc: &Services) -> Result<(Console, Option<Invitation>), Aut
 }
 
 /// Creates the operators' pool: invitation only, deletion protection on, TOTP required.
-/// Two nodes starting at once agree through `server_secrets`; the loser removes its pool.
-async fn create_pool(svc: &Services) -> Result<String, AuthError> {
+/// Two nodes starting at once agree through `server_secrets`; the loser removes its pool and
+/// uses the winner's (false: not created here, so no first operator either).
+async fn create_pool(svc: &Services) -> Result<(String, bool), AuthError> {
     let pool = pools::create_pool(
         svc,
         PoolInput {
@@ -119,9 +120,10 @@ async fn create_pool(svc: &Services) -> Result<String, AuthError> {
         .await?;
     if winner != pool.id {
         svc.store.delete_pool(&pool.id).await?;
+        return Ok((winner, false));
     }
     tracing::info!(pool_id = %winner, "operators' pool for the admin console created");
-    Ok(winner)
+    Ok((winner, true))
 }
 
 /// The console's client, created or brought in line with PUBLIC_URL.
