@@ -269,36 +269,22 @@ pub async fn delete(op: Operator, path: web::Path<String>, Form(form): Form) -> 
         Ok(pool) => pool,
         Err(e) => return op.fault(&e),
     };
-    if op
+    let operators = op
         .state
         .console
         .as_ref()
-        .is_some_and(|c| c.pool_id == pool_id)
-    {
-        let refused: Result<(), AuthError> = Err(AuthError::InvalidParameter(
-            "The operators' pool cannot be deleted from the console.".into(),
-        ));
-        return op.finish(
-            &format!("/admin/pools/{pool_id}"),
-            "DeleteUserPool",
-            Some(&pool_id),
-            None,
-            refused,
-            "",
-        );
-    }
-    if form.text("confirm") != pool.name {
-        let refused: Result<(), AuthError> = Err(AuthError::InvalidParameter(
-            "Type the pool's name to confirm that it is to be deleted.".into(),
-        ));
-        return op.finish(
-            &format!("/admin/pools/{pool_id}"),
-            "DeleteUserPool",
-            Some(&pool_id),
-            None,
-            refused,
-            "",
-        );
+        .is_some_and(|c| c.pool_id == pool_id);
+    let refusal = if operators {
+        Some("The operators' pool cannot be deleted from the console.")
+    } else if form.text("confirm") != pool.name {
+        Some("Type the pool's name to confirm that it is to be deleted.")
+    } else {
+        None
+    };
+    if let Some(reason) = refusal {
+        let refused: Result<(), AuthError> = Err(AuthError::InvalidParameter(reason.into()));
+        let back = format!("/admin/pools/{pool_id}");
+        return op.finish(&back, "DeleteUserPool", Some(&pool_id), None, refused, "");
     }
     let result = pools::delete_pool(&op.svc, &pool_id).await;
     let back = if result.is_ok() {

@@ -79,26 +79,36 @@ fn provider_links(flow: &Flow) -> Vec<Link> {
 /// The sign-in page as the pool's users would see it, for the console's branding preview:
 /// the pool's own fields and links, a form that goes nowhere.
 pub fn preview(pool: &crate::domain::pool::UserPool, layout: Layout) -> LoginView {
-    let fields = vec![
-        inputs::username(pool).id("signInFormUsername"),
-        Field::new("password", "Password")
-            .id("signInFormPassword")
-            .kind("password")
-            .autocomplete("off"),
-    ];
-    let self_sign_up = !pool
-        .settings
-        .admin_create_user_config
-        .allow_admin_create_user_only;
     LoginView {
         layout,
-        form: FormState::new("#".into(), String::new(), fields),
+        form: FormState::new("#".into(), String::new(), fields(pool, "")),
         forgot_link: Some("#".into()),
-        signup_link: self_sign_up.then(|| "#".into()),
+        signup_link: self_sign_up(pool).then(|| "#".into()),
         providers: Vec::new(),
         show_form: true,
         code_factors: code_factors(pool),
     }
+}
+
+/// The sign-in form's inputs, the username filled in.
+fn fields(pool: &crate::domain::pool::UserPool, username: &str) -> Vec<Field> {
+    vec![
+        inputs::username(pool)
+            .id("signInFormUsername")
+            .value(username),
+        Field::new("password", "Password")
+            .id("signInFormPassword")
+            .kind("password")
+            .autocomplete("current-password"),
+    ]
+}
+
+/// Whether the pool lets users sign themselves up ("Sign up").
+fn self_sign_up(pool: &crate::domain::pool::UserPool) -> bool {
+    !pool
+        .settings
+        .admin_create_user_config
+        .allow_admin_create_user_only
 }
 
 async fn view(
@@ -109,24 +119,11 @@ async fn view(
 ) -> Result<LoginView, HttpResponse> {
     let pool = &flow.request.pool;
     let csrf = page::csrf_token(cookie)?;
-    let fields = vec![
-        inputs::username(pool)
-            .id("signInFormUsername")
-            .value(username),
-        Field::new("password", "Password")
-            .id("signInFormPassword")
-            .kind("password")
-            .autocomplete("current-password"),
-    ];
-    let self_sign_up = !pool
-        .settings
-        .admin_create_user_config
-        .allow_admin_create_user_only;
     Ok(LoginView {
         layout: flow.layout(svc, "Sign in").await,
-        form: FormState::new(flow.link("/login"), csrf, fields),
+        form: FormState::new(flow.link("/login"), csrf, fields(pool, username)),
         forgot_link: (!codes::admin_only_recovery(pool)).then(|| flow.link("/forgotPassword")),
-        signup_link: self_sign_up.then(|| flow.link("/signup")),
+        signup_link: self_sign_up(pool).then(|| flow.link("/signup")),
         providers: provider_links(flow),
         show_form: flow.signs_in_users(),
         code_factors: code_factors(pool),
