@@ -107,7 +107,7 @@ pub async fn signout(op: Operator, _form: session::Form) -> HttpResponse {
     let Some(console) = &op.state.console else {
         return unavailable();
     };
-    if let Some(tokens) = op.cookie.get::<Tokens>("operator").ok().flatten()
+    if let Some(tokens) = session::tokens(&op.cookie)
         && let Some(refresh) = tokens.refresh_token
     {
         let client = ClientAuth {

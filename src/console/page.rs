@@ -31,6 +31,8 @@ pub struct PoolNav {
     pub id: String,
     pub name: String,
     pub section: &'static str,
+    /// Whether users sign in with their email address (UsernameAttributes).
+    pub email_usernames: bool,
 }
 
 impl PoolNav {
@@ -92,6 +94,11 @@ impl Operator {
     ) -> Result<PoolNav, HttpResponse> {
         match self.svc.require_pool(pool_id).await {
             Ok(pool) => Ok(PoolNav {
+                email_usernames: pool
+                    .settings
+                    .username_attributes
+                    .iter()
+                    .any(|a| a == "email"),
                 id: pool.id,
                 name: pool.name,
                 section,

@@ -72,6 +72,11 @@ pub fn signed_in(cookie: &Session, tokens: &Tokens) -> Result<(), actix_web::Err
     Ok(())
 }
 
+/// The operator's tokens this cookie holds, if any.
+pub fn tokens(cookie: &Session) -> Option<Tokens> {
+    cookie.get::<Tokens>(OPERATOR).ok().flatten()
+}
+
 /// A notice or an error for the next page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flash {
@@ -179,11 +184,7 @@ async fn current(
     cookie: &Session,
 ) -> Result<String, Refused> {
     let console = state.console.as_ref().ok_or(Refused::Unavailable)?;
-    let tokens = cookie
-        .get::<Tokens>(OPERATOR)
-        .ok()
-        .flatten()
-        .ok_or(Refused::SignIn)?;
+    let tokens = tokens(cookie).ok_or(Refused::SignIn)?;
     let check = |ctx: crate::services::tokens::AccessContext| {
         if ctx.pool.id == console.pool_id && ctx.client_id == console.client_id {
             Ok(ctx.user.username)

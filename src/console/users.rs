@@ -83,14 +83,7 @@ pub async fn list(op: Operator, path: web::Path<String>, req: HttpRequest) -> Ht
         }
         Err(e) => return op.fault(&e),
     };
-    let email_usernames = match op.svc.require_pool(&nav.id).await {
-        Ok(pool) => pool
-            .settings
-            .username_attributes
-            .iter()
-            .any(|a| a == "email"),
-        Err(e) => return op.fault(&e),
-    };
+    let email_usernames = nav.email_usernames;
     let rows = found
         .into_iter()
         .map(|u| Row {
