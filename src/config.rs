@@ -49,6 +49,7 @@ pub struct FileSettings {
     pub lambda_endpoint: Option<String>,
     pub webhook_secret: Option<Secret>,
     pub metrics_token: Option<Secret>,
+    pub master_key: Option<Secret>,
     pub audit_retention_days: Option<u32>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -110,6 +111,9 @@ pub struct Settings {
     pub webhook_secret: Option<Secret>,
     /// `TESSERA_METRICS_TOKEN`: the bearer token `GET /metrics` requires (none: open).
     pub metrics_token: Option<Secret>,
+    /// `TESSERA_MASTER_KEY`: the key-encryption key of the secrets at rest (32 bytes in
+    /// base64); none means the key file `master.key` in the data directory.
+    pub master_key: Option<Secret>,
     /// `TESSERA_AUDIT_RETENTION_DAYS`: how long audit records are kept (default 365; 0 keeps
     /// them for ever).
     pub audit_retention_days: u32,
@@ -304,6 +308,18 @@ impl Settings {
                 }
             })?;
         }
+        let master_key = env("TESSERA_MASTER_KEY")
+            .filter(|k| !k.is_empty())
+            .map(Secret::new)
+            .or(file.master_key);
+        if let Some(key) = &master_key {
+            crate::crypto::vault::Key::decode(key.expose()).map_err(|message| {
+                ConfigError::Invalid {
+                    name: "TESSERA_MASTER_KEY",
+                    message: message.into(),
+                }
+            })?;
+        }
         let aws_credentials = match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
             (Some(access_key_id), Some(secret)) => Some(AwsCredentials {
                 access_key_id,
@@ -336,6 +352,7 @@ impl Settings {
             trust_forwarded_for,
             lambda_endpoint,
             webhook_secret,
+            master_key,
             tls,
             http_listen,
             audit_retention_days: match env("TESSERA_AUDIT_RETENTION_DAYS") {

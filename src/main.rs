@@ -1,13 +1,13 @@
 //! The `tessera` command: `serve` (the default), `migrate`, `apply FILE.yaml`,
 //! `backup FILE`, `restore FILE [--force]`, `admin-key create|list|revoke`,
-//! `keys rotate [--pool ID]`.
+//! `keys rotate [--pool ID]`, `keys rotate-master`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tessera::clock::Clock;
 use tessera::config::Settings;
-use tessera::services::{admin_keys, backup};
+use tessera::services::{admin_keys, backup, master_key};
 use tessera::startup::{self, Application};
 
 #[derive(Parser)]
@@ -95,6 +95,9 @@ enum KeysCommand {
         #[arg(long)]
         pool: Option<String>,
     },
+    /// Seals the data key of the secrets at rest under a new master key: a new key file, or
+    /// TESSERA_NEW_MASTER_KEY when the master key is TESSERA_MASTER_KEY. Running nodes go on.
+    RotateMaster,
 }
 
 #[derive(Subcommand)]
@@ -239,6 +242,23 @@ async fn run_command(command: Command, settings: Settings) -> anyhow::Result<()>
                     r.signs_from / 1000,
                     r.publish_until / 1000
                 );
+            }
+        }
+        Command::Keys {
+            action: KeysCommand::RotateMaster,
+        } => {
+            let new_key = std::env::var("TESSERA_NEW_MASTER_KEY").ok();
+            match master_key::rotate(&store, &settings, new_key.as_deref()).await? {
+                master_key::Rotated::File(path) => {
+                    println!(
+                        "the data key is sealed under the new key in {}",
+                        path.display()
+                    )
+                }
+                master_key::Rotated::Setting => println!(
+                    "the data key is sealed under TESSERA_NEW_MASTER_KEY: set it as \
+                     TESSERA_MASTER_KEY on every node before their next start"
+                ),
             }
         }
         Command::Audit {

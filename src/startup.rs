@@ -26,7 +26,8 @@ pub struct Application {
     pub first_operator: Option<crate::services::console::Invitation>,
 }
 
-/// Connects to the database and brings the schema up to date.
+/// Connects to the database, brings the schema up to date and opens its secrets with the
+/// master key.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let store = Store::connect(settings.database_url.expose())
         .await
@@ -35,6 +36,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
         .migrate()
         .await
         .context("running database migrations")?;
+    crate::services::master_key::unlock(&store, settings, Clock::System.now()).await?;
     Ok(store)
 }
 

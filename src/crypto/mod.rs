@@ -6,6 +6,7 @@ pub mod password;
 pub mod random;
 pub mod srp;
 pub mod totp;
+pub mod vault;
 
 /// Compares two secrets in constant time (for equal lengths).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

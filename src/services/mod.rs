@@ -18,6 +18,7 @@ pub mod console;
 pub mod devices;
 pub mod federation;
 pub mod keys;
+pub mod master_key;
 pub mod mfa;
 pub mod migration;
 pub mod oauth;

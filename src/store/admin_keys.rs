@@ -1,7 +1,7 @@
-//! Admin access keys (SigV4 key pairs). The secret is kept as given: SigV4 needs it to
-//! recompute signatures, so it cannot be hashed; the table is the credential store.
+//! Admin access keys (SigV4 key pairs). SigV4 needs the secret to recompute signatures, so it
+//! cannot be hashed: it is sealed (`sealed`), and the table is the credential store.
 
-use super::{Store, StoreResult, map_err};
+use super::{Store, StoreResult, map_err, sealed};
 use crate::db_run;
 
 /// One admin key pair.
@@ -14,14 +14,20 @@ pub struct AdminKeyRow {
 }
 
 impl Store {
+    fn opened_admin_key(&self, mut key: AdminKeyRow) -> StoreResult<AdminKeyRow> {
+        key.secret_access_key = self.open(sealed::ADMIN_KEY_SECRET, &key.secret_access_key)?;
+        Ok(key)
+    }
+
     pub async fn insert_admin_key(&self, key: &AdminKeyRow) -> StoreResult<()> {
+        let secret = self.seal(sealed::ADMIN_KEY_SECRET, &key.secret_access_key)?;
         db_run!(self, |pool| {
             sqlx::query(
                 "INSERT INTO admin_keys (access_key_id, secret_access_key, description, created_at) \
                  VALUES ($1, $2, $3, $4)",
             )
             .bind(&key.access_key_id)
-            .bind(&key.secret_access_key)
+            .bind(&secret)
             .bind(&key.description)
             .bind(key.created_at)
             .execute(pool)
@@ -40,8 +46,10 @@ impl Store {
             .bind(access_key_id)
             .fetch_optional(pool)
             .await
-            .map_err(map_err)
+            .map_err(map_err)?
         })
+        .map(|key| self.opened_admin_key(key))
+        .transpose()
     }
 
     pub async fn list_admin_keys(&self) -> StoreResult<Vec<AdminKeyRow>> {
@@ -52,8 +60,11 @@ impl Store {
             )
             .fetch_all(pool)
             .await
-            .map_err(map_err)
+            .map_err(map_err)?
         })
+        .into_iter()
+        .map(|key| self.opened_admin_key(key))
+        .collect()
     }
 
     /// Deletes a key; false when it did not exist.

@@ -2,7 +2,7 @@
 //! (`VACUUM INTO`), and what a restore asks of a database before it replaces it. PostgreSQL's
 //! copies are made by its own programs, pg_dump and pg_restore, which `services::backup` runs.
 
-use super::{Store, StoreError, StoreResult, map_err};
+use super::{Db, Store, StoreError, StoreResult, map_err};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection};
 use std::path::{Path, PathBuf};
@@ -44,7 +44,7 @@ impl Store {
     /// `VACUUM INTO` reads one snapshot while the other connections go on writing (WAL):
     /// <https://www.sqlite.org/lang_vacuum.html#vacuuminto>.
     pub async fn sqlite_copy_into(&self, file: &Path) -> StoreResult<()> {
-        let Store::Sqlite(pool, _) = self else {
+        let Db::Sqlite(pool, _) = &self.db else {
             return Err(configuration("VACUUM INTO copies SQLite databases only"));
         };
         let name = file
@@ -60,9 +60,9 @@ impl Store {
 
     /// Whether the database holds any table: a database a restore would replace.
     pub async fn has_tables(&self) -> StoreResult<bool> {
-        let count: i64 = match self {
-            Store::Sqlite(pool, _) => sqlx::query_scalar(SQLITE_TABLES).fetch_one(pool).await,
-            Store::Postgres(pool) => {
+        let count: i64 = match &self.db {
+            Db::Sqlite(pool, _) => sqlx::query_scalar(SQLITE_TABLES).fetch_one(pool).await,
+            Db::Postgres(pool) => {
                 sqlx::query_scalar(
                     "SELECT count(*) FROM information_schema.tables \
                      WHERE table_schema = current_schema()",

@@ -1,7 +1,7 @@
 //! App clients: one row each in `user_pool_clients`, settings as a JSON document.
 
 use super::{
-    BeginWrite, Store, StoreError, StoreResult, from_json, lock_pool, map_err, sql, to_json,
+    BeginWrite, Store, StoreError, StoreResult, from_json, lock_pool, map_err, sealed, sql, to_json,
 };
 use crate::db_run;
 use crate::domain::resource_server::ResourceServerScope;
@@ -54,13 +54,13 @@ struct ClientRow {
 static SETTINGS: LazyLock<ParsedCache<ClientSettings>> = LazyLock::new(ParsedCache::new);
 
 impl ClientRow {
-    fn into_client(self) -> StoreResult<UserPoolClient> {
+    fn into_client(self, store: &Store) -> StoreResult<UserPoolClient> {
         Ok(UserPoolClient {
             settings: SETTINGS.get(&self.id, &self.settings, "user_pool_clients.settings")?,
             id: self.id,
             pool_id: self.pool_id,
             name: self.name,
-            secret: self.secret,
+            secret: store.open_opt(sealed::CLIENT_SECRET, self.secret)?,
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -77,6 +77,7 @@ impl Store {
     /// checked again under the pool's lock, so a resource server deleted meanwhile is a
     /// `Conflict`, never a client holding a scope that no longer exists.
     pub async fn insert_client(&self, client: &UserPoolClient) -> StoreResult<()> {
+        let secret = self.seal_opt(sealed::CLIENT_SECRET, client.secret.as_deref())?;
         let settings = to_json(&client.settings)?;
         db_run!(self, |db| {
             let mut tx = db.begin_write().await.map_err(map_err)?;
@@ -88,7 +89,7 @@ impl Store {
             .bind(&client.id)
             .bind(&client.pool_id)
             .bind(&client.name)
-            .bind(&client.secret)
+            .bind(&secret)
             .bind(&settings)
             .bind(client.created_at)
             .bind(client.updated_at)
@@ -116,7 +117,7 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        row.map(ClientRow::into_client).transpose()
+        row.map(|row| row.into_client(self)).transpose()
     }
 
     /// The client with this id, whatever its pool (sign-in knows only the client id).
@@ -130,7 +131,7 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        row.map(ClientRow::into_client).transpose()
+        row.map(|row| row.into_client(self)).transpose()
     }
 
     /// Saves name and settings (the id, pool and secret never change) if the row is still at
@@ -208,6 +209,6 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        rows.into_iter().map(ClientRow::into_client).collect()
+        rows.into_iter().map(|row| row.into_client(self)).collect()
     }
 }

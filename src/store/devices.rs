@@ -1,7 +1,7 @@
 //! Devices (`devices`): one row each, keyed by the device key. A sign-in made on a device
 //! refreshes only while its row exists (`services::tokens`).
 
-use super::{Store, StoreResult, map_err, sql};
+use super::{Store, StoreResult, map_err, sealed, sql};
 use crate::db_run;
 use crate::domain::devices::Device;
 
@@ -20,21 +20,22 @@ struct DeviceRow {
     last_authenticated_at: Option<i64>,
 }
 
-impl From<DeviceRow> for Device {
-    fn from(r: DeviceRow) -> Device {
-        Device {
+impl DeviceRow {
+    fn into_device(self, store: &Store) -> StoreResult<Device> {
+        let r = self;
+        Ok(Device {
             key: r.device_key,
             pool_id: r.pool_id,
             user_sub: r.user_id,
             group_key: r.group_key,
             salt: r.salt,
-            verifier: r.verifier,
+            verifier: store.open_opt(sealed::DEVICE_VERIFIER, r.verifier)?,
             name: r.name,
             remembered: r.remembered,
             created_at: r.created_at,
             updated_at: r.updated_at,
             last_authenticated_at: r.last_authenticated_at,
-        }
+        })
     }
 }
 
@@ -44,6 +45,7 @@ const COLUMNS: &str = "device_key, pool_id, user_id, group_key, salt, verifier, 
 impl Store {
     /// Stores a new device.
     pub async fn insert_device(&self, d: &Device) -> StoreResult<()> {
+        let verifier = self.seal_opt(sealed::DEVICE_VERIFIER, d.verifier.as_deref())?;
         db_run!(self, |db| {
             sqlx::query(sql(format!(
                 "INSERT INTO devices ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
@@ -54,7 +56,7 @@ impl Store {
             .bind(&d.user_sub)
             .bind(&d.group_key)
             .bind(&d.salt)
-            .bind(&d.verifier)
+            .bind(&verifier)
             .bind(&d.name)
             .bind(d.remembered)
             .bind(d.created_at)
@@ -78,18 +80,19 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        Ok(row.map(Device::from))
+        row.map(|row| row.into_device(self)).transpose()
     }
 
     /// Saves what can change of a device: verifier, salt, name, remembered, times.
     pub async fn update_device(&self, d: &Device) -> StoreResult<bool> {
+        let verifier = self.seal_opt(sealed::DEVICE_VERIFIER, d.verifier.as_deref())?;
         db_run!(self, |db| {
             let done = sqlx::query(
                 "UPDATE devices SET salt = $1, verifier = $2, name = $3, remembered = $4, \
                  updated_at = $5, last_authenticated_at = $6 WHERE device_key = $7",
             )
             .bind(&d.salt)
-            .bind(&d.verifier)
+            .bind(&verifier)
             .bind(&d.name)
             .bind(d.remembered)
             .bind(d.updated_at)
@@ -125,7 +128,7 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        Ok(rows.into_iter().map(Device::from).collect())
+        rows.into_iter().map(|row| row.into_device(self)).collect()
     }
 
     /// The device the sign-in `origin_jti` was made on, if any.

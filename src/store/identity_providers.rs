@@ -4,7 +4,7 @@
 
 use super::users::{INSERT, U_COLUMNS, UPDATE, UserRow, UserWrite, bind_user};
 use super::{
-    BeginWrite, Store, StoreError, StoreResult, from_json, lock_pool, map_err, sql, to_json,
+    BeginWrite, Store, StoreError, StoreResult, from_json, lock_pool, map_err, sealed, sql, to_json,
 };
 use crate::db_run;
 use crate::domain::client::ClientSettings;
@@ -24,7 +24,7 @@ struct ProviderRow {
 }
 
 impl ProviderRow {
-    fn into_provider(self) -> StoreResult<IdentityProvider> {
+    fn into_provider(self, store: &Store) -> StoreResult<IdentityProvider> {
         Ok(IdentityProvider {
             kind: ProviderType::parse(&self.provider_type).ok_or_else(|| {
                 StoreError::Corrupt(format!(
@@ -32,7 +32,10 @@ impl ProviderRow {
                     self.provider_type
                 ))
             })?,
-            details: from_json(&self.details, "identity_providers.details")?,
+            details: from_json(
+                &store.open(sealed::PROVIDER_DETAILS, &self.details)?,
+                "identity_providers.details",
+            )?,
             attribute_mapping: from_json(
                 &self.attribute_mapping,
                 "identity_providers.attribute_mapping",
@@ -75,7 +78,7 @@ impl Store {
         insert: bool,
         max_per_pool: i64,
     ) -> StoreResult<SaveOutcome> {
-        let details = to_json(&p.details)?;
+        let details = self.seal(sealed::PROVIDER_DETAILS, &to_json(&p.details)?)?;
         let mapping = to_json(&p.attribute_mapping)?;
         let identifiers = to_json(&p.idp_identifiers)?;
         db_run!(self, |db| {
@@ -147,7 +150,7 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        row.map(ProviderRow::into_provider).transpose()
+        row.map(|row| row.into_provider(self)).transpose()
     }
 
     /// Providers of a pool in name order, after `after`, `limit` at most.
@@ -169,7 +172,9 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        rows.into_iter().map(ProviderRow::into_provider).collect()
+        rows.into_iter()
+            .map(|row| row.into_provider(self))
+            .collect()
     }
 
     /// Deletes a provider and removes its name from the `SupportedIdentityProviders` of the
@@ -242,7 +247,7 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        row.map(UserRow::into_user).transpose()
+        row.map(|row| row.into_user(self)).transpose()
     }
 
     /// Saves a user (inserted or updated, with its new `identities` attribute) and links the
@@ -254,7 +259,7 @@ impl Store {
         provider: &str,
         provider_user_id: &str,
     ) -> StoreResult<()> {
-        let attrs = to_json(&write.user.attributes)?;
+        let attrs = self.stored_user(write)?;
         db_run!(self, |db| {
             let mut tx = db.begin_write().await.map_err(map_err)?;
             let text = if write.insert { INSERT } else { UPDATE };
@@ -287,7 +292,7 @@ impl Store {
         provider: &str,
         provider_user_id: &str,
     ) -> StoreResult<bool> {
-        let attrs = to_json(&write.user.attributes)?;
+        let attrs = self.stored_user(write)?;
         db_run!(self, |db| {
             let mut tx = db.begin_write().await.map_err(map_err)?;
             let done = sqlx::query(

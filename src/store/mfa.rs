@@ -3,7 +3,7 @@
 //! enabled and preferred factors.
 
 use super::sqlite_reads::hot_row;
-use super::{Store, StoreResult, map_err, sql};
+use super::{Store, StoreResult, map_err, sealed, sql};
 use crate::db_run;
 use crate::domain::mfa::UserMfa;
 
@@ -31,10 +31,11 @@ hot_row! {
 }
 
 impl MfaRow {
-    pub(super) fn into_mfa(self) -> UserMfa {
-        UserMfa {
-            totp_secret: self.mfa_totp_secret,
-            totp_pending_secret: self.mfa_totp_pending_secret,
+    pub(super) fn into_mfa(self, store: &Store) -> StoreResult<UserMfa> {
+        Ok(UserMfa {
+            totp_secret: store.open_opt(sealed::TOTP_SECRET, self.mfa_totp_secret)?,
+            totp_pending_secret: store
+                .open_opt(sealed::TOTP_SECRET, self.mfa_totp_pending_secret)?,
             totp_verified: self.mfa_totp_verified,
             totp_enabled: self.mfa_totp_enabled,
             totp_last_step: self.mfa_totp_last_step,
@@ -42,7 +43,7 @@ impl MfaRow {
             sms_enabled: self.mfa_sms_enabled,
             email_enabled: self.mfa_email_enabled,
             preferred: self.mfa_preferred,
-        }
+        })
     }
 }
 
@@ -58,12 +59,16 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        Ok(row.map(MfaRow::into_mfa).unwrap_or_default())
+        Ok(row
+            .map(|row| row.into_mfa(self))
+            .transpose()?
+            .unwrap_or_default())
     }
 
     /// Stores `secret` as the user's pending TOTP secret (AssociateSoftwareToken); a verified
     /// secret stays in force until the pending one is verified.
     pub async fn set_pending_totp(&self, user_id: &str, secret: &str, now: i64) -> StoreResult<()> {
+        let secret = self.seal(sealed::TOTP_SECRET, secret)?;
         db_run!(self, |db| {
             sqlx::query(
                 "INSERT INTO user_mfa (user_id, totp_pending_secret, created_at, updated_at) \
@@ -71,7 +76,7 @@ impl Store {
                  totp_pending_secret = $2, updated_at = $3",
             )
             .bind(user_id)
-            .bind(secret)
+            .bind(&secret)
             .bind(now)
             .execute(db)
             .await
@@ -90,6 +95,25 @@ impl Store {
         device_name: Option<&str>,
         now: i64,
     ) -> StoreResult<bool> {
+        // Sealed values differ at each sealing: compare the plaintext, then swap only if the
+        // row still holds the sealed value read.
+        let stored = db_run!(self, |db| {
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT totp_pending_secret FROM user_mfa WHERE user_id = $1",
+            )
+            .bind(user_id)
+            .fetch_optional(db)
+            .await
+            .map_err(map_err)?
+            .flatten()
+        });
+        let Some(stored) = stored else {
+            return Ok(false);
+        };
+        let pending = self.open(sealed::TOTP_SECRET, &stored)?;
+        if !crate::crypto::constant_time_eq(pending.as_bytes(), secret.as_bytes()) {
+            return Ok(false);
+        }
         let done = db_run!(self, |db| {
             sqlx::query(
                 "UPDATE user_mfa SET totp_secret = totp_pending_secret, \
@@ -101,7 +125,7 @@ impl Store {
             .bind(device_name)
             .bind(now)
             .bind(user_id)
-            .bind(secret)
+            .bind(&stored)
             .execute(db)
             .await
             .map_err(map_err)?

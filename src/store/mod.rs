@@ -26,6 +26,7 @@ pub mod pool_secrets;
 pub mod pools;
 pub mod rate_limits;
 pub mod resource_servers;
+pub mod sealed;
 pub mod server_secrets;
 pub mod sessions;
 pub mod signing_keys;
@@ -35,19 +36,28 @@ pub mod tokens;
 pub mod ui_customizations;
 pub mod users;
 
+use crate::crypto::vault::Vault;
 use sqlite_reads::SqliteReads;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-/// A connection pool to the configured database. On SQLite, the reads on every request's path
-/// also have connections of their own, used on the calling thread ([`SqliteReads`]).
+/// A connection pool to the configured database, and the vault that seals its secret columns
+/// (set once by [`Store::unlock`]; see [`sealed`]).
 #[derive(Clone, Debug)]
-pub enum Store {
+pub struct Store {
+    db: Db,
+    vault: Arc<OnceLock<Vault>>,
+}
+
+/// The database behind a [`Store`]. On SQLite, the reads on every request's path also have
+/// connections of their own, used on the calling thread ([`SqliteReads`]).
+#[derive(Clone, Debug)]
+pub enum Db {
     Sqlite(SqlitePool, Arc<SqliteReads>),
     Postgres(PgPool),
 }
@@ -58,9 +68,9 @@ pub enum Store {
 #[macro_export]
 macro_rules! db_run {
     ($store:expr, |$pool:ident| $body:expr) => {
-        match $store {
-            $crate::store::Store::Sqlite($pool, _) => $body,
-            $crate::store::Store::Postgres($pool) => $body,
+        match &$store.db {
+            $crate::store::Db::Sqlite($pool, _) => $body,
+            $crate::store::Db::Postgres($pool) => $body,
         }
     };
 }
@@ -94,6 +104,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A sealed column could not be opened (no master key yet, or not the one that sealed it).
+    #[error(transparent)]
+    Sealed(#[from] crate::crypto::vault::OpenError),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -135,6 +148,13 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 impl Store {
+    fn over(db: Db) -> Store {
+        Store {
+            db,
+            vault: Arc::new(OnceLock::new()),
+        }
+    }
+
     /// Connects to `sqlite://path` (file created if missing, WAL) or `postgres://…`.
     pub async fn connect(url: &str) -> StoreResult<Store> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -151,7 +171,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Store::Postgres(pool))
+            Ok(Store::over(Db::Postgres(pool)))
         } else if let Some(path) = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -183,7 +203,7 @@ impl Store {
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
-            Ok(Store::Sqlite(pool, Arc::new(reads)))
+            Ok(Store::over(Db::Sqlite(pool, Arc::new(reads))))
         } else {
             Err(StoreError::Database(sqlx::Error::Configuration(
                 "DATABASE_URL must start with sqlite:// or postgres://".into(),
@@ -216,9 +236,9 @@ impl Store {
 
     /// Brings the schema up to date (the migrations of the store's backend).
     pub async fn migrate(&self) -> StoreResult<()> {
-        match self {
-            Store::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
-            Store::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        match &self.db {
+            Db::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
@@ -243,9 +263,9 @@ impl Store {
 
     /// Which backend this is, for logs.
     pub fn backend(&self) -> &'static str {
-        match self {
-            Store::Sqlite(..) => "sqlite",
-            Store::Postgres(..) => "postgres",
+        match self.db {
+            Db::Sqlite(..) => "sqlite",
+            Db::Postgres(..) => "postgres",
         }
     }
 

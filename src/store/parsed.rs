@@ -33,6 +33,18 @@ impl<T: DeserializeOwned> ParsedCache<T> {
     /// The parsed form of `text`, the column of row `id` as just read (`what` names the
     /// column in the error when the text is not valid).
     pub(crate) fn get(&self, id: &str, text: &str, what: &str) -> StoreResult<Arc<T>> {
+        self.get_with(id, text, what, |_| Ok(()))
+    }
+
+    /// Like [`ParsedCache::get`], with `finish` applied to a freshly parsed value before it is
+    /// cached (opening its sealed members).
+    pub(crate) fn get_with(
+        &self,
+        id: &str,
+        text: &str,
+        what: &str,
+        finish: impl FnOnce(&mut T) -> StoreResult<()>,
+    ) -> StoreResult<Arc<T>> {
         {
             let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
             if let Some((cached, value)) = entries.get(id)
@@ -41,7 +53,9 @@ impl<T: DeserializeOwned> ParsedCache<T> {
                 return Ok(value.clone());
             }
         }
-        let value: Arc<T> = Arc::new(from_json(text, what)?);
+        let mut value: T = from_json(text, what)?;
+        finish(&mut value)?;
+        let value = Arc::new(value);
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.clear();

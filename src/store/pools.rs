@@ -4,7 +4,7 @@ use super::parsed::ParsedCache;
 use super::{Store, StoreResult, map_err, sql, to_json};
 use crate::db_run;
 use crate::domain::pool::{PoolSettings, UserPool};
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 #[derive(sqlx::FromRow)]
 struct PoolRow {
@@ -19,15 +19,22 @@ struct PoolRow {
 /// Every pool's parsed settings (see [`ParsedCache`]).
 static SETTINGS: LazyLock<ParsedCache<PoolSettings>> = LazyLock::new(ParsedCache::new);
 
-/// The settings of pool `id` from their stored text, parsed once per change.
-pub(super) fn parsed_settings(id: &str, text: &str) -> StoreResult<Arc<PoolSettings>> {
-    SETTINGS.get(id, text, "user_pools.settings")
-}
-
 impl PoolRow {
-    fn into_pool(self) -> StoreResult<UserPool> {
+    fn into_pool(self, store: &Store) -> StoreResult<UserPool> {
+        // Parsed once per change of the stored text, the webhook secret opened.
+        let settings = SETTINGS.get_with(
+            &self.id,
+            &self.settings,
+            "user_pools.settings",
+            |settings| {
+                if let Some(sealed) = &settings.webhook_secret {
+                    settings.webhook_secret = Some(store.open_webhook_secret(sealed)?);
+                }
+                Ok(())
+            },
+        )?;
         Ok(UserPool {
-            settings: parsed_settings(&self.id, &self.settings)?,
+            settings,
             id: self.id,
             name: self.name,
             version: self.version,
@@ -41,7 +48,7 @@ const COLUMNS: &str = "id, name, settings, version, created_at, updated_at";
 
 impl Store {
     pub async fn insert_pool(&self, pool: &UserPool) -> StoreResult<()> {
-        let settings = to_json(&pool.settings)?;
+        let settings = self.seal_settings(to_json(&pool.settings)?)?;
         db_run!(self, |db| {
             sqlx::query(
                 "INSERT INTO user_pools (id, name, settings, created_at, updated_at) \
@@ -69,13 +76,13 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        row.map(PoolRow::into_pool).transpose()
+        row.map(|row| row.into_pool(self)).transpose()
     }
 
     /// Saves name and settings if the row is still at `pool.version` (optimistic locking); false
     /// when it is not (changed by someone else, or deleted).
     pub async fn update_pool(&self, pool: &UserPool) -> StoreResult<bool> {
-        let settings = to_json(&pool.settings)?;
+        let settings = self.seal_settings(to_json(&pool.settings)?)?;
         db_run!(self, |db| {
             let done = sqlx::query(
                 "UPDATE user_pools SET name = $1, settings = $2, updated_at = $3, \
@@ -117,7 +124,7 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        rows.into_iter().map(PoolRow::into_pool).collect()
+        rows.into_iter().map(|row| row.into_pool(self)).collect()
     }
 
     /// Pools with exactly this name (names are not unique in Cognito).
@@ -131,7 +138,7 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        rows.into_iter().map(PoolRow::into_pool).collect()
+        rows.into_iter().map(|row| row.into_pool(self)).collect()
     }
 
     /// Number of users in a pool (DescribeUserPool's EstimatedNumberOfUsers).

@@ -3,7 +3,7 @@
 //! insertion until `publish_until`. Which keys sign when is decided in `services::keys`. The
 //! private key is PKCS#8 DER in base64, the public key its JWK as JSON.
 
-use super::{BeginWrite, Store, StoreResult, lock_pool, map_err};
+use super::{BeginWrite, Store, StoreResult, lock_pool, map_err, sealed};
 use crate::db_run;
 
 /// One stored key.
@@ -60,6 +60,22 @@ macro_rules! insert_key {
 }
 
 impl Store {
+    /// `key` with its private key sealed (`seal`) or opened.
+    fn with_private_key(&self, mut key: SigningKeyRow, seal: bool) -> StoreResult<SigningKeyRow> {
+        key.private_key = if seal {
+            self.seal(sealed::SIGNING_KEY, &key.private_key)?
+        } else {
+            self.open(sealed::SIGNING_KEY, &key.private_key)?
+        };
+        Ok(key)
+    }
+
+    fn sealed_keys(&self, keys: &[SigningKeyRow]) -> StoreResult<Vec<SigningKeyRow>> {
+        keys.iter()
+            .map(|key| self.with_private_key(key.clone(), true))
+            .collect()
+    }
+
     /// The keys of the pool's JWKS at `now`: those not retired (signing, or to sign after a
     /// rotation) and retired ones still published.
     pub async fn published_signing_keys(
@@ -67,7 +83,7 @@ impl Store {
         pool_id: &str,
         now: i64,
     ) -> StoreResult<Vec<SigningKeyRow>> {
-        db_run!(self, |pool| {
+        let rows = db_run!(self, |pool| {
             sqlx::query_as::<_, SigningKeyRow>(sqlx::AssertSqlSafe(format!(
                 "SELECT {COLUMNS} FROM signing_keys WHERE pool_id = $1 \
                  AND (retired_at IS NULL OR publish_until > $2) ORDER BY created_at, kid"
@@ -76,21 +92,25 @@ impl Store {
             .bind(now)
             .fetch_all(pool)
             .await
-            .map_err(map_err)
-        })
+            .map_err(map_err)?
+        });
+        rows.into_iter()
+            .map(|key| self.with_private_key(key, false))
+            .collect()
     }
 
     /// One key by its `kid`, whatever its state.
     pub async fn get_signing_key(&self, kid: &str) -> StoreResult<Option<SigningKeyRow>> {
-        db_run!(self, |pool| {
+        let row = db_run!(self, |pool| {
             sqlx::query_as::<_, SigningKeyRow>(sqlx::AssertSqlSafe(format!(
                 "SELECT {COLUMNS} FROM signing_keys WHERE kid = $1"
             )))
             .bind(kid)
             .fetch_optional(pool)
             .await
-            .map_err(map_err)
-        })
+            .map_err(map_err)?
+        });
+        row.map(|key| self.with_private_key(key, false)).transpose()
     }
 
     /// Stores the first keys of a pool unless it has keys not retired already (another request
@@ -102,6 +122,7 @@ impl Store {
         keys: &[SigningKeyRow],
         now: i64,
     ) -> StoreResult<Vec<SigningKeyRow>> {
+        let keys = self.sealed_keys(keys)?;
         db_run!(self, |pool| {
             let mut tx = pool.begin_write().await.map_err(map_err)?;
             lock_pool!(tx, pool_id);
@@ -113,7 +134,7 @@ impl Store {
             .await
             .map_err(map_err)?;
             if existing == 0 {
-                for key in keys {
+                for key in &keys {
                     insert_key!(tx, key);
                 }
             }
@@ -130,6 +151,7 @@ impl Store {
         keys: &[SigningKeyRow],
         retirement: Retirement,
     ) -> StoreResult<()> {
+        let keys = self.sealed_keys(keys)?;
         db_run!(self, |pool| {
             let mut tx = pool.begin_write().await.map_err(map_err)?;
             lock_pool!(tx, pool_id);
@@ -143,7 +165,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-            for key in keys {
+            for key in &keys {
                 insert_key!(tx, key);
             }
             sqlx::query(

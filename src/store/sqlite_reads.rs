@@ -204,7 +204,7 @@ impl super::Store {
     /// The row (or none) that `sql`, with one parameter, selects, read on this thread when the
     /// store is SQLite. None when it was not read here: the caller runs `sql` through sqlx.
     pub(super) fn sqlite_row<T: FromSqliteRow>(&self, sql: &str, param: &str) -> Option<Option<T>> {
-        let super::Store::Sqlite(_, reads) = self else {
+        let super::Db::Sqlite(_, reads) = &self.db else {
             return None;
         };
         reads.read(|conn| {

@@ -213,14 +213,14 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> StoreResult<Option<(RefreshTokenRecord, User, Vec<Group>)>> {
-        let sql = match self {
-            Store::Sqlite(..) => REFRESH_SQL[0].as_str(),
-            Store::Postgres(..) => REFRESH_SQL[1].as_str(),
+        let sql = match self.db {
+            super::Db::Sqlite(..) => REFRESH_SQL[0].as_str(),
+            super::Db::Postgres(..) => REFRESH_SQL[1].as_str(),
         };
         let Some(row) = self.hot_row::<RefreshRow>(sql, token_hash).await? else {
             return Ok(None);
         };
-        let user = row.user.into_user()?;
+        let user = row.user.into_user(self)?;
         let tuples: Vec<GroupTuple> = super::from_json(&row.groups_json, "user groups")?;
         let groups = tuples
             .into_iter()
@@ -338,8 +338,8 @@ impl Store {
             client_id: row.origin_client_id,
             origin_pool_id: row.origin_pool_id,
             revoked_at: row.origin_revoked_at,
-            user: row.user.into_user()?,
-            mfa: row.mfa.into_mfa(),
+            user: row.user.into_user(self)?,
+            mfa: row.mfa.into_mfa(self)?,
             config_version: row.config_version,
         }))
     }

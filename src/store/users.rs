@@ -4,7 +4,7 @@
 //! backends.
 
 use super::sqlite_reads::hot_row;
-use super::{BeginWrite, Store, StoreResult, from_json, map_err, sql, to_json};
+use super::{BeginWrite, Store, StoreResult, from_json, map_err, sealed, sql, to_json};
 use crate::db_run;
 use crate::domain::filter::{FilterPlan, SearchColumn};
 use crate::domain::user::{User, UserColumns, UserStatus};
@@ -27,8 +27,9 @@ hot_row! {
 }
 
 impl UserRow {
-    pub(super) fn into_user(self) -> StoreResult<User> {
+    pub(super) fn into_user(self, store: &Store) -> StoreResult<User> {
         Ok(User {
+            srp_verifier: store.open_opt(sealed::SRP_VERIFIER, self.srp_verifier)?,
             status: UserStatus::parse(&self.status).ok_or_else(|| {
                 super::StoreError::Corrupt(format!("users.status: {}", self.status))
             })?,
@@ -40,7 +41,6 @@ impl UserRow {
             password_hash: self.password_hash,
             password_changed_at: self.password_changed_at,
             srp_salt: self.srp_salt,
-            srp_verifier: self.srp_verifier,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -122,9 +122,26 @@ pub struct UserCursor {
     pub username_key: String,
 }
 
-/// Binds a user's stored fields in the order INSERT and UPDATE share.
+/// What a user's row holds in other forms than the [`User`]: the attributes as JSON and the
+/// SRP verifier sealed.
+pub(super) struct StoredUser {
+    pub(super) attributes: String,
+    pub(super) srp_verifier: Option<String>,
+}
+
+impl Store {
+    pub(super) fn stored_user(&self, w: &UserWrite<'_>) -> StoreResult<StoredUser> {
+        Ok(StoredUser {
+            attributes: to_json(&w.user.attributes)?,
+            srp_verifier: self.seal_opt(sealed::SRP_VERIFIER, w.user.srp_verifier.as_deref())?,
+        })
+    }
+}
+
+/// Binds a user's stored fields in the order INSERT and UPDATE share (`$stored`: the
+/// [`StoredUser`] of `$w`).
 macro_rules! bind_user {
-    ($query:expr, $w:expr, $attributes:expr) => {
+    ($query:expr, $w:expr, $stored:expr) => {
         $query
             .bind(&$w.user.username)
             .bind(&$w.columns.username_key)
@@ -139,13 +156,13 @@ macro_rules! bind_user {
             .bind(&$w.columns.email_alias)
             .bind(&$w.columns.phone_alias)
             .bind(&$w.columns.preferred_username_alias)
-            .bind($attributes)
+            .bind(&$stored.attributes)
             .bind(&$w.user.password_hash)
             .bind($w.user.password_changed_at)
             .bind($w.user.created_at)
             .bind($w.user.updated_at)
             .bind(&$w.user.srp_salt)
-            .bind(&$w.user.srp_verifier)
+            .bind(&$stored.srp_verifier)
             .bind(&$w.user.pool_id)
             .bind(&$w.user.sub)
     };
@@ -159,7 +176,7 @@ impl Store {
     pub async fn save_users(&self, writes: &[UserWrite<'_>]) -> StoreResult<()> {
         let attributes = writes
             .iter()
-            .map(|w| to_json(&w.user.attributes))
+            .map(|w| self.stored_user(w))
             .collect::<StoreResult<Vec<_>>>()?;
         db_run!(self, |db| {
             let mut tx = db.begin_write().await.map_err(map_err)?;
@@ -185,7 +202,7 @@ impl Store {
     ) -> StoreResult<()> {
         let attributes = restore
             .iter()
-            .map(|w| to_json(&w.user.attributes))
+            .map(|w| self.stored_user(w))
             .collect::<StoreResult<Vec<_>>>()?;
         db_run!(self, |db| {
             let mut tx = db.begin_write().await.map_err(map_err)?;
@@ -214,7 +231,7 @@ impl Store {
         code_hash: &str,
         expires_at: i64,
     ) -> StoreResult<()> {
-        let attrs = to_json(&write.user.attributes)?;
+        let attrs = self.stored_user(write)?;
         db_run!(self, |db| {
             let mut tx = db.begin_write().await.map_err(map_err)?;
             bind_user!(sqlx::query(UPDATE), write, &attrs)
@@ -259,7 +276,7 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        rows.into_iter().map(UserRow::into_user).collect()
+        rows.into_iter().map(|row| row.into_user(self)).collect()
     }
 
     /// The user whose `key` column equals `value`.
@@ -280,7 +297,7 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        row.map(UserRow::into_user).transpose()
+        row.map(|row| row.into_user(self)).transpose()
     }
 
     /// Deletes a user; its group memberships and codes go with it (cascade).
@@ -378,7 +395,7 @@ impl Store {
                 })
             }
         };
-        rows.into_iter().map(UserRow::into_user).collect()
+        rows.into_iter().map(|row| row.into_user(self)).collect()
     }
 
     /// Members of a group in username_key order, after `after`.
@@ -403,7 +420,7 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        rows.into_iter().map(UserRow::into_user).collect()
+        rows.into_iter().map(|row| row.into_user(self)).collect()
     }
 
     /// A user's stored one-time code for `purpose`: (hash, expires_at, attempts).

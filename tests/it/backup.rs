@@ -52,15 +52,19 @@ fn backup_tools_installed(db: Backend, test: &str) -> bool {
     false
 }
 
-/// A server on the database at `url`, with its data directory under `dir` and the public URL
-/// (so the issuer of its tokens) of `public_url`, as a restored server keeps its address.
-async fn spawn_on(db: Backend, url: &str, dir: &Path, public_url: &str) -> TestApp {
+/// A server on the database at `url`, with its data directory under `dir`, and the public URL
+/// (so the issuer of its tokens) and master key of `source`, as a restored server keeps its
+/// address and needs the key that sealed the backup's secrets.
+async fn spawn_on(db: Backend, url: &str, dir: &Path, source: &TestApp) -> TestApp {
     spawn_app_with(
         db,
         AppOptions {
             database_url: Some(url.to_string()),
             data_dir: Some(dir.join("data")),
-            env: vec![("TESSERA_PUBLIC_URL".into(), public_url.to_string())],
+            env: vec![
+                ("TESSERA_PUBLIC_URL".into(), source.address.clone()),
+                source.master_key_setting(),
+            ],
         },
     )
     .await
@@ -155,7 +159,7 @@ async fn restored_copy_keeps_users_and_keys(db: Backend) {
     let fresh = tempfile::tempdir().unwrap();
     let url = fresh_database_url(db, fresh.path()).await;
     restore(&url, &file, false).await.unwrap();
-    let restored = spawn_on(db, &url, fresh.path(), &app.address).await;
+    let restored = spawn_on(db, &url, fresh.path(), &app).await;
 
     let before: Vec<String> = acknowledged
         .lock()
@@ -223,7 +227,7 @@ async fn restore_refuses_a_database_with_data(db: Backend) {
     // Another server's database, with a pool of its own.
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database_url(db, dir.path()).await;
-    let target = spawn_on(db, &url, dir.path(), &source.address).await;
+    let target = spawn_on(db, &url, dir.path(), &source).await;
     let replaced = target.create_pool("replaced").await;
     target.stop().await;
 
@@ -236,12 +240,12 @@ async fn restore_refuses_a_database_with_data(db: Backend) {
     std::fs::write(&not_a_backup, "not a backup").unwrap();
     let refused = restore(&url, &not_a_backup, true).await;
     assert!(refused.is_err(), "{refused:?}");
-    let target = spawn_on(db, &url, dir.path(), &source.address).await;
+    let target = spawn_on(db, &url, dir.path(), &source).await;
     target.describe_pool(&replaced).await;
     target.stop().await;
 
     restore(&url, &file, true).await.unwrap();
-    let target = spawn_on(db, &url, dir.path(), &source.address).await;
+    let target = spawn_on(db, &url, dir.path(), &source).await;
     target.describe_pool(&kept).await;
     crate::assert_aws_error!(
         target

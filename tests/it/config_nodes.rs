@@ -19,7 +19,10 @@ async fn second_node(first: &TestApp, backend: Backend) -> TestApp {
         backend,
         AppOptions {
             database_url: Some(first.database_url.clone()),
-            env: vec![("TESSERA_PUBLIC_URL".into(), first.address.clone())],
+            env: vec![
+                ("TESSERA_PUBLIC_URL".into(), first.address.clone()),
+                first.master_key_setting(),
+            ],
             ..Default::default()
         },
     )

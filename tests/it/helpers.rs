@@ -83,6 +83,13 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// `TESSERA_MASTER_KEY` set to this server's master key (its key file), as another node on
+    /// its database, or a server on a restored copy of it, is given it.
+    pub fn master_key_setting(&self) -> (String, String) {
+        let key = std::fs::read_to_string(self.data_dir.join("master.key")).unwrap();
+        ("TESSERA_MASTER_KEY".into(), key.trim().to_string())
+    }
+
     /// Stops the server and waits until it has closed its store, so another server can take
     /// over the same database (restart tests).
     pub async fn stop(mut self) {

@@ -62,6 +62,7 @@ mod oauth_helpers;
 mod oauth_hosted_flow;
 mod oauth_refresh_revoke;
 mod oauth_userinfo;
+mod secrets_at_rest;
 mod sign_in_helpers;
 mod store_reads;
 mod tokens_claims;

@@ -36,6 +36,7 @@ async fn second_node(first: &TestApp, backend: Backend) -> TestApp {
         backend,
         AppOptions {
             database_url: Some(first.database_url.clone()),
+            env: vec![first.master_key_setting()],
             ..Default::default()
         },
     )
