@@ -388,18 +388,25 @@ impl Raw {
     }
 }
 
-async fn an_upgrade_seals_the_secrets_kept_in_clear(db: Backend) {
-    let dir = tempfile::tempdir().unwrap();
+/// A server with its data directory in `dir`, its secrets given out ([`populate`]), and its
+/// database URL.
+async fn populated_in(db: Backend, dir: &Path) -> (TestApp, Given, String) {
     let app = spawn_app_with(
         db,
         AppOptions {
-            data_dir: Some(dir.path().to_path_buf()),
+            data_dir: Some(dir.to_path_buf()),
             ..Default::default()
         },
     )
     .await;
     let given = populate(&app).await;
     let url = app.database_url.clone();
+    (app, given, url)
+}
+
+async fn an_upgrade_seals_the_secrets_kept_in_clear(db: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, given, url) = populated_in(db, dir.path()).await;
     app.stop().await;
 
     // Back to how a database before sealing kept them: every value in clear, no data key,
@@ -474,16 +481,7 @@ async fn rotate_master(dir: &Path, url: &str, env: &[(&str, &str)]) -> std::proc
 
 async fn rotating_the_master_key_keeps_every_secret(db: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_with(
-        db,
-        AppOptions {
-            data_dir: Some(dir.path().to_path_buf()),
-            ..Default::default()
-        },
-    )
-    .await;
-    let given = populate(&app).await;
-    let url = app.database_url.clone();
+    let (app, given, url) = populated_in(db, dir.path()).await;
     let old = std::fs::read_to_string(dir.path().join("master.key")).unwrap();
 
     // The key file: a new key, and the running server goes on.
