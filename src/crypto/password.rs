@@ -137,6 +137,18 @@ impl PasswordHasherPool {
             .map_err(|_| HashError::Failed("the hashing thread stopped".into()))
     }
 
+    /// [`HashError::Busy`] when a hash asked for now would be refused: every thread busy and
+    /// the queue full. A flow asks first, so a sign-in that would be shed is shed before its
+    /// database reads and triggers; the hash itself still decides (this is only a glance).
+    pub fn admit(&self) -> Result<(), HashError> {
+        if self.permits.available_permits() == 0
+            && self.waiting.load(Ordering::Acquire) >= self.max_waiting
+        {
+            return Err(HashError::Busy);
+        }
+        Ok(())
+    }
+
     /// Returns a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
         let password = password.to_string();
@@ -327,6 +339,25 @@ mod tests {
         ));
         assert_eq!(pool.waiting.load(Ordering::Acquire), 0);
         assert!(pool.hash("four").await.is_ok());
+    }
+
+    /// `admit` refuses exactly when a hash would be shed: every thread busy and the queue full.
+    #[tokio::test]
+    async fn admit_says_what_a_hash_would_meet() {
+        let pool = std::sync::Arc::new(PasswordHasherPool::with_queue(1, 1));
+        assert!(pool.admit().is_ok());
+        // The one thread taken, as by a long hash: a new hash waits, filling the queue.
+        let busy = pool.permits.clone().try_acquire_owned().unwrap();
+        assert!(pool.admit().is_ok());
+        let waiter = pool.clone();
+        let queued = tokio::spawn(async move { waiter.hash("queued").await });
+        while pool.waiting.load(Ordering::Acquire) < 1 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(pool.admit(), Err(HashError::Busy)));
+        drop(busy);
+        assert!(queued.await.unwrap().is_ok());
+        assert!(pool.admit().is_ok());
     }
 
     #[tokio::test]

@@ -143,6 +143,8 @@ pub(crate) async fn check_password(
 ) -> Result<gate::Step, AuthError> {
     let username = required(params, "USERNAME")?;
     let password = required(params, "PASSWORD")?;
+    // Shed before the reads and triggers when the password check would be shed anyway.
+    svc.hasher.admit()?;
     let device = params.get("DEVICE_KEY").map(String::as_str);
     let user = lookup_proving_client(svc, pool, client, params, username).await?;
     let caller = Caller {
