@@ -6,7 +6,7 @@
 #
 #   bash tests/run.sh                 # everything (fmt and clippy first)
 #   bash tests/run.sh api_pools       # only tests whose name contains "api_pools"
-#   bash tests/run.sh clients         # only the real-client suites (tests/clients/, browser, MFA, devices, Amplify, federation and console included), both databases
+#   bash tests/run.sh clients         # only the real-client suites (tests/clients/, browser, MFA, devices, Amplify, federation, console and crash included), both databases
 #   bash tests/run.sh boto3 | issue3  # only tests/clients/boto3_admin.py | issue3_flow.py
 #   bash tests/run.sh browser         # only the real-browser suite (tests/clients/browser_flow.py)
 #   bash tests/run.sh mfa             # only the MFA client suite (tests/clients/mfa_flow.py)
@@ -19,6 +19,7 @@
 #   bash tests/run.sh metrics         # only the metrics suite (tests/clients/metrics_flow.py: /metrics after a known run)
 #   bash tests/run.sh tls             # only the HTTPS suite (tests/clients/tls_flow.py: a certificate per domain, reload, redirect)
 #   bash tests/run.sh otel            # only the OpenTelemetry suite (tests/clients/otel_flow.py: spans at a real OTLP/HTTP receiver)
+#   bash tests/run.sh crash           # only the crash-safety suite (tests/clients/crash_flow.py: SIGKILLs and PostgreSQL stops under write load)
 #
 # Use an existing server instead: TESSERA_TEST_POSTGRES_URL=postgres://user:pass@host/db
 set -euo pipefail
@@ -241,6 +242,21 @@ run_console_suite() {
   run_own_server_suite console_flow.py
 }
 
+# Crash safety (tests/clients/crash_flow.py): SIGKILLs of the server under a mixed write load,
+# then every acknowledged write read back; on SQLite, then on a throw-away PostgreSQL cluster the
+# script makes itself (initdb, its own port) and stops under load, never the shared one. Needs
+# PostgreSQL's server binaries, which ensure_postgres installs.
+run_crash_suite() {
+  install_client_dependencies
+  [ -x "$TESSERA_BUILT" ] || fail "$TESSERA_BUILT is missing; build it with cargo test --no-run"
+  local status=0 backend
+  for backend in sqlite postgres; do
+    echo "tests/run.sh: crash_flow.py on $backend" >&2
+    TESSERA_BIN="$TESSERA_BUILT" target/test-venv/bin/python tests/clients/crash_flow.py "$backend" || status=1
+  done
+  return $status
+}
+
 CLIENT_SUITES=(boto3_admin.py issue3_flow.py)
 
 # The C library the build links (OpenSSL, for webauthn-rs): Debian's libssl-dev and pkg-config,
@@ -274,6 +290,7 @@ if [ $# -eq 0 ]; then
   run_own_server_suite metrics_flow.py || status=1
   run_own_server_suite tls_flow.py || status=1
   run_own_server_suite otel_flow.py || status=1
+  run_crash_suite || status=1
   run_federation_suite || status=1
   run_passkey_suite || status=1
   run_console_suite || status=1
@@ -290,6 +307,7 @@ elif [ "$*" = clients ]; then
   run_own_server_suite metrics_flow.py || status=1
   run_own_server_suite tls_flow.py || status=1
   run_own_server_suite otel_flow.py || status=1
+  run_crash_suite || status=1
   run_federation_suite || status=1
   run_passkey_suite || status=1
   run_console_suite || status=1
@@ -301,6 +319,9 @@ elif [ "$*" = browser ]; then
 elif [ "$*" = mfa ] || [ "$*" = triggers ] || [ "$*" = devices ] || [ "$*" = amplify ] || [ "$*" = metrics ] || [ "$*" = tls ] || [ "$*" = otel ]; then
   cargo test --locked --no-run
   run_own_server_suite "$*_flow.py"
+elif [ "$*" = crash ]; then
+  cargo test --locked --no-run
+  run_crash_suite
 elif [ "$*" = federation ]; then
   cargo test --locked --no-run
   run_federation_suite

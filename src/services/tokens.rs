@@ -634,11 +634,10 @@ pub async fn revoke(svc: &Services, client: &UserPoolClient, token: &str) -> Res
 /// hosted-UI sessions and uses up their unexchanged authorization codes.
 pub async fn global_sign_out(svc: &Services, user: &User) -> Result<(), AuthError> {
     let now = svc.now();
-    let revoked = svc.store.revoke_user_token_origins(&user.sub, now).await?;
-    // The hosted-UI sessions end too, so no authorize request signs the user in silently.
-    let sessions = svc.store.end_user_sso_sessions(&user.sub, now).await?;
-    // Codes not yet exchanged would start new sign-ins: used up.
-    svc.store.use_up_user_codes(&user.sub, now).await?;
+    // The hosted-UI sessions end too, so no authorize request signs the user in silently, and
+    // codes not yet exchanged, which would start new sign-ins, are used up: all in one
+    // transaction.
+    let (revoked, sessions) = svc.store.sign_out_user(&user.sub, now).await?;
     tracing::info!(pool_id = %user.pool_id, revoked, sessions, "global sign-out");
     crate::services::audit::security(
         svc,

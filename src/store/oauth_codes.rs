@@ -117,22 +117,6 @@ impl Store {
         })
     }
 
-    /// Uses up every unexchanged code of a user (global sign-out): none can start a new
-    /// sign-in afterwards.
-    pub async fn use_up_user_codes(&self, user_id: &str, now: i64) -> StoreResult<u64> {
-        Ok(db_run!(self, |db| {
-            sqlx::query(
-                "UPDATE oauth_codes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
-            )
-            .bind(now)
-            .bind(user_id)
-            .execute(db)
-            .await
-            .map_err(map_err)?
-            .rows_affected()
-        }))
-    }
-
     /// Records the sign-in a code was exchanged for; true when a replay has meanwhile marked
     /// the code ([`Store::mark_code_replayed`]), and the sign-in must then be revoked. One row
     /// update each, so whichever of the two comes second sees the other.

@@ -77,19 +77,4 @@ impl Store {
         });
         Ok(())
     }
-
-    /// Ends every session of a user (global sign-out); returns how many were live.
-    pub async fn end_user_sso_sessions(&self, user_id: &str, now: i64) -> StoreResult<u64> {
-        Ok(db_run!(self, |db| {
-            sqlx::query(
-                "UPDATE sso_sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL",
-            )
-            .bind(now)
-            .bind(user_id)
-            .execute(db)
-            .await
-            .map_err(map_err)?
-            .rows_affected()
-        }))
-    }
 }

@@ -310,19 +310,33 @@ impl Store {
         Ok(())
     }
 
-    /// Revokes every family of a user; returns how many were still live.
-    pub async fn revoke_user_token_origins(&self, user_id: &str, now: i64) -> StoreResult<u64> {
+    /// Global sign-out, in one transaction: revokes every family of a user, ends their
+    /// hosted-UI sessions and uses up their unexchanged authorization codes (so a crash
+    /// between them cannot leave the tokens revoked and a session or code still able to sign
+    /// in). Returns how many families and sessions were still live.
+    pub async fn sign_out_user(&self, user_id: &str, now: i64) -> StoreResult<(u64, u64)> {
         db_run!(self, |pool| {
-            let done = sqlx::query(
+            let mut tx = pool.begin_write().await.map_err(map_err)?;
+            let mut done = [0; 3];
+            for (i, sql) in [
                 "UPDATE token_origins SET revoked_at = $1 \
                  WHERE user_id = $2 AND revoked_at IS NULL",
-            )
-            .bind(now)
-            .bind(user_id)
-            .execute(pool)
-            .await
-            .map_err(map_err)?;
-            Ok(done.rows_affected())
+                "UPDATE sso_sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL",
+                "UPDATE oauth_codes SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                done[i] = sqlx::query(sql)
+                    .bind(now)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .rows_affected();
+            }
+            tx.commit().await.map_err(map_err)?;
+            Ok((done[0], done[1]))
         })
     }
 

@@ -237,6 +237,53 @@ async fn global_sign_out_ends_every_sign_in_of_the_user(db: Backend) {
     assert_aws_error!(e, "UserNotFoundException");
 }
 
+/// Runs one statement on the app's own database (a test reaching under the store).
+async fn run_sql(app: &crate::helpers::TestApp, sql: &'static str) {
+    match &app.services.store {
+        tessera::store::Store::Sqlite(pool, _) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+        tessera::store::Store::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+    }
+    .unwrap();
+}
+
+/// A global sign-out is all or nothing: when its last write fails (the codes table moved out
+/// of the way), the sign-ins it revoked in the same transaction stay valid, and a retry then
+/// does the whole of it. (It used to be three writes: a crash after the first left the tokens
+/// revoked and the hosted-UI sessions and codes still able to sign in.)
+async fn global_sign_out_is_all_or_nothing(db: Backend) {
+    let app = spawn_app(db).await;
+    let fx = fixture(&app).await;
+    let client = client(&app, &fx.pool_id).await;
+    let a = sign_in(&app, &fx.pool_id, &client, &fx.username).await;
+    let ctx = client_context(&app.services, &client.id).await.unwrap();
+    let refresh = a.refresh_token.as_deref().unwrap();
+
+    run_sql(&app, "ALTER TABLE oauth_codes RENAME TO oauth_codes_away").await;
+    let e = app
+        .cognito
+        .global_sign_out()
+        .access_token(&a.access_token)
+        .send()
+        .await;
+    assert_aws_error!(e, "InternalErrorException");
+    run_sql(&app, "ALTER TABLE oauth_codes_away RENAME TO oauth_codes").await;
+    tokens::authenticate(&app.services, &a.access_token)
+        .await
+        .unwrap();
+    tokens::refresh(&app.services, &ctx, refresh, false, None, None)
+        .await
+        .unwrap();
+
+    app.cognito
+        .global_sign_out()
+        .access_token(&a.access_token)
+        .send()
+        .await
+        .unwrap();
+    let m = not_authorized(tokens::refresh(&app.services, &ctx, refresh, false, None, None).await);
+    assert_eq!(m, "Refresh Token has been revoked");
+}
+
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
@@ -331,5 +378,6 @@ both_databases!(
     revoke_token_ends_the_sign_in,
     revoke_token_needs_the_client_to_allow_it,
     global_sign_out_ends_every_sign_in_of_the_user,
+    global_sign_out_is_all_or_nothing,
     bad_access_tokens_are_refused,
 );
