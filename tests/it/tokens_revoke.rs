@@ -239,11 +239,16 @@ async fn global_sign_out_ends_every_sign_in_of_the_user(db: Backend) {
 
 /// Runs one statement on the app's own database (a test reaching under the store).
 async fn run_sql(app: &crate::helpers::TestApp, sql: &'static str) {
-    match &app.services.store {
-        tessera::store::Store::Sqlite(pool, _) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
-        tessera::store::Store::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+    let url = &app.database_url;
+    if url.starts_with("sqlite") {
+        let db = sqlx::SqlitePool::connect(url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&db).await.unwrap();
+        db.close().await;
+    } else {
+        let db = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&db).await.unwrap();
+        db.close().await;
     }
-    .unwrap();
 }
 
 /// A global sign-out is all or nothing: when its last write fails (the codes table moved out
