@@ -131,8 +131,66 @@ impl From<StoreError> for crate::domain::AuthError {
     }
 }
 
+/// When this process last saw a database connection fail, so that the PostgreSQL pool's
+/// connections idle since before then are not reused: after a restart of the database each
+/// would otherwise fail one request (sqlx does not ping before use; see [`Store::connect`]).
+mod connection_lost {
+    use std::sync::LazyLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{Duration, Instant};
+
+    static START: LazyLock<Instant> = LazyLock::new(Instant::now);
+    /// Milliseconds after `START` of the last failure, plus one; 0 for none.
+    static AT: AtomicU64 = AtomicU64::new(0);
+
+    fn now_ms() -> u64 {
+        u64::try_from(START.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Notes a failure of `e`'s kind: the connection broke, or the server is going away.
+    pub(super) fn note(e: &sqlx::Error) {
+        let lost = match e {
+            sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => true,
+            // Class 08 (connection exception) and 57P (operator intervention: shutdown).
+            sqlx::Error::Database(db) => db
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        };
+        if lost {
+            AT.store(now_ms() + 1, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a connection idle for `idle_for` went idle after the last failure.
+    pub(super) fn reusable(idle_for: Duration) -> bool {
+        reusable_at(AT.load(Ordering::Relaxed), now_ms(), idle_for)
+    }
+
+    pub(super) fn reusable_at(lost_at: u64, now: u64, idle_for: Duration) -> bool {
+        let idle_ms = u64::try_from(idle_for.as_millis()).unwrap_or(u64::MAX);
+        lost_at == 0 || now.saturating_sub(idle_ms) + 1 > lost_at
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn connections_idle_since_before_a_failure_are_dropped() {
+            let idle = Duration::from_millis;
+            assert!(reusable_at(0, 5_000, idle(4_000)));
+            // Failure at 3,000 ms (stored as 3,001): idle since 1,000 → dropped; since 4,000 → kept.
+            assert!(!reusable_at(3_001, 5_000, idle(4_000)));
+            assert!(reusable_at(3_001, 5_000, idle(1_000)));
+            assert!(!reusable_at(3_001, 5_000, idle(2_000)));
+        }
+    }
+}
+
 /// Converts an sqlx error, recognising unique violations on both backends.
 pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    connection_lost::note(&e);
     if let sqlx::Error::Database(db) = &e
         && db.kind() == sqlx::error::ErrorKind::UniqueViolation
     {
@@ -160,13 +218,20 @@ impl Store {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
             // No ping before each acquire (sqlx's default): it doubles the round trips of
-            // every query. The cost: after a database restart each pooled connection fails
-            // one request (InternalErrorException, which the AWS SDKs retry) and is dropped.
+            // every query. The cost: after a database restart the first request to meet a
+            // dead connection fails (InternalErrorException, which the AWS SDKs retry); the
+            // other connections idle since then are dropped unused (`connection_lost`).
             // Idle connections close after a minute, before the idle timeouts of NATs and
             // load balancers (typically 4–6 min) could leave one silently dead.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .test_before_acquire(false)
+                // After a restart of the server, the pool's idle connections are dead: once
+                // one has failed, those idle since before are dropped, not tried one request
+                // at a time.
+                .before_acquire(|_, meta| {
+                    Box::pin(async move { Ok(connection_lost::reusable(meta.idle_for)) })
+                })
                 .idle_timeout(Duration::from_secs(60))
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
