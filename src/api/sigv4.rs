@@ -145,13 +145,25 @@ fn canonical_query(query: &str) -> String {
         .join("&")
 }
 
+/// The values of a header, each with SigV4's "Trimall" applied, joined by commas.
 fn header_values(headers: &[(String, String)], name: &str) -> Option<String> {
     let values: Vec<String> = headers
         .iter()
         .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|(_, v)| trim_all(v))
         .collect();
     (!values.is_empty()).then(|| values.join(","))
+}
+
+/// SigV4's "Trimall": spaces around the value removed, runs of spaces made one. Only the space
+/// character: the signers (aws-sigv4, the SDKs) keep a tab or any other white space inside a
+/// value as it is.
+fn trim_all(value: &str) -> String {
+    value
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The canonical request: method, path, query, signed headers and the body's hash.
@@ -390,6 +402,77 @@ mod tests {
         let e =
             parse_authorization("AWS4-HMAC-SHA256 Credential=AKID/x/y/z/aws4_request").unwrap_err();
         assert_eq!(e.type_name, "IncompleteSignatureException");
+    }
+
+    /// A request as an AWS SDK signs it (aws-sigv4, the SDKs' signer), at `seconds`.
+    fn signed_by_aws(
+        headers: &[(&str, &str)],
+        query: &str,
+        body: &[u8],
+        seconds: u64,
+    ) -> Vec<(String, String)> {
+        use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+        let identity =
+            aws_credential_types::Credentials::new("AKID", "secret", None, None, "test").into();
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region("local")
+            .name("cognito-idp")
+            .time(std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds))
+            .settings(SigningSettings::default())
+            .build()
+            .unwrap()
+            .into();
+        let uri = format!("https://127.0.0.1/?{query}");
+        let signable = SignableRequest::new(
+            "POST",
+            &uri,
+            headers.iter().copied(),
+            SignableBody::Bytes(body),
+        )
+        .unwrap();
+        let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+        let (added, _) = instructions.into_parts();
+        headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .chain(
+                added
+                    .into_iter()
+                    .map(|h| (h.name().to_string(), h.value().to_string())),
+            )
+            .collect()
+    }
+
+    /// Found by the `sigv4` fuzz target: a tab (or any white space but the space) inside a
+    /// header value is signed as it is; collapsing it refused a correctly signed request.
+    #[test]
+    fn white_space_other_than_spaces_is_kept_as_signed() {
+        for value in ["a\tb", "a \t b", "a\u{a0}b", "  a   b  "] {
+            let headers = signed_by_aws(
+                &[
+                    ("host", "127.0.0.1"),
+                    (
+                        "x-amz-target",
+                        "AWSCognitoIdentityProviderService.ListUsers",
+                    ),
+                    ("x-custom", value),
+                ],
+                "a=1&b=%20x",
+                b"{}",
+                1_440_938_160,
+            );
+            let request = SignedRequest {
+                method: "POST",
+                path: "/",
+                query: "a=1&b=%20x",
+                headers,
+                body: b"{}",
+            };
+            let verified = verify(&request, 1_440_938_160_000, |_| Some("secret".into()));
+            assert_eq!(verified.unwrap().access_key_id, "AKID", "{value:?}");
+        }
+        assert_eq!(trim_all("  a \t  b "), "a \t b");
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub mod client;
 mod timestamp;
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;
 
 use super::hmac_sha256;

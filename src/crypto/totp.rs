@@ -170,4 +170,81 @@ mod tests {
         assert_eq!(verify(&secret, "abcdef", t), None);
         assert_eq!(code_at(&secret, t), Some(code(now)));
     }
+
+    mod properties {
+        use super::*;
+        use hmac_totp_test::{Hmac, KeyInit, Mac};
+        use proptest::prelude::*;
+
+        /// RFC 4226 §5.3 written out: HMAC-SHA-1 of the counter, dynamic truncation, modulo
+        /// 10^digits, zero-padded. Independent of `totp-rs` (another HMAC and SHA-1 crate).
+        fn reference_hotp(key: &[u8], counter: u64, digits: u32) -> String {
+            let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).unwrap();
+            mac.update(&counter.to_be_bytes());
+            let h = mac.finalize().into_bytes();
+            let offset = usize::from(h[19] & 0x0f);
+            let binary = u32::from_be_bytes([
+                h[offset] & 0x7f,
+                h[offset + 1],
+                h[offset + 2],
+                h[offset + 3],
+            ]);
+            format!(
+                "{:0width$}",
+                binary % 10u32.pow(digits),
+                width = digits as usize
+            )
+        }
+
+        proptest! {
+            /// Every key of 128 bits or more, step and length of code: the same code as the
+            /// reference; shorter keys get none.
+            #[test]
+            fn hotp_matches_the_reference(
+                key in prop::collection::vec(any::<u8>(), 0..64),
+                step in 0i64..(1 << 40),
+                digits in 6usize..=8,
+            ) {
+                let code = hotp(&key, step, digits);
+                if key.len() < 16 {
+                    prop_assert_eq!(code, None);
+                } else {
+                    prop_assert_eq!(code, Some(reference_hotp(&key, step as u64, digits as u32)));
+                }
+            }
+
+            /// Base32 round trips, whatever the case and padding.
+            #[test]
+            fn base32_round_trips(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+                let text = base32_encode(&bytes);
+                prop_assert_eq!(base32_decode(&text), Some(bytes.clone()));
+                prop_assert_eq!(base32_decode(&text.to_lowercase()), Some(bytes.clone()));
+                let padded = format!("{text}{}", "=".repeat((8 - text.len() % 8) % 8));
+                prop_assert_eq!(base32_decode(&padded), Some(bytes));
+            }
+
+            /// The code of now verifies now, at a step within one of now whose code it is;
+            /// a code that is no step's within the window does not verify.
+            #[test]
+            fn codes_verify_within_the_window(
+                key in prop::collection::vec(any::<u8>(), 20),
+                unix_seconds in 0i64..4_102_444_800,
+                other in 0u32..1_000_000,
+            ) {
+                let secret = base32_encode(&key);
+                let code = code_at(&secret, unix_seconds).unwrap();
+                prop_assert_eq!(&code, &reference_hotp(&key, step_at(unix_seconds) as u64, 6));
+                let now = step_at(unix_seconds);
+                let step = verify(&secret, &code, unix_seconds).unwrap();
+                prop_assert!((now - 1..=now + 1).contains(&step));
+                prop_assert_eq!(reference_hotp(&key, step as u64, 6), code);
+                let guess = format!("{other:06}");
+                let window: Vec<String> = (now - 1..=now + 1)
+                    .filter(|s| *s >= 0)
+                    .map(|s| reference_hotp(&key, s as u64, 6))
+                    .collect();
+                prop_assert_eq!(verify(&secret, &guess, unix_seconds).is_some(), window.contains(&guess));
+            }
+        }
+    }
 }

@@ -391,7 +391,9 @@ fn check_value(attr: &SchemaAttribute, name: &str, value: &str) -> Result<(), Au
             bad("The attribute must be a boolean (\"true\" or \"false\")")
         }
         Some("Number") => {
-            let Ok(n) = value.trim().parse::<f64>() else {
+            // NaN compares false with every bound, so it would pass any; infinities are no
+            // number a client can mean.
+            let Some(n) = value.trim().parse::<f64>().ok().filter(|n| n.is_finite()) else {
                 return bad("Number must be a valid number");
             };
             if let Some(c) = &attr.number_attribute_constraints {
@@ -518,6 +520,23 @@ mod tests {
         assert!(check_values(&s, &v, WriteKind::Create).is_err());
     }
 
+    /// Found by `accepted_numbers_are_finite_and_in_bounds`: "NaN" passed every bound.
+    #[test]
+    fn numbers_are_finite() {
+        let mut age = custom("age", "Number");
+        age.number_attribute_constraints = Some(NumberConstraints {
+            min_value: Some("0".into()),
+            max_value: Some("150".into()),
+        });
+        let s = build_schema(&[age]).unwrap();
+        for bad in ["NaN", "nan", "inf", "-infinity", "1e999"] {
+            let v = BTreeMap::from([("custom:age".to_string(), bad.to_string())]);
+            assert!(check_values(&s, &v, WriteKind::Create).is_err(), "{bad}");
+        }
+        let v = BTreeMap::from([("custom:age".to_string(), "42.5".to_string())]);
+        assert!(check_values(&s, &v, WriteKind::Create).is_ok());
+    }
+
     #[test]
     fn formats() {
         assert!(is_email("a@b.co"));
@@ -525,5 +544,121 @@ mod tests {
         assert!(is_e164("+14325551212"));
         assert!(!is_e164("14325551212"));
         assert!(is_birthdate("1990-01-31"));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn one(name: &str, value: &str) -> BTreeMap<String, String> {
+            BTreeMap::from([(name.to_string(), value.to_string())])
+        }
+
+        fn number_text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<f64>().prop_map(|n| n.to_string()),
+                (-1000i64..1000).prop_map(|n| n.to_string()),
+                prop::sample::select(vec![
+                    "NaN", "nan", "inf", "-inf", "infinity", "1e999", " 5 "
+                ])
+                .prop_map(str::to_string),
+                ".{0,8}",
+            ]
+        }
+
+        proptest! {
+            /// An accepted Number is a finite number within the attribute's bounds.
+            #[test]
+            fn accepted_numbers_are_finite_and_in_bounds(
+                low in -100i64..100,
+                span in 0i64..100,
+                value in number_text(),
+            ) {
+                let mut attr = custom("n", "Number");
+                attr.number_attribute_constraints = Some(NumberConstraints {
+                    min_value: Some(low.to_string()),
+                    max_value: Some((low + span).to_string()),
+                });
+                let schema = build_schema(&[attr]).unwrap();
+                if check_values(&schema, &one("custom:n", &value), WriteKind::Create).is_ok() {
+                    let n: f64 = value.trim().parse().unwrap();
+                    prop_assert!(n.is_finite(), "{:?}", value);
+                    prop_assert!(low as f64 <= n && n <= (low + span) as f64, "{:?}", value);
+                }
+            }
+
+            /// A String is accepted exactly when it is empty or within its length bounds (in
+            /// characters), and at most 2048 bytes.
+            #[test]
+            fn strings_are_accepted_within_their_bounds(
+                min in 0u32..20,
+                span in prop_oneof![0u32..40, 600u32..2029],
+                value in prop_oneof![".{0,70}", "[a-z]{0,70}", "[é€😀]{0,700}"],
+            ) {
+                let mut attr = custom("s", "String");
+                attr.string_attribute_constraints = Some(StringConstraints {
+                    min_length: Some(min.to_string()),
+                    max_length: Some((min + span).to_string()),
+                });
+                let schema = build_schema(&[attr]).unwrap();
+                let chars = value.chars().count() as u32;
+                let within = (value.is_empty() || chars >= min)
+                    && chars <= min + span
+                    && value.len() <= 2048;
+                let verdict = check_values(&schema, &one("custom:s", &value), WriteKind::Create);
+                prop_assert_eq!(verdict.is_ok(), within, "{:?}", value);
+            }
+
+            /// Booleans are exactly "true" and "false".
+            #[test]
+            fn booleans_are_true_or_false(value in prop_oneof![".{0,6}", "(true|false|True|FALSE| true)"]) {
+                let schema = build_schema(&[]).unwrap();
+                let verdict = check_values(&schema, &one("email_verified", &value), WriteKind::Update);
+                prop_assert_eq!(verdict.is_ok(), value == "true" || value == "false");
+            }
+
+            /// Phone numbers: E.164 exactly (`+`, then 2 to 15 digits, the first not 0).
+            #[test]
+            fn phone_numbers_are_e164(value in prop_oneof![r"\+?[0-9]{0,17}", ".{0,12}"]) {
+                let e164 = regex::Regex::new(r"^\+[1-9][0-9]{1,14}$").unwrap();
+                prop_assert_eq!(is_e164(&value), e164.is_match(&value), "{:?}", value);
+            }
+
+            /// An accepted email has one `@`, no white space, and a domain with an inner dot.
+            #[test]
+            fn accepted_emails_have_their_shape(value in prop_oneof![".{0,20}", "[a@. ]{0,10}"]) {
+                if is_email(&value) {
+                    prop_assert_eq!(value.matches('@').count(), 1);
+                    prop_assert!(!value.chars().any(char::is_whitespace));
+                    let (_, domain) = value.split_once('@').unwrap();
+                    let chars: Vec<char> = domain.chars().collect();
+                    let inner: String = chars[1..chars.len() - 1].iter().collect();
+                    prop_assert!(inner.contains('.'), "{:?}", value);
+                }
+            }
+
+            /// Birthdates: `YYYY-MM-DD` in ASCII digits; any text is checked without panicking.
+            #[test]
+            fn birthdates_are_dates(value in prop_oneof![".{0,12}", "[0-9-]{10}", "[0-9]{4}-[0-9]{2}-[0-9]{2}"]) {
+                let shape = regex::Regex::new(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$").unwrap();
+                prop_assert_eq!(is_birthdate(&value), shape.is_match(&value), "{:?}", value);
+            }
+
+            /// Whatever the value: `sub` is never written, unknown names are refused, and an
+            /// immutable attribute is refused on update.
+            #[test]
+            fn names_decide_before_values(value in ".{0,10}", name in "[a-z_:]{1,12}") {
+                let mut fixed = custom("fixed", "String");
+                fixed.mutable = Some(false);
+                let schema = build_schema(&[fixed]).unwrap();
+                for kind in [WriteKind::Create, WriteKind::Update] {
+                    prop_assert!(check_values(&schema, &one("sub", &value), kind).is_err());
+                }
+                prop_assert!(check_values(&schema, &one("custom:fixed", &value), WriteKind::Update).is_err());
+                if !schema.iter().any(|a| a.name.as_deref() == Some(name.as_str())) {
+                    prop_assert!(check_values(&schema, &one(&name, &value), WriteKind::Create).is_err());
+                }
+            }
+        }
     }
 }

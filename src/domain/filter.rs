@@ -276,4 +276,63 @@ mod tests {
         );
         assert_eq!(parsed(r#"status ^= """#).plan(&pool), FilterPlan::All);
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn attribute() -> impl Strategy<Value = String> {
+            prop::sample::select(SEARCHABLE.iter().map(|(n, _)| *n).collect::<Vec<_>>())
+                .prop_map(str::to_string)
+        }
+
+        fn op() -> impl Strategy<Value = FilterOp> {
+            prop_oneof![Just(FilterOp::Equals), Just(FilterOp::StartsWith)]
+        }
+
+        /// A filter as a client writes it, with the spaces given around its parts.
+        fn print(f: &Filter, spaces: &[String; 4]) -> String {
+            let op = match f.op {
+                FilterOp::Equals => "=",
+                FilterOp::StartsWith => "^=",
+            };
+            let value = f.value.replace('\\', "\\\\").replace('"', "\\\"");
+            let [a, b, c, d] = spaces;
+            format!("{a}{}{b}{op}{c}\"{value}\"{d}", f.attribute)
+        }
+
+        proptest! {
+            /// Any filter of a searchable attribute, printed with any spacing, parses back to
+            /// itself.
+            #[test]
+            fn printed_filters_parse_back(
+                attribute in attribute(),
+                op in op(),
+                value in any::<String>(),
+                spaces in prop::array::uniform4("\\s{0,3}"),
+            ) {
+                let f = Filter { attribute, op, value };
+                let text = print(&f, &spaces);
+                prop_assert_eq!(Filter::parse(&text).unwrap(), Some(f), "{:?}", text);
+            }
+
+            /// Garbage, and text close to a filter, never panics: it parses, or is an
+            /// InvalidParameterException; what parses names a searchable attribute.
+            #[test]
+            fn garbage_is_an_invalid_parameter(
+                text in prop_oneof![
+                    any::<String>(),
+                    r#"\s?[a-z_:]{0,20}\s?\^?=?\s?"?([^"\\]|\\.?){0,8}"?\s?.{0,3}"#,
+                ]
+            ) {
+                match Filter::parse(&text) {
+                    Ok(None) => prop_assert!(text.trim().is_empty()),
+                    Ok(Some(f)) => {
+                        prop_assert!(SEARCHABLE.iter().any(|(n, _)| *n == f.attribute));
+                    }
+                    Err(e) => prop_assert_eq!(e.type_name(), "InvalidParameterException"),
+                }
+            }
+        }
+    }
 }
