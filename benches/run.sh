@@ -15,6 +15,11 @@
 #            instead: instructions per request of each path, Tessera on SQLite under callgrind,
 #            one connection (valgrind; steady whatever else the machine does, so the measure
 #            for before/after comparisons of one change); writes nothing under docs/
+#   bash benches/run.sh --timing [--pairs N] [--no-postgres]
+#            instead: known against unknown users on each path that hides them (sign-in with a
+#            password, both SRP steps, ForgotPassword, the hosted sign-in page), interleaved
+#            pairs (benches/timing.py); prints the medians, writes target/bench/timing.json and
+#            nothing under docs/
 #
 # Installs what it needs: wrk (Debian, apt-get), PostgreSQL (via tests/postgres.sh), and a Python
 # venv in target/bench-venv (boto3, matplotlib, pycognito, moto), the Node peers in
@@ -29,7 +34,7 @@ fail() { echo "benches/run.sh: $*" >&2; exit 1; }
 say() { echo "benches/run.sh: $*" >&2; }
 
 seconds=10 floor_seconds=3 users=1000 list_users=1000000 paths="" postgres=1 build=1 mode=reference
-peers=oidc-provider,cognito-local,moto floors=1
+peers=oidc-provider,cognito-local,moto floors=1 pairs=300
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) seconds=2 floor_seconds=1 list_users=100000 mode=quick ;;
@@ -44,7 +49,9 @@ while [ $# -gt 0 ]; do
     --no-build) build=0 ;;
     --no-floors) floors=0 ;;
     --instructions) mode=instructions peers="" postgres=0 floors=0 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --timing) mode=timing peers="" floors=0 ;;
+    --pairs) pairs=$2; shift ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) fail "unknown option $1 (see --help)" ;;
   esac
   shift
@@ -57,11 +64,11 @@ apt_install() {
 }
 
 # wrk, the load generator
-if ! command -v wrk >/dev/null 2>&1; then
+if [ "$mode" != timing ] && ! command -v wrk >/dev/null 2>&1; then
   say "installing wrk"
   apt_install wrk || fail "wrk is missing and could not be installed (apt-get install wrk)"
 fi
-command -v wrk >/dev/null 2>&1 || fail "wrk is missing"
+[ "$mode" = timing ] || command -v wrk >/dev/null 2>&1 || fail "wrk is missing"
 
 # Python helpers (seeding through boto3, the chart through matplotlib)
 venv=target/bench-venv
@@ -126,6 +133,16 @@ for db in json.load(open(sys.argv[1]))["databases"]:
         n = p["points"][0].get("instructions_per_request")
         print(f"{name:20} {n:>12,} instructions/request" if n else f"{name:20} (no requests)")
 PY
+  exit 0
+fi
+
+if [ "$mode" = timing ]; then
+  say "known against unknown users: $pairs pairs per path"
+  "$venv/bin/python" benches/timing.py --binary target/release/tessera --work "$PWD/$out/timing" \
+    --out "$out/timing.json" --pairs "$pairs" \
+    --databases "sqlite$([ "$postgres" = 1 ] && echo ,postgres)" \
+    --postgres-url "$([ "$postgres" = 1 ] && echo "${TESSERA_TEST_POSTGRES_URL:-}")" \
+    || fail "the timing runs failed (server logs in $out/timing/)"
   exit 0
 fi
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: formatting and clippy (the lint table in Cargo.toml, warnings as
-# errors) first, then unit tests and the integration binary, every integration test on SQLite
-# AND PostgreSQL. Starts a local PostgreSQL if none is given, creates the test role, and
-# cleans up databases left by earlier runs. Under CI=true a missing dependency fails the run.
+# errors) and cargo-deny (licenses, sources, advisories: .ci/deny.toml) first, then unit tests
+# and the integration binary, every integration test on SQLite AND PostgreSQL. Starts a local
+# PostgreSQL if none is given, creates the test role, and cleans up databases left by earlier
+# runs. Under CI=true a missing dependency fails the run.
 #
-#   bash tests/run.sh                 # everything (fmt and clippy first)
+#   bash tests/run.sh                 # everything (fmt, clippy and cargo deny first)
 #   bash tests/run.sh api_pools       # only tests whose name contains "api_pools"
 #   bash tests/run.sh clients         # only the real-client suites (tests/clients/, browser, MFA, devices, Amplify, federation, console and crash included), both databases
 #   bash tests/run.sh boto3 | issue3  # only tests/clients/boto3_admin.py | issue3_flow.py
@@ -60,6 +61,48 @@ check_lints() {
   echo "tests/run.sh: cargo clippy --all-targets --locked -- -D warnings" >&2
   cargo clippy --all-targets --locked -- -D warnings \
     || fail "cargo clippy failed: fix the lints above (warnings are errors)"
+}
+
+# The supply-chain check (cargo-deny, config .ci/deny.toml): licenses, sources, wildcard and
+# duplicate versions (warned), then RustSec's advisories when their database (a git clone from
+# GitHub) can be fetched; otherwise they are skipped with a warning. cargo-deny is installed from
+# crates.io when missing (about 2 minutes on 2 cores); under CI=true a failed install fails the
+# run, elsewhere the check is skipped with a warning.
+CARGO_DENY_VERSION=0.20.2
+check_supply_chain() {
+  if ! cargo deny --version >/dev/null 2>&1; then
+    echo "tests/run.sh: installing cargo-deny $CARGO_DENY_VERSION (cargo install --locked)" >&2
+    # its own temporary target directory, not this checkout's
+    env -u CARGO_TARGET_DIR cargo install --locked --quiet "cargo-deny@$CARGO_DENY_VERSION" || true
+    if ! cargo deny --version >/dev/null 2>&1; then
+      [ "${CI:-}" = true ] && fail "cargo-deny is missing and could not be installed (cargo install --locked cargo-deny@$CARGO_DENY_VERSION)"
+      echo "tests/run.sh: WARNING: cargo-deny is missing and could not be installed; the supply-chain check is SKIPPED" >&2
+      return 0
+    fi
+  fi
+  local deny=(cargo deny --config .ci/deny.toml) log
+  log=$(mktemp)
+  echo "tests/run.sh: cargo deny check bans licenses sources ($(cargo deny --version))" >&2
+  if ! "${deny[@]}" check --hide-inclusion-graph bans licenses sources >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    fail "cargo deny found a license, source or ban problem (above; config .ci/deny.toml)"
+  fi
+  # Duplicate versions are warnings: counted here, listed by the same command.
+  echo "tests/run.sh: cargo deny: $(grep -c '^warning\[duplicate\]' "$log" || true) crates in two or more versions" \
+    "(warned; see cargo deny --config .ci/deny.toml check bans)" >&2
+  if "${deny[@]}" fetch db >"$log" 2>&1; then
+    echo "tests/run.sh: cargo deny check advisories" >&2
+    if ! "${deny[@]}" check --hide-inclusion-graph advisories >"$log" 2>&1; then
+      cat "$log" >&2
+      rm -f "$log"
+      fail "cargo deny found advisories against Cargo.lock (above; config .ci/deny.toml)"
+    fi
+  else
+    echo "tests/run.sh: WARNING: advisories SKIPPED: RustSec's advisory database could not be fetched:" >&2
+    grep -m1 '^fatal' "$log" >&2 || grep -m1 -i error "$log" >&2 || true
+  fi
+  rm -f "$log"
 }
 
 # Tools the client suites need: python3 (+ venv), node, npm and curl. Missing ones are installed with
@@ -275,6 +318,7 @@ ensure_build_libraries() {
 ensure_build_libraries
 if [ $# -eq 0 ]; then
   check_lints
+  check_supply_chain
 fi
 
 ensure_postgres
