@@ -14,6 +14,8 @@ pub mod crypto;
 pub mod delivery;
 pub mod domain;
 pub mod federation;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod metrics;
 pub mod oauth;

@@ -314,6 +314,17 @@ macro_rules! action_table {
 
         /// Every action Tessera implements, by its Cognito name.
         pub const IMPLEMENTED: &[&str] = &[$($name),*];
+
+        /// Only decodes `body` as the named action's request, as [`route`] does before it runs
+        /// the action; None for an action Tessera does not implement. For the fuzz targets
+        /// (`tests/fuzz/`): the server never calls it.
+        #[doc(hidden)]
+        pub fn decode_request(action: &str, body: &[u8]) -> Option<Result<(), ApiError>> {
+            match action {
+                $( $name => Some(wire::parse::<actions::$module::Request>(body).map(drop)), )*
+                _ => None,
+            }
+        }
     };
 }
 

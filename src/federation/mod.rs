@@ -9,7 +9,7 @@ mod apple;
 
 use crate::domain::identity_provider::{IdentityProvider, ProviderType};
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
+    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
 };
 use openidconnect::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl,
@@ -305,11 +305,8 @@ impl Upstreams {
         let mut fresh = false;
         loop {
             let (keys, age) = self.jwks(jwks_uri, fresh).await?;
-            let keyed = CoreClient::new(ClientId::new(client_id.clone()), issuer.clone(), keys);
-            // Public-key algorithms only: never a shared secret (HS256) or `none`.
-            let verifier = keyed.id_token_verifier().set_allowed_algs(ASYMMETRIC);
-            match id_token.claims(&verifier, &nonce) {
-                Ok(_) => break,
+            match check_id_token(id_token, keys, &client_id, &issuer, &nonce) {
+                Ok(()) => break,
                 Err(openidconnect::ClaimsVerificationError::SignatureVerification(_))
                     if !fresh && age > JWKS_MIN_AGE =>
                 {
@@ -326,19 +323,7 @@ impl Upstreams {
             let info = self
                 .user_endpoint(url, tokens.access_token().secret(), p.attributes_by_post())
                 .await?;
-            // OpenID Connect Core §5.3.2: the user endpoint must name the ID token's subject.
-            if info.get("sub") != claims.get("sub") {
-                return Err(Failure::Invalid(
-                    "the user endpoint does not name the ID token's subject".into(),
-                ));
-            }
-            // The signed claims that decide who the account is stay as signed.
-            for (name, value) in info {
-                let signed = matches!(name.as_str(), "sub" | "email" | "email_verified");
-                if !(signed && claims.contains_key(&name)) {
-                    claims.insert(name, value);
-                }
-            }
+            merge_user_info(&mut claims, info)?;
         }
         Ok(claims)
     }
@@ -389,17 +374,61 @@ impl Upstreams {
         if !status.is_success() {
             return Err(Failure::Refused(format!("user endpoint answered {status}")));
         }
-        match response.json::<Value>().await {
-            Ok(Value::Object(map)) => Ok(map),
-            _ => Err(Failure::Invalid(
-                "the user endpoint did not answer a JSON object".into(),
-            )),
-        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Failure::Unreachable(format!("user endpoint: {}", e.without_url())))?;
+        user_info(&body)
     }
 }
 
+/// Checks an upstream's ID token against its key set: signature (public-key algorithms only,
+/// never a shared secret such as HS256, nor `none`), issuer, audience, expiry and nonce.
+pub fn check_id_token(
+    id_token: &CoreIdToken,
+    keys: CoreJsonWebKeySet,
+    client_id: &str,
+    issuer: &IssuerUrl,
+    nonce: &Nonce,
+) -> Result<(), openidconnect::ClaimsVerificationError> {
+    let keyed = CoreClient::new(ClientId::new(client_id.to_string()), issuer.clone(), keys);
+    let verifier = keyed.id_token_verifier().set_allowed_algs(ASYMMETRIC);
+    id_token.claims(&verifier, nonce).map(drop)
+}
+
+/// The user endpoint's answer: a JSON object.
+pub fn user_info(body: &[u8]) -> Result<Map<String, Value>, Failure> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(Failure::Invalid(
+            "the user endpoint did not answer a JSON object".into(),
+        )),
+    }
+}
+
+/// Adds the user endpoint's claims to the ID token's. OpenID Connect Core §5.3.2: the user
+/// endpoint must name the ID token's subject; the signed claims that decide who the account is
+/// (`sub`, `email`, `email_verified`) stay as signed.
+pub fn merge_user_info(
+    claims: &mut Map<String, Value>,
+    info: Map<String, Value>,
+) -> Result<(), Failure> {
+    if info.get("sub") != claims.get("sub") {
+        return Err(Failure::Invalid(
+            "the user endpoint does not name the ID token's subject".into(),
+        ));
+    }
+    for (name, value) in info {
+        let signed = matches!(name.as_str(), "sub" | "email" | "email_verified");
+        if !(signed && claims.contains_key(&name)) {
+            claims.insert(name, value);
+        }
+    }
+    Ok(())
+}
+
 /// The claims of a JWT whose signature has been checked.
-fn jwt_payload(jwt: &str) -> Result<Map<String, Value>, Failure> {
+pub fn jwt_payload(jwt: &str) -> Result<Map<String, Value>, Failure> {
     use base64::Engine;
     let payload = jwt
         .split('.')

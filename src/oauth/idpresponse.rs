@@ -55,7 +55,7 @@ pub async fn go_upstream(
     }
 }
 
-fn answer_of(pairs: url::form_urlencoded::Parse<'_>) -> Answer {
+pub(crate) fn answer_of(pairs: url::form_urlencoded::Parse<'_>) -> Answer {
     let mut a = Answer::default();
     for (name, value) in pairs {
         let slot = match name.as_ref() {

@@ -61,7 +61,7 @@ pub(super) fn parse_form(req: &HttpRequest, body: &[u8]) -> Result<Form, OAuthEr
 
 /// The client's credentials as presented, and whether HTTP Basic was used (its failures get a
 /// `WWW-Authenticate: Basic` challenge).
-pub(super) struct Presented {
+pub(crate) struct Presented {
     pub auth: ClientAuth,
     pub basic: bool,
 }
@@ -164,6 +164,18 @@ fn grant(form: &Form) -> Result<Grant, OAuthError> {
     }
 }
 
+/// Reads a token request: its form, the client's credentials and the grant. Errors come with
+/// whether Basic was tried.
+pub(crate) fn read_request(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<(Presented, Grant), (OAuthError, bool)> {
+    let form = parse_form(req, body).map_err(|e| (e, false))?;
+    let presented = presented_client(req, &form)?;
+    let grant = grant(&form).map_err(|e| (e, presented.basic))?;
+    Ok((presented, grant))
+}
+
 fn success(t: TokenResponse) -> HttpResponse {
     let mut body = serde_json::Map::new();
     body.insert("access_token".into(), t.access_token.into());
@@ -184,17 +196,9 @@ pub async fn post(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let form = match parse_form(&req, &body) {
-        Ok(f) => f,
-        Err(e) => return token_error(&e, false),
-    };
-    let presented = match presented_client(&req, &form) {
-        Ok(p) => p,
+    let (presented, grant) = match read_request(&req, &body) {
+        Ok(read) => read,
         Err((e, basic)) => return token_error(&e, basic),
-    };
-    let grant = match grant(&form) {
-        Ok(g) => g,
-        Err(e) => return token_error(&e, presented.basic),
     };
     match grants::token(&svc, &site.pool_id, presented.auth, grant).await {
         Ok(t) => success(t),

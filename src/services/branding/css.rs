@@ -84,7 +84,9 @@ fn has_function(lower: &str, name: &str) -> bool {
 /// Every `url(` must hold a `data:` URL: the hosted pages load nothing from other sites.
 fn check_urls(lower: &str) -> Result<(), AuthError> {
     for (at, found) in lower.match_indices("url(") {
-        let rest = lower[at + found.len()..].trim_start();
+        // CSS white space only (CSS Syntax §4.2): a browser reads `url( data:…)` with an em
+        // space as the relative URL "\u{2003}data:…".
+        let rest = lower[at + found.len()..].trim_start_matches([' ', '\t', '\n', '\r', '\u{c}']);
         let rest = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
         if !rest.starts_with("data:") {
             return Err(refuse(
@@ -135,6 +137,19 @@ mod tests {
             "a { color: red }\u{0}",
         ] {
             assert!(refused(css), "accepted {css:?}");
+        }
+    }
+
+    /// Only CSS white space may come before `data:`; other Unicode white space is part of the
+    /// URL (the `branding_css` fuzz target's scan states the rule).
+    #[test]
+    fn only_css_white_space_precedes_data() {
+        assert_eq!(check("a { b: url(\n\t data:x) }"), Ok(()));
+        for space in ['\u{2003}', '\u{a0}', '\u{3000}'] {
+            assert!(
+                refused(&format!("a {{ b: url({space}data:x) }}")),
+                "{space:?}"
+            );
         }
     }
 

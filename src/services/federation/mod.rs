@@ -158,7 +158,7 @@ fn upstream_error(error: &str, description: Option<&str>) -> OAuthError {
 
 /// Sign in with Apple posts the user's name once, unsigned, beside the ID token: its
 /// `firstName` and `lastName` become claims the mapping can name (never the signed ones).
-fn apple_name(claims: &mut serde_json::Map<String, serde_json::Value>, user: &str) {
+pub(crate) fn apple_name(claims: &mut serde_json::Map<String, serde_json::Value>, user: &str) {
     let Ok(serde_json::Value::Object(posted)) = serde_json::from_str::<serde_json::Value>(user)
     else {
         return;
