@@ -53,11 +53,13 @@ impl Store {
             .await
             .map_err(map_err)?
         });
-        let Some((failures, locked_until)) = counted else {
+        let Some((failures, mut locked_until)) = counted else {
             return Ok(None);
         };
-        let until = lock_until(failures, now).max(locked_until);
-        if until > locked_until {
+        // Below the free failures there is no lock to set: no second write (a wrong password
+        // of a real user then costs one write, as an unknown name's does).
+        let until = lock_until(failures, now);
+        if until > now && until > locked_until {
             db_run!(self, |db| {
                 sqlx::query(
                     "UPDATE sign_in_failures SET locked_until = $1 \
@@ -69,11 +71,12 @@ impl Store {
                 .await
                 .map_err(map_err)?;
             });
+            locked_until = until;
         }
         Ok(Some(Failures {
             failures,
             last_failed_at: now,
-            locked_until: until,
+            locked_until,
         }))
     }
 

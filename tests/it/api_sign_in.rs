@@ -9,11 +9,14 @@ use crate::user_helpers::{create_user, status_of};
 use crate::{assert_aws_error, both_databases};
 use aws_sdk_cognitoidentityprovider as cognito;
 use cognito::types::{AuthFlowType, ChallengeNameType, UserStatusType};
+use tessera::domain::lockout::RESET_AFTER_MS;
+use tessera::services::auth::unknown_failures_bucket;
 use tessera::services::client_auth::secret_hash;
 
 both_databases!(
     password_sign_in_returns_tokens,
     wrong_and_unknown_users,
+    unknown_names_count_failures_as_users_do,
     flows_are_gated_per_client_and_door,
     lockout_backs_off_and_resets,
     user_states_are_refused,
@@ -75,6 +78,46 @@ async fn wrong_and_unknown_users(backend: Backend) {
     );
     assert_eq!(wrong, unknown);
     assert_eq!(unknown, "Incorrect username or password.");
+}
+
+/// Through a client that hides users, a name that does not exist costs what a real user's wrong
+/// password costs: the hash, a read before it and a failure counted after it (on a counter of
+/// its own, which locks nothing). A LEGACY client, which says the user does not exist, counts
+/// nothing. (The time itself is measured by benches/timing.py, not here.)
+async fn unknown_names_count_failures_as_users_do(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (pool_id, legacy) = pool_client_user(&app, false).await;
+    let (hiding, _) = client_with(&app, &pool_id, &["ALLOW_USER_PASSWORD_AUTH"], false, true).await;
+    let pool = app
+        .services
+        .store
+        .get_pool(&pool_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let bucket = unknown_failures_bucket(&pool, "nobody");
+    let counted = || async {
+        let now = app.services.now();
+        app.services
+            .store
+            .peek_hits(&bucket, now, RESET_AFTER_MS)
+            .await
+            .unwrap()
+    };
+    assert_aws_error!(
+        password_auth(&app, &legacy, "nobody", PASSWORD).await,
+        "UserNotFoundException"
+    );
+    assert_eq!(counted().await, 0);
+    // Past the five failures that lock a real user: still the same answer.
+    for n in 1..=6 {
+        let msg = assert_aws_error!(
+            password_auth(&app, &hiding, "nobody", PASSWORD).await,
+            "NotAuthorizedException"
+        );
+        assert_eq!(msg, "Incorrect username or password.");
+        assert_eq!(counted().await, n);
+    }
 }
 
 async fn flows_are_gated_per_client_and_door(backend: Backend) {

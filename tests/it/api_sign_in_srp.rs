@@ -200,6 +200,13 @@ async fn srp_hides_unknown_users(backend: Backend) {
         "NotAuthorizedException"
     );
     assert_eq!(msg, "Incorrect username or password.");
+    // The failed claim is counted as a real user's is (on the name's own counter).
+    let stored = app.services.store.get_pool(&pool).await.unwrap().unwrap();
+    let bucket = tessera::services::auth::unknown_failures_bucket(&stored, "nobody");
+    let now = app.services.now();
+    let window = tessera::domain::lockout::RESET_AFTER_MS;
+    let hits = app.services.store.peek_hits(&bucket, now, window).await;
+    assert_eq!(hits.unwrap(), 1);
 }
 
 async fn srp_secret_block_is_single_use_and_timestamp_fresh(backend: Backend) {

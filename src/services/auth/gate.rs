@@ -54,6 +54,46 @@ pub async fn wrong_password(svc: &Services, user: &User) -> AuthError {
     }
 }
 
+/// The failure count a name that does not exist stands on: a hit counter per pool and name
+/// (`rate_limits`), kept for the [`RESET_AFTER_MS`] a real user's count lasts.
+///
+/// [`RESET_AFTER_MS`]: crate::domain::lockout::RESET_AFTER_MS
+pub fn unknown_failures_bucket(pool: &UserPool, username: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let key = hex::encode(Sha256::digest(pool.username_key(username).as_bytes()));
+    format!("unknown:{}:{key}:sign_in", pool.id)
+}
+
+/// For a name that does not exist, asked through a client that hides users: the read
+/// [`check_not_locked`] makes for a real user (one row by its key), so that both cost the same
+/// round trip before the hash. Refuses nothing: unknown names are never locked.
+pub async fn check_unknown_not_locked(
+    svc: &Services,
+    pool: &UserPool,
+    username: &str,
+) -> Result<(), AuthError> {
+    let bucket = unknown_failures_bucket(pool, username);
+    let window = crate::domain::lockout::RESET_AFTER_MS;
+    svc.store.peek_hits(&bucket, svc.now(), window).await?;
+    Ok(())
+}
+
+/// For a name that does not exist: the write [`wrong_password`] makes for a real user (one
+/// upsert that counts the failure), then `error`, the answer the name gets.
+pub async fn unknown_failed(
+    svc: &Services,
+    pool: &UserPool,
+    username: &str,
+    error: AuthError,
+) -> AuthError {
+    let bucket = unknown_failures_bucket(pool, username);
+    let window = crate::domain::lockout::RESET_AFTER_MS;
+    match svc.store.count_hit(&bucket, svc.now(), window).await {
+        Ok(_) => error,
+        Err(e) => e.into(),
+    }
+}
+
 /// Where a proven password leads.
 #[derive(Debug, Clone)]
 pub enum Step {

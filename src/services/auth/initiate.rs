@@ -157,16 +157,21 @@ pub(crate) async fn check_password(
             triggers::pre_authentication(svc, pool, Ok(u), caller, Some(client_metadata)).await?;
         }
         None if super::hides_users(client) => {
+            gate::check_unknown_not_locked(svc, pool, username).await?;
             let unknown = Err(username);
             triggers::pre_authentication(svc, pool, unknown, caller, Some(client_metadata)).await?;
         }
         None => {}
     }
-    // Unknown users cost the same hash check as known ones.
+    // Unknown users cost the same hash check as known ones, and (for a client that hides
+    // them) the same reads and writes of a failure count.
     let ok = passwords::verify_password(svc, user.as_ref(), password).await?;
     let Some(user) = user else {
         if let Some(user) = migrate(svc, pool, username, password, caller).await? {
             return gate::password_proven(svc, pool, client, &user, device).await;
+        }
+        if super::hides_users(client) {
+            return Err(gate::unknown_failed(svc, pool, username, unknown_user(client)).await);
         }
         return Err(unknown_user(client));
     };
@@ -249,6 +254,7 @@ pub(crate) async fn srp_first_step(
             Some(u)
         }
         None if super::hides_users(client) => {
+            gate::check_unknown_not_locked(svc, pool, username).await?;
             if pre_authentication {
                 let unknown = Err(username);
                 triggers::pre_authentication(svc, pool, unknown, caller, Some(client_metadata))

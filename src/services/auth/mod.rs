@@ -23,6 +23,8 @@ pub mod respond;
 pub mod second_factor;
 pub mod session;
 
+pub use gate::unknown_failures_bucket;
+
 use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
 use crate::domain::pool::UserPool;

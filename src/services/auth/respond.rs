@@ -195,7 +195,11 @@ async fn password_verifier(
     };
     let user = match &user_sub {
         Some(sub) => user_by_sub(svc, pool, sub).await?,
-        None => None,
+        None => {
+            // The read a real user's claim makes (a name that is no user's sub finds nothing).
+            user_by_sub(svc, pool, &srp_username).await?;
+            None
+        }
     };
     let internal = user
         .as_ref()
@@ -216,7 +220,9 @@ async fn password_verifier(
         ));
     }
     let Some(user) = user else {
-        // As much work as checking a real claim, then the answer a wrong password gets.
+        // As much work as checking a real claim (the lock's read, the claim, the failure's
+        // write), then the answer a wrong password gets.
+        gate::check_unknown_not_locked(svc, pool, username).await?;
         let dummy = super::initiate::dummy_verifier(srp::pool_name(&pool.id));
         let _ = srp::verify_claim(&srp::Claim {
             pool_name: srp::pool_name(&pool.id),
@@ -231,7 +237,7 @@ async fn password_verifier(
             timestamp,
             signature,
         });
-        return Err(super::unknown_user(client));
+        return Err(gate::unknown_failed(svc, pool, username, super::unknown_user(client)).await);
     };
     gate::check_not_locked(svc, &user).await?;
     let (Some(salt), Some(verifier)) = (user.srp_salt.clone(), user.srp_verifier.clone()) else {
