@@ -34,6 +34,11 @@ pub fn idp_answer(query: &[u8]) -> Answer {
     crate::oauth::idpresponse::answer_of(url::form_urlencoded::parse(query))
 }
 
+/// The query `POST /oauth2/idpresponse` hands `answer` on to the GET with.
+pub fn idp_hand_on(answer: &Answer) -> String {
+    crate::oauth::idpresponse::query_of(answer)
+}
+
 /// Adds the name Sign in with Apple posts (`user`) to an account's claims.
 pub fn apple_name(claims: &mut Map<String, Value>, user: &str) {
     crate::services::federation::apple_name(claims, user)

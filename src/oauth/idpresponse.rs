@@ -93,6 +93,16 @@ pub async fn get(
 /// handed on to the GET, which a top-level navigation carries the cookie to.
 pub async fn post(site: Site, body: web::Bytes) -> HttpResponse {
     let answer = answer_of(url::form_urlencoded::parse(&body));
+    HttpResponse::SeeOther()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("{}?{}", site.path("/oauth2/idpresponse"), query_of(&answer)),
+        ))
+        .finish()
+}
+
+/// The answer as the query `answer_of` reads back (the POST's hand-off to the GET).
+pub(crate) fn query_of(answer: &Answer) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
     let fields = [
         ("code", &answer.code),
@@ -107,12 +117,7 @@ pub async fn post(site: Site, body: web::Bytes) -> HttpResponse {
             q.append_pair(name, v);
         }
     }
-    HttpResponse::SeeOther()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("{}?{}", site.path("/oauth2/idpresponse"), q.finish()),
-        ))
-        .finish()
+    q.finish()
 }
 
 async fn finish(svc: &Services, site: Site, cookie: &Session, answer: Answer) -> HttpResponse {
