@@ -1,6 +1,6 @@
 //! The `tessera` command: `serve` (the default), `migrate`, `apply FILE.yaml`,
 //! `backup FILE`, `restore FILE [--force]`, `admin-key create|list|revoke`,
-//! `keys rotate [--pool ID]`, `keys rotate-master`.
+//! `keys rotate [--pool ID]`, `keys rotate-master`, `users export|import`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -54,6 +54,11 @@ enum Command {
         #[command(subcommand)]
         action: KeysCommand,
     },
+    /// Move a pool's users out and in (JSON lines).
+    Users {
+        #[command(subcommand)]
+        action: UsersCommand,
+    },
     /// Read the audit trail.
     Audit {
         #[command(subcommand)]
@@ -98,6 +103,29 @@ enum KeysCommand {
     /// Seals the data key of the secrets at rest under a new master key: a new key file, or
     /// TESSERA_NEW_MASTER_KEY when the master key is TESSERA_MASTER_KEY. Running nodes go on.
     RotateMaster,
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Write every user of a pool to standard output, one JSON line each, with attributes,
+    /// status, groups, password hash and MFA settings; the hash and the TOTP secret sealed
+    /// under KEY_FILE (created 0600 when missing), which `users import` needs.
+    Export {
+        #[arg(long)]
+        pool: String,
+        #[arg(long = "key-file")]
+        key_file: PathBuf,
+    },
+    /// Read users from FILE (JSON lines, from `users export` or made from another system's
+    /// users) into a pool; users that exist are skipped, bad lines reported.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        pool: String,
+        /// The key file of the export, when the lines hold sealed values.
+        #[arg(long = "key-file")]
+        key_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -261,6 +289,11 @@ async fn run_command(command: Command, settings: Settings) -> anyhow::Result<()>
                 ),
             }
         }
+        Command::Users { action } => {
+            let delivery = startup::delivery_from_settings(&settings)?;
+            let services = startup::services(&settings, store.clone(), Clock::System, delivery);
+            users_command(&services, action).await?;
+        }
         Command::Audit {
             action: AuditCommand::Export { since },
         } => {
@@ -318,6 +351,58 @@ async fn run_command(command: Command, settings: Settings) -> anyhow::Result<()>
 }
 
 fn unreachable_serve() {}
+
+async fn users_command(
+    services: &tessera::services::Services,
+    action: UsersCommand,
+) -> anyhow::Result<()> {
+    use tessera::crypto::vault::Vault;
+    use tessera::services::user_transfer;
+    match action {
+        UsersCommand::Export { pool, key_file } => {
+            let key = master_key::read_or_create_key_file(&key_file)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let count = user_transfer::export(services, &pool, &Vault::new(&key), &mut out)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::io::Write::flush(&mut out)?;
+            eprintln!("exported {count} users of {pool}");
+        }
+        UsersCommand::Import {
+            file,
+            pool,
+            key_file,
+        } => {
+            let vault = match key_file {
+                Some(path) => Some(Vault::new(&master_key::read_key_file(&path)?)),
+                None => None,
+            };
+            let input = std::fs::File::open(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let summary = user_transfer::import(
+                services,
+                &pool,
+                vault.as_ref(),
+                std::io::BufReader::new(input),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for (line, reason) in &summary.failed {
+                eprintln!("{}:{line}: {reason}", file.display());
+            }
+            println!(
+                "imported {}, skipped {} (existing), failed {}",
+                summary.imported,
+                summary.skipped,
+                summary.failed.len()
+            );
+            if !summary.failed.is_empty() {
+                anyhow::bail!("{} lines were not imported", summary.failed.len());
+            }
+        }
+    }
+    Ok(())
+}
 
 /// glibc raises its mmap threshold to the size of the largest block freed, so after the first
 /// password hash every 19 MiB argon2 buffer comes from an arena heap and stays there when

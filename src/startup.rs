@@ -129,6 +129,7 @@ impl Application {
             rate_limit_per_ip: settings.rate_limit_per_ip,
             trust_forwarded_for: settings.trust_forwarded_for,
         });
+        crate::services::user_import::spawn_runner(services.clone());
         let services_data = web::Data::new(services.clone());
         let metrics_access = web::Data::new(http::metrics::MetricsAccess {
             token: settings.metrics_token.clone(),
@@ -157,6 +158,7 @@ impl Application {
                 .configure(http::health::configure)
                 .configure(http::metrics::configure)
                 .configure(api::configure)
+                .configure(http::user_import_upload::configure)
                 .configure(crate::oauth::configure)
                 .configure(crate::ui::configure_static)
                 .service(

@@ -423,4 +423,10 @@ action_table! {
     "VerifyUserAttribute" => verify_user_attribute,
     "DeleteUser" => delete_user,
     "ChangePassword" => change_password,
+    "GetCSVHeader" => get_csv_header,
+    "CreateUserImportJob" => create_user_import_job,
+    "StartUserImportJob" => start_user_import_job,
+    "StopUserImportJob" => stop_user_import_job,
+    "DescribeUserImportJob" => describe_user_import_job,
+    "ListUserImportJobs" => list_user_import_jobs,
 }

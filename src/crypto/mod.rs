@@ -1,6 +1,7 @@
 //! Cryptographic building blocks: password hashing, random identifiers and secrets,
 //! constant-time comparison. No I/O beyond the blocking pool used for hashing.
 
+pub mod hash_formats;
 pub mod jwt;
 pub mod password;
 pub mod random;

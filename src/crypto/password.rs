@@ -10,6 +10,7 @@
 //! (docs/performance.md). The memory is reserved at a thread's first hash, so an idle server
 //! holds none and a busy one `concurrency` × 19 MiB.
 
+use crate::crypto::hash_formats;
 use crate::domain::AuthError;
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -289,9 +290,27 @@ fn hash_now(scratch: &mut Scratch, password: &str) -> Result<String, HashError> 
     Ok(phc.to_string())
 }
 
+/// Whether `stored` is a hash this pool makes now (argon2id at the default parameters); any
+/// other is replaced at the user's next sign-in with the password.
+pub fn is_current(stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    parsed.algorithm == Algorithm::Argon2id.ident()
+        && parsed.version == Some(Version::V0x13.into())
+        && Params::try_from(&parsed).is_ok_and(|p| {
+            let current = Params::default();
+            (p.m_cost(), p.t_cost(), p.p_cost())
+                == (current.m_cost(), current.t_cost(), current.p_cost())
+        })
+}
+
 /// True when `password` hashes to `phc` with `phc`'s own algorithm, version, parameters and
 /// salt (so hashes made with other parameters keep working); false for a malformed `phc`.
 fn verify_now(scratch: &mut Scratch, password: &str, phc: &str) -> bool {
+    if !phc.starts_with("$argon2") {
+        return hash_formats::parse(phc).is_ok_and(|hash| hash.verify(password));
+    }
     let Ok(parsed) = PasswordHash::new(phc) else {
         return false;
     };
@@ -310,13 +329,16 @@ fn verify_now(scratch: &mut Scratch, password: &str, phc: &str) -> bool {
     };
     let blocks = params.block_count();
     let mut out = vec![0u8; expected.len()];
+    // An imported hash asking for more memory than ours gets it only for this check.
+    let mut larger = Vec::new();
+    let memory = if blocks > Params::default().block_count() {
+        larger.resize(blocks, Block::new());
+        &mut larger[..]
+    } else {
+        scratch.blocks(blocks)
+    };
     Argon2::new(algorithm, version, params)
-        .hash_password_into_with_memory(
-            password.as_bytes(),
-            salt.as_ref(),
-            &mut out,
-            scratch.blocks(blocks),
-        )
+        .hash_password_into_with_memory(password.as_bytes(), salt.as_ref(), &mut out, memory)
         .is_ok()
         && crate::crypto::constant_time_eq(&out, expected.as_bytes())
 }

@@ -31,6 +31,8 @@ pub mod token_overrides;
 pub mod token_validity;
 pub mod triggers;
 pub mod user;
+pub mod user_import;
+pub mod user_record;
 pub mod validate;
 
 pub use error::{AuthError, Reason};

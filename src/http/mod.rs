@@ -10,3 +10,4 @@ pub mod request_id;
 pub mod security_headers;
 pub mod site;
 pub mod tls;
+pub mod user_import_upload;

@@ -195,6 +195,25 @@ fn write_key_file(path: &Path, key: &Key) -> std::io::Result<()> {
     file.sync_all()
 }
 
+/// The key in `path` (made by [`read_or_create_key_file`]); for the keys of exported files.
+pub fn read_key_file(path: &Path) -> anyhow::Result<Key> {
+    read_key(path).with_context(|| format!("reading the key file {}", path.display()))
+}
+
+/// The key in `path`, or a new random key written there (0600) when the file does not exist.
+pub fn read_or_create_key_file(path: &Path) -> anyhow::Result<Key> {
+    match read_key(path) {
+        Ok(key) => Ok(key),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            let key = Key::generate();
+            write_key_file(path, &key)
+                .with_context(|| format!("writing the key file {}", path.display()))?;
+            Ok(key)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading the key file {}", path.display())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,6 +30,8 @@ pub mod recovery;
 pub mod sign_up;
 pub mod tokens;
 pub mod triggers;
+pub mod user_import;
+pub mod user_transfer;
 
 use crate::clock::{Clock, Millis};
 use crate::crypto::password::PasswordHasherPool;

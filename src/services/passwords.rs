@@ -49,3 +49,34 @@ pub async fn verify_password(
         .await
         .map_err(AuthError::from)
 }
+
+/// After a sign-in proved `password`: a hash made elsewhere (imported) or with older
+/// parameters, or one without the SRP verifier USER_SRP_AUTH needs (an imported argon2id
+/// hash), is replaced by an argon2id hash and a verifier.
+/// Returns the user as now stored. A busy hasher or a password changed meanwhile leaves the
+/// stored hash as it is; the sign-in goes on either way.
+pub async fn upgrade_hash(svc: &Services, pool: &UserPool, user: User, password: &str) -> User {
+    let Some(previous) = user.password_hash.as_deref() else {
+        return user;
+    };
+    if crate::crypto::password::is_current(previous) && user.srp_verifier.is_some() {
+        return user;
+    }
+    let mut upgraded = user.clone();
+    if let Err(e) = set_password_unchecked(svc, pool, &mut upgraded, password).await {
+        tracing::info!(error = %e, "password hash not upgraded now");
+        return user;
+    }
+    upgraded.password_changed_at = user.password_changed_at;
+    match svc.store.upgrade_password_hash(&upgraded, previous).await {
+        Ok(true) => {
+            tracing::info!(pool_id = %pool.id, sub = %user.sub, "password hash upgraded to argon2id");
+            upgraded
+        }
+        Ok(false) => user,
+        Err(e) => {
+            tracing::warn!(error = %e, "password hash not upgraded");
+            user
+        }
+    }
+}

@@ -17,6 +17,7 @@ pub mod domains;
 pub mod federation_states;
 pub mod groups;
 pub mod identity_providers;
+pub mod import_jobs;
 pub mod lockout;
 pub mod mfa;
 pub mod oauth_codes;
@@ -33,6 +34,7 @@ pub mod signing_keys;
 pub mod sqlite_reads;
 pub mod sso_sessions;
 pub mod tokens;
+pub mod transfers;
 pub mod ui_customizations;
 pub mod users;
 

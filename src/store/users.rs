@@ -192,6 +192,30 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces a user's password hash and SRP verifier by ones of the same password, if the
+    /// stored hash is still `previous` (a change of password in between wins). True when
+    /// replaced.
+    pub async fn upgrade_password_hash(&self, user: &User, previous: &str) -> StoreResult<bool> {
+        let verifier = self.seal_opt(sealed::SRP_VERIFIER, user.srp_verifier.as_deref())?;
+        let done = db_run!(self, |db| {
+            sqlx::query(
+                "UPDATE users SET password_hash = $1, srp_salt = $2, srp_verifier = $3 \
+                 WHERE pool_id = $4 AND id = $5 AND password_hash = $6",
+            )
+            .bind(&user.password_hash)
+            .bind(&user.srp_salt)
+            .bind(&verifier)
+            .bind(&user.pool_id)
+            .bind(&user.sub)
+            .bind(previous)
+            .execute(db)
+            .await
+            .map_err(map_err)?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
     /// Undoes a user creation in one transaction: deletes the new user, then restores the users
     /// it had taken aliases from (their saved earlier states).
     pub async fn undo_user_insert(

@@ -343,7 +343,12 @@ class Tessera:
         if public:
             full["TESSERA_PUBLIC_URL"] = public
         self.log_path = os.path.join(self.dir, "server.log")
-        with open(self.log_path, "wb") as log:
+        self.env, self.tls_context, self.public = full, tls_context, public
+        self._start()
+
+    def _start(self):
+        full, tls_context, public = self.env, self.tls_context, self.public
+        with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen([TESSERA_BIN, "serve"], env=full, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -359,6 +364,13 @@ class Tessera:
 
     def log_tail(self, lines=40):
         return log_tail(self.log_path, lines)
+
+    def kill_and_restart(self):
+        """SIGKILL, then a new process on the same port, data directory and database."""
+        self.process.kill()
+        self.process.wait()
+        self.url = f"{'https' if self.tls_context else 'http'}://127.0.0.1:{self.port}"
+        self._start()
 
     def log_text(self):
         """Everything the server wrote so far (stdout and stderr), such as what `tessera serve`

@@ -24,7 +24,7 @@ both_databases!(
 
 /// Signs alice in, enrols a software token and enables it; the clock then moves to the next
 /// time step (the enrolment code's step is used up). Returns the secret.
-async fn enrol(app: &TestApp, client: &str) -> String {
+pub(crate) async fn enrol(app: &TestApp, client: &str) -> String {
     let token = password_auth(app, client, "alice", PASSWORD)
         .await
         .unwrap()
@@ -64,7 +64,7 @@ async fn enrol(app: &TestApp, client: &str) -> String {
     secret
 }
 
-async fn challenge(app: &TestApp, client: &str) -> String {
+pub(crate) async fn challenge(app: &TestApp, client: &str) -> String {
     let out = password_auth(app, client, "alice", PASSWORD).await.unwrap();
     assert!(out.authentication_result.is_none());
     assert_eq!(
@@ -77,7 +77,7 @@ async fn challenge(app: &TestApp, client: &str) -> String {
     out.session.unwrap()
 }
 
-async fn respond(
+pub(crate) async fn respond(
     app: &TestApp,
     client: &str,
     session: &str,

@@ -88,3 +88,4 @@ mod ui_recovery;
 mod ui_sign_up;
 mod ui_sso;
 mod user_helpers;
+mod user_transfer;

@@ -320,6 +320,35 @@ pub fn provider_description_type(p: &IdentityProvider) -> Value {
     Value::Object(m)
 }
 
+/// `UserImportJobType`, with the job's upload URL.
+pub fn user_import_job_type(view: &crate::services::user_import::JobView) -> Value {
+    let (job, url) = view;
+    let mut m = Map::new();
+    put(&mut m, "JobName", &job.name);
+    put(&mut m, "JobId", &job.id);
+    put(&mut m, "UserPoolId", &job.pool_id);
+    put(&mut m, "PreSignedUrl", url);
+    put(&mut m, "CreationDate", epoch(job.created_at));
+    if let Some(at) = job.started_at {
+        put(&mut m, "StartDate", epoch(at));
+    }
+    if let Some(at) = job.completed_at {
+        put(&mut m, "CompletionDate", epoch(at));
+    }
+    put(&mut m, "Status", job.status.as_str());
+    put(&mut m, "CloudWatchLogsRoleArn", &job.role_arn);
+    put(&mut m, "ImportedUsers", job.imported);
+    put(&mut m, "SkippedUsers", job.skipped);
+    put(&mut m, "FailedUsers", job.failed);
+    if let Some(message) = &job.completion_message {
+        put(&mut m, "CompletionMessage", message);
+    }
+    if let Some(a) = job.hashing_algorithm {
+        put(&mut m, "PasswordHashingAlgorithm", a.as_str());
+    }
+    Value::Object(m)
+}
+
 /// Adds `token` under `member` when there is a next page.
 pub fn with_token(mut out: Value, member: &str, token: Option<String>) -> Value {
     if let Some(t) = token {

@@ -7,6 +7,7 @@ use crate::crypto::srp;
 use crate::domain::AuthError;
 use crate::domain::client::UserPoolClient;
 use crate::domain::pool::UserPool;
+use crate::domain::user::UserStatus;
 use crate::services::client_auth::check_secret_hash;
 use crate::services::client_cache::ClientContext;
 use crate::services::triggers::{self, Caller, Metadata};
@@ -176,8 +177,16 @@ pub(crate) async fn check_password(
         return Err(unknown_user(client));
     };
     if !ok {
+        // A user whose password must be reset (an imported one has none) is told so whatever
+        // was typed, as in Cognito, unless the client hides users.
+        if user.status == UserStatus::ResetRequired && user.enabled && !super::hides_users(client) {
+            return Err(AuthError::PasswordResetRequired(
+                "Password reset required for the user".into(),
+            ));
+        }
         return Err(gate::wrong_password(svc, &user).await);
     }
+    let user = passwords::upgrade_hash(svc, pool, user, password).await;
     gate::password_proven(svc, pool, client, &user, device).await
 }
 
@@ -295,10 +304,7 @@ pub(crate) async fn srp_first_step(
     // clients) send it back as PASSWORD_CLAIM_SECRET_BLOCK.
     let secret_block = session::new_token();
     let state = State::PasswordVerifier {
-        user_sub: user
-            .as_ref()
-            .filter(|u| u.srp_verifier.is_some())
-            .map(|u| u.sub.clone()),
+        user_sub: user.as_ref().map(|u| u.sub.clone()),
         srp_username: srp_username.clone(),
         a: a.to_string(),
         b_secret: ephemeral.secret,

@@ -240,8 +240,11 @@ async fn password_verifier(
         return Err(gate::unknown_failed(svc, pool, username, super::unknown_user(client)).await);
     };
     gate::check_not_locked(svc, &user).await?;
+    // A user without a verifier (an imported hash not yet upgraded by a sign-in with the
+    // password, a federated user) cannot prove a password by SRP; no guess is tried, so none
+    // counts towards a lockout.
     let (Some(salt), Some(verifier)) = (user.srp_salt.clone(), user.srp_verifier.clone()) else {
-        return Err(gate::wrong_password(svc, &user).await);
+        return Err(AuthError::incorrect_credentials());
     };
     let verifier = srp::Verifier { salt, verifier };
     let ephemeral = srp::ServerEphemeral {

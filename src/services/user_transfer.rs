@@ -1,0 +1,227 @@
+//! `tessera users export` and `tessera users import`: a pool's users as JSON lines
+//! ([`UserRecord`]), and such lines (from another Tessera, or made from another system's
+//! users) into a pool. Operator commands, run against the database like `backup`.
+//!
+//! Export writes every user with attributes, status, groups, password hash and MFA settings;
+//! the password hash and TOTP secret are sealed under the key file given (made 0600 when it
+//! does not exist yet). Import reads them back with the same key, so every user signs in with
+//! the same password and TOTP afterwards. Hashes from elsewhere (bcrypt, argon2, scrypt,
+//! Firebase scrypt, PBKDF2-SHA256/512) are taken as `crypto::hash_formats` reads them, and
+//! replaced by argon2id at the user's next sign-in. Each line is one transaction: a bad line
+//! is reported and leaves nothing behind; a user that exists is skipped.
+
+use crate::crypto::hash_formats;
+use crate::crypto::random;
+use crate::crypto::vault::Vault;
+use crate::domain::AuthError;
+use crate::domain::filter::FilterPlan;
+use crate::domain::mfa::UserMfa;
+use crate::domain::pool::UserPool;
+use crate::domain::user::{self, User, UserStatus};
+use crate::domain::user_record::{MfaRecord, SEALED_PASSWORD_HASH, SEALED_TOTP_SECRET, UserRecord};
+use crate::services::Services;
+use crate::services::admin::users::find_user;
+use crate::store::StoreError;
+use crate::store::users::{UserCursor, UserWrite};
+use std::io::{BufRead, Write};
+
+/// What an import did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub imported: u64,
+    pub skipped: u64,
+    /// Line number and reason of each line not imported.
+    pub failed: Vec<(u64, String)>,
+}
+
+/// Why a line was not imported.
+#[derive(Debug, thiserror::Error)]
+enum LineError {
+    #[error("not a user record: {0}")]
+    Json(String),
+    #[error("the line holds sealed values; give the key file they were sealed with")]
+    NoKey,
+    #[error("a sealed value does not open with this key")]
+    WrongKey,
+    #[error("password_hash: {0}")]
+    Hash(hash_formats::HashFormatError),
+    #[error("status {0} is not one a user can be imported in")]
+    Status(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Writes every user of `pool_id` to `out`, one JSON line each, sealing secrets with `vault`.
+pub async fn export(
+    svc: &Services,
+    pool_id: &str,
+    vault: &Vault,
+    out: &mut impl Write,
+) -> Result<u64, AuthError> {
+    let pool = svc.require_pool(pool_id).await?;
+    let mut cursor: Option<UserCursor> = None;
+    let mut count = 0;
+    loop {
+        let page = svc
+            .store
+            .list_users(pool_id, &FilterPlan::All, cursor.as_ref(), 200)
+            .await?;
+        let Some(last) = page.last() else {
+            return Ok(count);
+        };
+        cursor = Some(UserCursor {
+            column: String::new(),
+            username_key: last.columns(&pool).username_key,
+        });
+        for user in &page {
+            let record = record_of(svc, user, vault).await?;
+            let line =
+                serde_json::to_string(&record).map_err(|e| AuthError::Internal(e.to_string()))?;
+            writeln!(out, "{line}").map_err(|e| AuthError::Internal(format!("writing: {e}")))?;
+            count += 1;
+        }
+    }
+}
+
+async fn record_of(svc: &Services, user: &User, vault: &Vault) -> Result<UserRecord, AuthError> {
+    let groups = svc.store.groups_of_user(&user.sub, "", 10_000).await?;
+    let mfa = svc.store.user_mfa(&user.sub).await?;
+    let mut attributes = user.attributes.clone();
+    attributes.remove("sub");
+    let mfa = (mfa != UserMfa::default()).then(|| MfaRecord {
+        totp_secret: mfa
+            .totp_secret
+            .as_deref()
+            .filter(|_| mfa.totp_verified)
+            .map(|s| vault.seal(SEALED_TOTP_SECRET, s)),
+        totp_enabled: mfa.totp_enabled,
+        sms_enabled: mfa.sms_enabled,
+        email_enabled: mfa.email_enabled,
+        preferred: mfa.preferred.clone(),
+    });
+    Ok(UserRecord {
+        username: user.username.clone(),
+        sub: Some(user.sub.clone()),
+        status: Some(user.status.as_str().to_string()),
+        enabled: user.enabled,
+        attributes,
+        groups: groups.into_iter().map(|g| g.name).collect(),
+        password_hash: user
+            .password_hash
+            .as_deref()
+            .map(|h| vault.seal(SEALED_PASSWORD_HASH, h)),
+        mfa,
+        created_at: Some(user.created_at),
+    })
+}
+
+/// Reads JSON lines from `input` into `pool_id`, opening sealed values with `vault`.
+pub async fn import(
+    svc: &Services,
+    pool_id: &str,
+    vault: Option<&Vault>,
+    input: impl BufRead,
+) -> Result<ImportSummary, AuthError> {
+    let pool = svc.require_pool(pool_id).await?;
+    let mut summary = ImportSummary::default();
+    for (index, line) in input.lines().enumerate() {
+        let number = index as u64 + 1;
+        let line = line.map_err(|e| AuthError::Internal(format!("reading: {e}")))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match import_line(svc, &pool, vault, &line).await {
+            Ok(true) => summary.imported += 1,
+            Ok(false) => summary.skipped += 1,
+            Err(e) => summary.failed.push((number, e.to_string())),
+        }
+    }
+    Ok(summary)
+}
+
+/// Imports one line: true when imported, false when the user exists.
+async fn import_line(
+    svc: &Services,
+    pool: &UserPool,
+    vault: Option<&Vault>,
+    line: &str,
+) -> Result<bool, LineError> {
+    let record: UserRecord =
+        serde_json::from_str(line).map_err(|e| LineError::Json(e.to_string()))?;
+    match find_user(svc, pool, &record.username).await {
+        Ok(_) => return Ok(false),
+        Err(AuthError::UserNotFound(_)) => {}
+        Err(e) => return Err(LineError::Invalid(e.to_string())),
+    }
+    let open = |column: &str, value: &str| -> Result<String, LineError> {
+        if !value.starts_with("v1.") {
+            return Ok(value.to_string());
+        }
+        vault
+            .ok_or(LineError::NoKey)?
+            .open(column, value)
+            .map_err(|_| LineError::WrongKey)
+    };
+    let password_hash = record
+        .password_hash
+        .as_deref()
+        .map(|h| open(SEALED_PASSWORD_HASH, h))
+        .transpose()?;
+    if let Some(hash) = &password_hash {
+        hash_formats::parse(hash).map_err(LineError::Hash)?;
+    }
+    let status = match record.status.as_deref().unwrap_or("CONFIRMED") {
+        s @ ("CONFIRMED" | "UNCONFIRMED" | "RESET_REQUIRED" | "FORCE_CHANGE_PASSWORD") => {
+            UserStatus::parse(s).ok_or_else(|| LineError::Status(s.into()))?
+        }
+        other => return Err(LineError::Status(other.into())),
+    };
+    let now = svc.now();
+    let sub = record.sub.clone().unwrap_or_else(random::uuid);
+    let mut attributes = record.attributes.clone();
+    attributes.remove("sub");
+    let mut made = user::new_user(pool, sub, &record.username, attributes, status, now)
+        .map_err(|e| LineError::Invalid(e.to_string()))?;
+    made.enabled = record.enabled;
+    made.created_at = record.created_at.unwrap_or(now);
+    if password_hash.is_some() {
+        made.password_hash = password_hash;
+        made.password_changed_at = Some(now);
+    }
+    let mfa = match &record.mfa {
+        Some(m) => UserMfa {
+            totp_secret: m
+                .totp_secret
+                .as_deref()
+                .map(|s| open(SEALED_TOTP_SECRET, s))
+                .transpose()?,
+            totp_enabled: m.totp_enabled,
+            sms_enabled: m.sms_enabled,
+            email_enabled: m.email_enabled,
+            preferred: m.preferred.clone(),
+            ..UserMfa::default()
+        },
+        None => UserMfa::default(),
+    };
+    let write = UserWrite {
+        columns: made.columns(pool),
+        user: &made,
+        insert: true,
+    };
+    match svc
+        .store
+        .insert_transferred_user(&write, &record.groups, &mfa, now)
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(StoreError::Unique(index))
+            if index.contains("username_key") || index.contains("pkey") =>
+        {
+            Ok(false)
+        }
+        Err(StoreError::Unique(index)) => Err(LineError::Invalid(format!(
+            "an alias of this user is taken by another ({index})"
+        ))),
+        Err(e) => Err(LineError::Invalid(e.to_string())),
+    }
+}
