@@ -459,4 +459,27 @@ mod tests {
             HashFormatError::TooCostly
         );
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any text, and text that starts like each format, is read or refused, never a
+            /// panic; what is read verifies no password it was not made from.
+            #[test]
+            fn any_text_is_read_or_refused(
+                prefix in prop::sample::select(vec![
+                    "", "$2b$", "$2y$04$", "$argon2id$v=19$m=8,t=1,p=1$", "$scrypt$ln=4,r=1,p=1$",
+                    "scrypt$16$", "$firebase-scrypt$rounds=1,mem_cost=4$", "pbkdf2_sha256$1$",
+                    "$pbkdf2-sha512$i=1,l=16$",
+                ]),
+                rest in "[ -~]{0,80}",
+            ) {
+                if let Ok(hash) = parse(&format!("{prefix}{rest}")) {
+                    prop_assert!(!hash.verify("not the password"));
+                }
+            }
+        }
+    }
 }

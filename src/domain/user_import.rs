@@ -398,4 +398,25 @@ mod tests {
         }
         assert!(HashingAlgorithm::parse("MD5").is_none());
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Values without quotes or backslashes, commas escaped as Cognito's files escape
+            /// them, come back as they were.
+            #[test]
+            fn escaped_values_round_trip(values in prop::collection::vec("[^\\\\\"\\n\\r]{0,12}", 1..8)) {
+                let line = values.iter().map(|v| v.replace(',', "\\,")).collect::<Vec<_>>().join(",");
+                prop_assert_eq!(fields(&line), values);
+            }
+
+            /// Any line splits without a panic.
+            #[test]
+            fn any_line_splits(line in "\\PC{0,200}") {
+                let _ = fields(&line);
+            }
+        }
+    }
 }
