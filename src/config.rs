@@ -46,6 +46,7 @@ pub struct FileSettings {
     pub hash_queue: Option<usize>,
     pub rate_limit_per_ip: Option<u32>,
     pub trust_forwarded_for: Option<bool>,
+    pub import_jobs: Option<bool>,
     pub lambda_endpoint: Option<String>,
     pub webhook_secret: Option<Secret>,
     pub metrics_token: Option<Secret>,
@@ -103,6 +104,9 @@ pub struct Settings {
     /// `TESSERA_TRUST_FORWARDED_FOR`: take the client IP from the last `X-Forwarded-For`
     /// entry (set it only behind a proxy that appends it), default false.
     pub trust_forwarded_for: bool,
+    /// `TESSERA_IMPORT_JOBS`: whether this node runs user import jobs, default true (set it
+    /// false on nodes that should only answer requests; another node must run them).
+    pub import_jobs: bool,
     /// `TESSERA_LAMBDA_ENDPOINT`: where Lambda triggers are invoked (a Lambda-compatible
     /// endpoint such as `sam local start-lambda`); none means AWS's regional endpoint.
     pub lambda_endpoint: Option<url::Url>,
@@ -285,6 +289,13 @@ impl Settings {
             })?,
             None => file.trust_forwarded_for.unwrap_or(false),
         };
+        let import_jobs = match env("TESSERA_IMPORT_JOBS") {
+            Some(v) => parse_bool(&v).ok_or(ConfigError::Invalid {
+                name: "TESSERA_IMPORT_JOBS",
+                message: "must be true or false".into(),
+            })?,
+            None => file.import_jobs.unwrap_or(true),
+        };
         let lambda_endpoint = match env("TESSERA_LAMBDA_ENDPOINT").or(file.lambda_endpoint) {
             Some(v) => Some(
                 url::Url::parse(&v)
@@ -350,6 +361,7 @@ impl Settings {
             hash_queue,
             rate_limit_per_ip,
             trust_forwarded_for,
+            import_jobs,
             lambda_endpoint,
             webhook_secret,
             master_key,

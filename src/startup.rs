@@ -129,7 +129,9 @@ impl Application {
             rate_limit_per_ip: settings.rate_limit_per_ip,
             trust_forwarded_for: settings.trust_forwarded_for,
         });
-        crate::services::user_import::spawn_runner(services.clone());
+        if settings.import_jobs {
+            crate::services::user_import::spawn_runner(services.clone());
+        }
         let services_data = web::Data::new(services.clone());
         let metrics_access = web::Data::new(http::metrics::MetricsAccess {
             token: settings.metrics_token.clone(),

@@ -54,6 +54,7 @@ mod console;
 mod federation_attacks;
 mod federation_hosted;
 mod federation_triggers;
+mod import_jobs;
 mod oauth_authorize_rules;
 mod oauth_client_credentials;
 mod oauth_code;
