@@ -1,6 +1,7 @@
 //! The `tessera` command: `serve` (the default), `migrate`, `apply FILE.yaml`,
 //! `backup FILE`, `restore FILE [--force]`, `admin-key create|list|revoke`,
-//! `keys rotate [--pool ID]`, `keys rotate-master`, `users export|import`.
+//! `keys rotate [--pool ID]`, `keys rotate-master`,
+//! `users export|import|copy-from-cognito|pending`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -125,6 +126,18 @@ enum UsersCommand {
         /// The key file of the export, when the lines hold sealed values.
         #[arg(long = "key-file")]
         key_file: Option<PathBuf>,
+    },
+    /// Copy every user of the pool's MigrationSource (an Amazon Cognito pool) that the pool
+    /// does not have yet: attributes, status, groups, no password (it comes with each user's
+    /// first sign-in).
+    CopyFromCognito {
+        #[arg(long)]
+        pool: String,
+    },
+    /// List the users copied from the MigrationSource who have not signed in since.
+    Pending {
+        #[arg(long)]
+        pool: String,
     },
 }
 
@@ -398,6 +411,31 @@ async fn users_command(
             );
             if !summary.failed.is_empty() {
                 anyhow::bail!("{} lines were not imported", summary.failed.len());
+            }
+        }
+        UsersCommand::CopyFromCognito { pool } => {
+            let summary = tessera::services::cognito_migration::copy_all(services, &pool)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for (username, reason) in &summary.failed {
+                eprintln!("{username}: {reason}");
+            }
+            println!(
+                "copied {}, skipped {} (existing), failed {}",
+                summary.copied,
+                summary.skipped,
+                summary.failed.len()
+            );
+            if !summary.failed.is_empty() {
+                anyhow::bail!("{} users were not copied", summary.failed.len());
+            }
+        }
+        UsersCommand::Pending { pool } => {
+            for username in tessera::services::cognito_migration::pending(services, &pool)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                println!("{username}");
             }
         }
     }

@@ -69,6 +69,9 @@ pub fn services(settings: &Settings, store: Store, clock: Clock, delivery: Deliv
         clients: Default::default(),
         triggers: std::sync::Arc::new(crate::triggers::Invoker::new(settings)),
         federation: std::sync::Arc::new(crate::federation::Upstreams::new()),
+        cognito: std::sync::Arc::new(crate::aws::cognito::CognitoClient::new(
+            settings.aws_credentials.clone(),
+        )),
         audit: crate::services::audit::AuditLog::start(store, clock, settings.audit_retention_days),
     }
 }

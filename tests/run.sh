@@ -21,6 +21,7 @@
 #   bash tests/run.sh tls             # only the HTTPS suite (tests/clients/tls_flow.py: a certificate per domain, reload, redirect)
 #   bash tests/run.sh otel            # only the OpenTelemetry suite (tests/clients/otel_flow.py: spans at a real OTLP/HTTP receiver)
 #   bash tests/run.sh import          # only the user import suite (tests/clients/import_flow.py: import jobs, hash import, a SIGKILL mid-import)
+#   bash tests/run.sh cognito_migration # only the live migration suite (tests/clients/cognito_migration_flow.py: moto's server as the source pool)
 #   bash tests/run.sh crash           # only the crash-safety suite (tests/clients/crash_flow.py: SIGKILLs and PostgreSQL stops under write load)
 #
 # Use an existing server instead: TESSERA_TEST_POSTGRES_URL=postgres://user:pass@host/db
@@ -336,6 +337,7 @@ if [ $# -eq 0 ]; then
   run_own_server_suite tls_flow.py || status=1
   run_own_server_suite otel_flow.py || status=1
   run_own_server_suite import_flow.py || status=1
+  run_own_server_suite cognito_migration_flow.py || status=1
   run_crash_suite || status=1
   run_federation_suite || status=1
   run_passkey_suite || status=1
@@ -354,6 +356,7 @@ elif [ "$*" = clients ]; then
   run_own_server_suite tls_flow.py || status=1
   run_own_server_suite otel_flow.py || status=1
   run_own_server_suite import_flow.py || status=1
+  run_own_server_suite cognito_migration_flow.py || status=1
   run_crash_suite || status=1
   run_federation_suite || status=1
   run_passkey_suite || status=1
@@ -363,7 +366,7 @@ elif [ "$*" = clients ]; then
 elif [ "$*" = browser ]; then
   cargo test --locked --no-run
   run_browser_suite
-elif [ "$*" = mfa ] || [ "$*" = triggers ] || [ "$*" = devices ] || [ "$*" = amplify ] || [ "$*" = metrics ] || [ "$*" = tls ] || [ "$*" = otel ] || [ "$*" = import ]; then
+elif [ "$*" = mfa ] || [ "$*" = triggers ] || [ "$*" = devices ] || [ "$*" = amplify ] || [ "$*" = metrics ] || [ "$*" = tls ] || [ "$*" = otel ] || [ "$*" = import ] || [ "$*" = cognito_migration ]; then
   cargo test --locked --no-run
   run_own_server_suite "$*_flow.py"
 elif [ "$*" = crash ]; then

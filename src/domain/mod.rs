@@ -16,6 +16,7 @@ pub mod lockout;
 pub mod mask;
 pub mod messages;
 pub mod mfa;
+pub mod migration_source;
 pub mod oauth_error;
 pub mod passkeys;
 pub mod password_policy;

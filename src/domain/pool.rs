@@ -108,6 +108,9 @@ pub struct PoolInput {
     /// Tessera's extension: the secret that signs this pool's webhook triggers
     /// (`whsec_<base64>`). Kept when an update omits it; never shown.
     pub webhook_secret: Option<String>,
+    /// Tessera's extension: the Amazon Cognito pool users move from (live migration). Kept
+    /// when an update omits it; an empty `UserPoolId` removes it.
+    pub migration_source: Option<super::migration_source::MigrationSource>,
     pub auto_verified_attributes: Option<Vec<String>>,
     pub alias_attributes: Option<Vec<String>>,
     pub username_attributes: Option<Vec<String>>,
@@ -142,6 +145,9 @@ pub struct PoolSettings {
     /// Signs this pool's webhook triggers; never shown (see `PoolInput::webhook_secret`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_secret: Option<String>,
+    /// See `PoolInput::migration_source`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration_source: Option<super::migration_source::MigrationSource>,
     pub auto_verified_attributes: Vec<String>,
     pub alias_attributes: Vec<String>,
     pub username_attributes: Vec<String>,
@@ -295,6 +301,9 @@ impl PoolSettings {
         if input.webhook_secret.is_none() {
             next.webhook_secret = self.webhook_secret.clone();
         }
+        if input.migration_source.is_none() {
+            next.migration_source = self.migration_source.clone();
+        }
         super::pool_mfa::require_factor(&next)?;
         Ok(next)
     }
@@ -447,6 +456,10 @@ impl PoolSettings {
                     })?;
                     Some(secret.clone())
                 }
+                None => None,
+            },
+            migration_source: match &input.migration_source {
+                Some(source) => source.clone().checked()?,
                 None => None,
             },
             auto_verified_attributes: auto_verified,

@@ -14,6 +14,7 @@ pub mod client_auth;
 pub mod client_cache;
 pub mod client_tokens;
 pub mod codes;
+pub mod cognito_migration;
 pub mod console;
 pub mod devices;
 pub mod federation;
@@ -62,6 +63,8 @@ pub struct Services {
     pub triggers: std::sync::Arc<crate::triggers::Invoker>,
     /// Talks to upstream identity providers.
     pub federation: std::sync::Arc<crate::federation::Upstreams>,
+    /// Asks Amazon Cognito pools that users migrate from (`cognito_migration`).
+    pub cognito: std::sync::Arc<crate::aws::cognito::CognitoClient>,
     /// Appends to the audit trail.
     pub audit: audit::AuditLog,
 }

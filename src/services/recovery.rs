@@ -31,7 +31,12 @@ pub async fn forgot_password(svc: &Services, r: UserRef) -> Result<CodeDeliveryD
             let caller = Caller::client(&client.id);
             match triggers::user_migration(svc, &pool, &r.username, None, caller, None).await {
                 Ok(Some(m)) => Some(store_migrated(svc, &pool, &r.username, m, None).await?),
-                Ok(None) | Err(AuthError::UserNotFound(_)) => None,
+                // Without a trigger, the pool's migration source (if any) answers.
+                Ok(None) => {
+                    crate::services::cognito_migration::on_forgot_password(svc, &pool, &r.username)
+                        .await?
+                }
+                Err(AuthError::UserNotFound(_)) => None,
                 Err(e) => return Err(e),
             }
         }

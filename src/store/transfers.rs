@@ -71,3 +71,28 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Gives a user without a password (one copied from a migration source) its first
+    /// password hash and SRP verifier; false when it has one already (a parallel sign-in).
+    pub async fn set_first_password(&self, user: &crate::domain::user::User) -> StoreResult<bool> {
+        let verifier = self.seal_opt(sealed::SRP_VERIFIER, user.srp_verifier.as_deref())?;
+        let done = db_run!(self, |db| {
+            sqlx::query(
+                "UPDATE users SET password_hash = $1, password_changed_at = $2, srp_salt = $3, \
+                 srp_verifier = $4 WHERE pool_id = $5 AND id = $6 AND password_hash IS NULL",
+            )
+            .bind(&user.password_hash)
+            .bind(user.password_changed_at)
+            .bind(&user.srp_salt)
+            .bind(&verifier)
+            .bind(&user.pool_id)
+            .bind(&user.sub)
+            .execute(db)
+            .await
+            .map_err(map_err)?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+}

@@ -8,64 +8,22 @@
 //! such runtimes know their functions, with the ARN's qualifier as `?Qualifier=`.
 
 use super::{Attempt, Failure, error_message, event_of, send_failed};
+use crate::aws::{AwsIdentity, signature_headers};
 use crate::config::AwsCredentials;
 use crate::domain::triggers::LambdaArn;
-use aws_credential_types::Credentials;
-use aws_credential_types::provider::ProvideCredentials;
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_sigv4::sign::v4;
-use std::time::{Duration, SystemTime};
-use tokio::sync::Mutex;
 
 #[derive(Debug)]
 pub(super) struct LambdaClient {
     endpoint: Option<url::Url>,
-    from_environment: Option<Credentials>,
-    /// Credentials read from the standard chain, kept until shortly before they expire.
-    chained: Mutex<Option<Credentials>>,
+    identity: AwsIdentity,
 }
-
-/// Credentials this close to their expiry are read again.
-const RENEW_BEFORE: Duration = Duration::from_secs(300);
 
 impl LambdaClient {
     pub(super) fn new(endpoint: Option<url::Url>, keys: Option<AwsCredentials>) -> LambdaClient {
         LambdaClient {
             endpoint,
-            from_environment: keys.map(|k| {
-                Credentials::new(
-                    k.access_key_id,
-                    k.secret_access_key.expose(),
-                    k.session_token.map(|t| t.expose().to_string()),
-                    None,
-                    "environment",
-                )
-            }),
-            chained: Mutex::new(None),
+            identity: AwsIdentity::new(keys),
         }
-    }
-
-    async fn credentials(&self) -> Result<Credentials, Failure> {
-        if let Some(c) = &self.from_environment {
-            return Ok(c.clone());
-        }
-        let mut held = self.chained.lock().await;
-        let fresh = |c: &Credentials| {
-            c.expiry()
-                .is_none_or(|at| at > SystemTime::now() + RENEW_BEFORE)
-        };
-        if let Some(c) = held.as_ref().filter(|c| fresh(c)) {
-            return Ok(c.clone());
-        }
-        let chain = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
-            .build()
-            .await;
-        let c = chain.provide_credentials().await.map_err(|e| {
-            tracing::warn!(error = %e, "no AWS credentials for Lambda triggers");
-            Failure::Unreachable("NoCredentialsFound".into())
-        })?;
-        *held = Some(c.clone());
-        Ok(c)
     }
 
     /// The invocation URL for `arn`.
@@ -97,22 +55,26 @@ impl LambdaClient {
         arn: &LambdaArn,
         body: &[u8],
     ) -> Attempt {
-        let credentials = match self.credentials().await {
+        let credentials = match self.identity.credentials().await {
             Ok(c) => c,
-            Err(f) => return Attempt::Done(Err(f)),
+            Err(e) => {
+                tracing::warn!(error = %e, "no AWS credentials for Lambda triggers");
+                return Attempt::Done(Err(Failure::Unreachable("NoCredentialsFound".into())));
+            }
         };
         let url = self.url(arn);
         let headers = [
             ("content-type", "application/json"),
             ("x-amz-invocation-type", "RequestResponse"),
         ];
-        let signed = match signature_headers(&credentials, &arn.region, &url, &headers, body) {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::error!(error = %e, "could not sign a Lambda invocation");
-                return Attempt::Done(Err(Failure::Unreachable("SigningFailed".into())));
-            }
-        };
+        let signed =
+            match signature_headers(&credentials, "lambda", &arn.region, &url, &headers, body) {
+                Ok(h) => h,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not sign a Lambda invocation");
+                    return Attempt::Done(Err(Failure::Unreachable("SigningFailed".into())));
+                }
+            };
         let mut request = http.post(&url).body(body.to_vec());
         for (name, value) in headers
             .iter()
@@ -161,42 +123,11 @@ fn encode(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, SET).to_string()
 }
 
-/// The SigV4 headers (`authorization`, `x-amz-date`, `x-amz-security-token`,
-/// `x-amz-content-sha256` as the signer chooses) for one request.
-fn signature_headers(
-    credentials: &Credentials,
-    region: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Result<Vec<(&'static str, String)>, Box<dyn std::error::Error + Send + Sync>> {
-    let identity = credentials.clone().into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name("lambda")
-        .time(SystemTime::now())
-        .settings(SigningSettings::default())
-        .build()?
-        .into();
-    let signable = SignableRequest::new(
-        "POST",
-        url,
-        headers.iter().copied(),
-        SignableBody::Bytes(body),
-    )?;
-    let (instructions, _) = sign(signable, &params)?.into_parts();
-    let (headers, _) = instructions.into_parts();
-    Ok(headers
-        .into_iter()
-        .map(|h| (h.name(), h.value().to_string()))
-        .collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::triggers::Target;
+    use aws_credential_types::Credentials;
 
     fn arn(value: &str) -> LambdaArn {
         match Target::parse(value) {
@@ -225,6 +156,7 @@ mod tests {
         let c = Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
         let headers = signature_headers(
             &c,
+            "lambda",
             "eu-west-1",
             "http://127.0.0.1:3001/2015-03-31/functions/pre/invocations",
             &[("content-type", "application/json")],

@@ -36,6 +36,9 @@ pub fn user_pool_type(d: &PoolDescription) -> Value {
     );
     put(&mut m, "DeletionProtection", &s.deletion_protection);
     put(&mut m, "LambdaConfig", &s.lambda_config);
+    if let Some(source) = &s.migration_source {
+        put(&mut m, "MigrationSource", source);
+    }
     put(&mut m, "LastModifiedDate", epoch(p.updated_at));
     put(&mut m, "CreationDate", epoch(p.created_at));
     put(&mut m, "SchemaAttributes", &s.schema);

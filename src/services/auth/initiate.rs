@@ -11,7 +11,7 @@ use crate::domain::user::UserStatus;
 use crate::services::client_auth::check_secret_hash;
 use crate::services::client_cache::ClientContext;
 use crate::services::triggers::{self, Caller, Metadata};
-use crate::services::{Services, passwords, tokens};
+use crate::services::{Services, cognito_migration, passwords, tokens};
 use std::collections::BTreeMap;
 
 /// What InitiateAuth and AdminInitiateAuth ask.
@@ -176,6 +176,15 @@ pub(crate) async fn check_password(
         }
         return Err(unknown_user(client));
     };
+    if !ok && user.password_hash.is_none() && pool.settings.migration_source.is_some() {
+        // A user copied from the migration source without a password: the source checks it.
+        match cognito_migration::on_sign_in(svc, pool, username, password, Some(&user)).await {
+            Ok(Some(user)) => return gate::password_proven(svc, pool, client, &user, device).await,
+            Ok(None) => {}
+            Err(AuthError::NotAuthorized(_)) => return Err(gate::wrong_password(svc, &user).await),
+            Err(e) => return Err(e),
+        }
+    }
     if !ok {
         // A user whose password must be reset (an imported one has none) is told so whatever
         // was typed, as in Cognito, unless the client hides users.
@@ -214,7 +223,8 @@ async fn migrate(
                 .await
                 .map(Some)
         }
-        None => Ok(None),
+        // Without a trigger, the pool's migration source (if any) answers.
+        None => cognito_migration::on_sign_in(svc, pool, username, password, None).await,
     }
 }
 
