@@ -425,6 +425,19 @@ mod tests {
             assert!(hash.verify("hunter2"), "{text}");
             assert!(!hash.verify("hunter3"), "{text}");
         }
+        let mut long = [0u8; 64];
+        pbkdf2::pbkdf2_hmac::<sha2::Sha512>(b"hunter2", b"NaCl", 1000, &mut long);
+        let sha512 = format!("pbkdf2_sha512$1000$NaCl${}", STANDARD.encode(long));
+        let phc = format!(
+            "$pbkdf2-sha512$i=1000,l=64${}${}",
+            STANDARD_NO_PAD.encode(b"NaCl"),
+            STANDARD_NO_PAD.encode(long)
+        );
+        for text in [sha512, phc] {
+            let hash = parse(&text).unwrap();
+            assert_eq!(hash.family(), Family::Pbkdf2Sha512, "{text}");
+            assert!(hash.verify("hunter2") && !hash.verify("hunter3"), "{text}");
+        }
     }
 
     #[test]

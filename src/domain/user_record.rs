@@ -3,7 +3,7 @@
 //! (password hash, TOTP secret, MFA settings, groups); a file from elsewhere needs only a
 //! username and may carry a hash in any format `crypto::hash_formats` reads.
 //!
-//! The password hash and the TOTP secret are secrets: an export seals them (`v1.…`, see
+//! The password hash, the TOTP secret and device verifiers are secrets: an export seals them (`v1.…`, see
 //! `crypto::vault`) under the key file the operator gives, and an import opens them with it.
 
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,48 @@ pub struct UserRecord {
     /// Epoch milliseconds; the import's time when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
+    /// The user's passkeys (they work where the relying party id is the same).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passkeys: Vec<PasskeyRecord>,
+    /// The user's confirmed devices (remembered or not).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceRecord>,
+}
+
+/// A passkey, as `webauthn_credentials` keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyRecord {
+    pub credential_id: String,
+    pub relying_party_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<String>,
+    #[serde(default)]
+    pub transports: Vec<String>,
+    /// webauthn-rs's `Passkey` as JSON (public key, sign counter, backup flags).
+    pub passkey: String,
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<i64>,
+}
+
+/// A device, as `devices` keeps it; the verifier is sealed in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRecord {
+    pub key: String,
+    pub group_key: String,
+    pub salt: String,
+    pub verifier: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub remembered: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_authenticated_at: Option<i64>,
 }
 
 /// A user's MFA settings.
@@ -57,6 +99,7 @@ pub struct MfaRecord {
 /// The associated data the sealed fields of a file are sealed with.
 pub const SEALED_PASSWORD_HASH: &str = "users-file.password_hash";
 pub const SEALED_TOTP_SECRET: &str = "users-file.totp_secret";
+pub const SEALED_DEVICE_VERIFIER: &str = "users-file.device_verifier";
 
 fn enabled() -> bool {
     true

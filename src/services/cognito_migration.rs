@@ -16,7 +16,6 @@ use crate::aws::cognito::{SourceError, SourceUser};
 use crate::crypto::random;
 use crate::domain::AuthError;
 use crate::domain::filter::FilterPlan;
-use crate::domain::mfa::UserMfa;
 use crate::domain::migration_source::MigrationSource;
 use crate::domain::pool::UserPool;
 use crate::domain::triggers::Trigger;
@@ -24,6 +23,7 @@ use crate::domain::user::{self, User, UserStatus};
 use crate::services::admin::users::find_user;
 use crate::services::{Services, passwords};
 use crate::store::StoreError;
+use crate::store::transfers::Belongings;
 use crate::store::users::{UserCursor, UserWrite};
 
 /// The pool's migration source, unless a UserMigration trigger takes its place.
@@ -129,7 +129,14 @@ async fn store_copy(
     };
     match svc
         .store
-        .insert_transferred_user(&write, groups, &UserMfa::default(), now)
+        .insert_transferred_user(
+            &write,
+            &Belongings {
+                groups,
+                ..Belongings::default()
+            },
+            now,
+        )
         .await
     {
         Ok(()) => Ok(made),

@@ -2,8 +2,8 @@
 //! ([`UserRecord`]), and such lines (from another Tessera, or made from another system's
 //! users) into a pool. Operator commands, run against the database like `backup`.
 //!
-//! Export writes every user with attributes, status, groups, password hash and MFA settings;
-//! the password hash and TOTP secret are sealed under the key file given (made 0600 when it
+//! Export writes every user with attributes, status, groups, password hash, MFA settings,
+//! passkeys and confirmed devices; the password hash, TOTP secret and device verifiers are sealed under the key file given (made 0600 when it
 //! does not exist yet). Import reads them back with the same key, so every user signs in with
 //! the same password and TOTP afterwards. Hashes from elsewhere (bcrypt, argon2, scrypt,
 //! Firebase scrypt, PBKDF2-SHA256/512) are taken as `crypto::hash_formats` reads them, and
@@ -14,14 +14,20 @@ use crate::crypto::hash_formats;
 use crate::crypto::random;
 use crate::crypto::vault::Vault;
 use crate::domain::AuthError;
+use crate::domain::devices::Device;
 use crate::domain::filter::FilterPlan;
 use crate::domain::mfa::UserMfa;
+use crate::domain::passkeys::PasskeyCredential;
 use crate::domain::pool::UserPool;
 use crate::domain::user::{self, User, UserStatus};
-use crate::domain::user_record::{MfaRecord, SEALED_PASSWORD_HASH, SEALED_TOTP_SECRET, UserRecord};
+use crate::domain::user_record::{
+    DeviceRecord, MfaRecord, PasskeyRecord, SEALED_DEVICE_VERIFIER, SEALED_PASSWORD_HASH,
+    SEALED_TOTP_SECRET, UserRecord,
+};
 use crate::services::Services;
 use crate::services::admin::users::find_user;
 use crate::store::StoreError;
+use crate::store::transfers::Belongings;
 use crate::store::users::{UserCursor, UserWrite};
 use std::io::{BufRead, Write};
 
@@ -86,6 +92,8 @@ pub async fn export(
 async fn record_of(svc: &Services, user: &User, vault: &Vault) -> Result<UserRecord, AuthError> {
     let groups = svc.store.groups_of_user(&user.sub, "", 10_000).await?;
     let mfa = svc.store.user_mfa(&user.sub).await?;
+    let passkeys = svc.store.passkeys_of_user(&user.sub).await?;
+    let devices = svc.store.list_devices(&user.sub, None, 10_000).await?;
     let mut attributes = user.attributes.clone();
     attributes.remove("sub");
     let mfa = (mfa != UserMfa::default()).then(|| MfaRecord {
@@ -112,6 +120,35 @@ async fn record_of(svc: &Services, user: &User, vault: &Vault) -> Result<UserRec
             .map(|h| vault.seal(SEALED_PASSWORD_HASH, h)),
         mfa,
         created_at: Some(user.created_at),
+        passkeys: passkeys
+            .into_iter()
+            .map(|p| PasskeyRecord {
+                credential_id: p.credential_id,
+                relying_party_id: p.relying_party_id,
+                friendly_name: p.friendly_name,
+                attachment: p.attachment,
+                transports: p.transports,
+                passkey: p.passkey,
+                created_at: p.created_at,
+                last_used_at: p.last_used_at,
+            })
+            .collect(),
+        devices: devices
+            .into_iter()
+            .filter_map(|d| {
+                Some(DeviceRecord {
+                    verifier: vault.seal(SEALED_DEVICE_VERIFIER, d.verifier.as_deref()?),
+                    salt: d.salt?,
+                    key: d.key,
+                    group_key: d.group_key,
+                    name: d.name,
+                    remembered: d.remembered,
+                    created_at: d.created_at,
+                    updated_at: d.updated_at,
+                    last_authenticated_at: d.last_authenticated_at,
+                })
+            })
+            .collect(),
     })
 }
 
@@ -203,25 +240,73 @@ async fn import_line(
         },
         None => UserMfa::default(),
     };
+    let passkeys: Vec<PasskeyCredential> = record
+        .passkeys
+        .iter()
+        .map(|p| PasskeyCredential {
+            pool_id: pool.id.clone(),
+            user_sub: made.sub.clone(),
+            credential_id: p.credential_id.clone(),
+            relying_party_id: p.relying_party_id.clone(),
+            friendly_name: p.friendly_name.clone(),
+            attachment: p.attachment.clone(),
+            transports: p.transports.clone(),
+            passkey: p.passkey.clone(),
+            created_at: p.created_at,
+            last_used_at: p.last_used_at,
+        })
+        .collect();
+    let devices = record
+        .devices
+        .iter()
+        .map(|d| {
+            Ok(Device {
+                key: d.key.clone(),
+                pool_id: pool.id.clone(),
+                user_sub: made.sub.clone(),
+                group_key: d.group_key.clone(),
+                salt: Some(d.salt.clone()),
+                verifier: Some(open(SEALED_DEVICE_VERIFIER, &d.verifier)?),
+                name: d.name.clone(),
+                remembered: d.remembered,
+                created_at: d.created_at,
+                updated_at: d.updated_at,
+                last_authenticated_at: d.last_authenticated_at,
+            })
+        })
+        .collect::<Result<Vec<_>, LineError>>()?;
     let write = UserWrite {
         columns: made.columns(pool),
         user: &made,
         insert: true,
     };
-    match svc
-        .store
-        .insert_transferred_user(&write, &record.groups, &mfa, now)
-        .await
-    {
+    let with = Belongings {
+        groups: &record.groups,
+        mfa,
+        passkeys: &passkeys,
+        devices: &devices,
+    };
+    match svc.store.insert_transferred_user(&write, &with, now).await {
         Ok(()) => Ok(true),
-        Err(StoreError::Unique(index))
-            if index.contains("username_key") || index.contains("pkey") =>
-        {
-            Ok(false)
-        }
-        Err(StoreError::Unique(index)) => Err(LineError::Invalid(format!(
-            "an alias of this user is taken by another ({index})"
-        ))),
+        Err(StoreError::Unique(index)) => match clash(&index) {
+            None => Ok(false),
+            Some(what) => Err(LineError::Invalid(format!("{what} is taken in this pool"))),
+        },
         Err(e) => Err(LineError::Invalid(e.to_string())),
+    }
+}
+
+/// What a unique violation on inserting a user says: None when the user exists (its
+/// username or sub), else what another user holds.
+fn clash(index: &str) -> Option<&'static str> {
+    if index.contains("username_key") || index.contains("users_pkey") || index.contains("users.id")
+    {
+        None
+    } else if index.contains("webauthn_credentials") {
+        Some("a passkey's credential id")
+    } else if index.contains("devices") {
+        Some("a device key")
+    } else {
+        Some("an alias of this user (email, phone number or preferred username)")
     }
 }

@@ -4,20 +4,38 @@
 use super::users::{INSERT, UserWrite, bind_user};
 use super::{BeginWrite, Store, StoreResult, map_err, sealed};
 use crate::db_run;
+use crate::domain::devices::Device;
 use crate::domain::mfa::UserMfa;
+use crate::domain::passkeys::PasskeyCredential;
+
+/// What comes with a transferred user.
+#[derive(Debug, Default)]
+pub struct Belongings<'a> {
+    /// Groups the user is in (made when missing).
+    pub groups: &'a [String],
+    pub mfa: UserMfa,
+    pub passkeys: &'a [PasskeyCredential],
+    pub devices: &'a [Device],
+}
 
 impl Store {
-    /// Inserts a user, adds it to `groups` (creating the missing ones) and stores `mfa`.
-    /// A taken username or alias fails with the unique violation, nothing written.
+    /// Inserts a user with its belongings: group memberships (creating the missing groups),
+    /// MFA settings, passkeys and devices. A taken username, alias, credential or device fails
+    /// with the unique violation, nothing written.
     pub async fn insert_transferred_user(
         &self,
         write: &UserWrite<'_>,
-        groups: &[String],
-        mfa: &UserMfa,
+        with: &Belongings<'_>,
         now: i64,
     ) -> StoreResult<()> {
         let stored = self.stored_user(write)?;
+        let (groups, mfa) = (with.groups, &with.mfa);
         let totp_secret = self.seal_opt(sealed::TOTP_SECRET, mfa.totp_secret.as_deref())?;
+        let verifiers = with
+            .devices
+            .iter()
+            .map(|d| self.seal_opt(sealed::DEVICE_VERIFIER, d.verifier.as_deref()))
+            .collect::<StoreResult<Vec<_>>>()?;
         let user = write.user;
         db_run!(self, |db| {
             let mut tx = db.begin_write().await.map_err(map_err)?;
@@ -62,6 +80,47 @@ impl Store {
                 .bind(mfa.email_enabled)
                 .bind(mfa.preferred.as_deref())
                 .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            }
+            for p in with.passkeys {
+                sqlx::query(
+                    "INSERT INTO webauthn_credentials (pool_id, credential_id, user_id, \
+                     relying_party_id, friendly_name, attachment, transports, passkey, \
+                     created_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&user.pool_id)
+                .bind(&p.credential_id)
+                .bind(&user.sub)
+                .bind(&p.relying_party_id)
+                .bind(&p.friendly_name)
+                .bind(&p.attachment)
+                .bind(serde_json::to_string(&p.transports).unwrap_or_else(|_| "[]".into()))
+                .bind(&p.passkey)
+                .bind(p.created_at)
+                .bind(p.last_used_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            }
+            for (d, verifier) in with.devices.iter().zip(&verifiers) {
+                sqlx::query(
+                    "INSERT INTO devices (device_key, pool_id, user_id, group_key, salt, \
+                     verifier, name, remembered, created_at, updated_at, last_authenticated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(&d.key)
+                .bind(&user.pool_id)
+                .bind(&user.sub)
+                .bind(&d.group_key)
+                .bind(&d.salt)
+                .bind(verifier)
+                .bind(&d.name)
+                .bind(d.remembered)
+                .bind(d.created_at)
+                .bind(d.updated_at)
+                .bind(d.last_authenticated_at)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;

@@ -368,4 +368,53 @@ async fn a_remembered_device_stands_in_for_mfa(db: Backend) {
     assert_eq!(error_code(&gone.unwrap_err()), "ResourceNotFoundException");
 }
 
-both_databases!(a_remembered_device_stands_in_for_mfa);
+both_databases!(
+    a_remembered_device_stands_in_for_mfa,
+    a_remembered_device_survives_export_and_import,
+);
+
+/// `tessera users export` / `users import` keep a confirmed device: on another server, the
+/// device's proof still stands in for MFA.
+async fn a_remembered_device_survives_export_and_import(db: Backend) {
+    use tessera::crypto::vault::{Key, Vault};
+    use tessera::services::user_transfer::{export, import};
+    let a = spawn_app(db).await;
+    let (pool, client) = set_up(&a).await;
+    let first = password(&a, &client, "alice", None).await;
+    let tokens = email_code(&a, &client, "alice", ALICE_EMAIL, &first).await;
+    let device = tokens.new_device_metadata().unwrap().clone();
+    confirm(&a, tokens.access_token().unwrap(), &device).await;
+    let vault = Vault::new(&Key::generate());
+    let mut file = Vec::new();
+    export(&a.services, &pool, &vault, &mut file).await.unwrap();
+    let text = String::from_utf8(file).unwrap();
+    assert!(text.contains(device.device_key().unwrap()), "{text}");
+
+    let b = spawn_app(db).await;
+    let (pool_b, client_b) = set_up(&b).await;
+    for name in ["alice", "bob"] {
+        b.cognito
+            .admin_delete_user()
+            .user_pool_id(&pool_b)
+            .username(name)
+            .send()
+            .await
+            .unwrap();
+    }
+    let done = import(&b.services, &pool_b, Some(&vault), text.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!((done.imported, done.failed.len()), (2, 0), "{done:?}");
+    let out = password(&b, &client_b, "alice", device.device_key()).await;
+    let signed_in = prove_device(&b, &client_b, &out, &device, DEVICE_PASSWORD)
+        .await
+        .unwrap();
+    assert!(signed_in.authentication_result().is_some());
+    // A wrong device password still fails there.
+    let out = password(&b, &client_b, "alice", device.device_key()).await;
+    assert!(
+        prove_device(&b, &client_b, &out, &device, "not-the-device-secret")
+            .await
+            .is_err()
+    );
+}

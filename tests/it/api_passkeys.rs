@@ -23,6 +23,7 @@ both_databases!(
     passkeys_need_the_pool_to_allow_them,
     mfa_required_pools_offer_passkeys_only_as_both_factors,
     unknown_users_get_a_passkey_challenge_that_fails,
+    a_passkey_survives_export_and_import,
 );
 
 const ORIGIN: &str = "http://localhost:3000";
@@ -479,4 +480,37 @@ async fn unknown_users_get_a_passkey_challenge_that_fails(db: Backend) {
     // ann, who has no passkey, gets the same kind of challenge.
     let (_, ann) = passkey_challenge(&app, &client, "ann").await;
     assert_eq!(ann["allowCredentials"].as_array().unwrap().len(), 1);
+}
+
+/// `tessera users export` / `users import` keep a user's passkeys: on another server with the
+/// same relying party, the passkey signs the user in.
+async fn a_passkey_survives_export_and_import(db: Backend) {
+    use tessera::crypto::vault::{Key, Vault};
+    use tessera::services::user_transfer::{export, import};
+    let a = spawn_app(db).await;
+    let (pool, _, token) = ready(&a, false).await;
+    let mut key = Authenticator::new("localhost", ORIGIN);
+    register(&a, &token, &key).await;
+    let vault = Vault::new(&Key::generate());
+    let mut file = Vec::new();
+    export(&a.services, &pool, &vault, &mut file).await.unwrap();
+
+    let b = spawn_app(db).await;
+    let (pool_b, client_b, _) = ready(&b, false).await;
+    b.cognito
+        .admin_delete_user()
+        .user_pool_id(&pool_b)
+        .username("ann")
+        .send()
+        .await
+        .unwrap();
+    let done = import(&b.services, &pool_b, Some(&vault), file.as_slice())
+        .await
+        .unwrap();
+    assert_eq!((done.imported, done.failed.len()), (1, 0), "{done:?}");
+    let (session, options) = passkey_challenge(&b, &client_b, "ann").await;
+    let out = answer(&b, &client_b, &session, &key.assert(&options))
+        .await
+        .unwrap();
+    assert!(out.authentication_result().is_some());
 }
