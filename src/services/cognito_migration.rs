@@ -15,16 +15,16 @@
 use crate::aws::cognito::{SourceError, SourceUser};
 use crate::crypto::random;
 use crate::domain::AuthError;
-use crate::domain::filter::FilterPlan;
 use crate::domain::migration_source::MigrationSource;
 use crate::domain::pool::UserPool;
 use crate::domain::triggers::Trigger;
 use crate::domain::user::{self, User, UserStatus};
+use crate::services::admin::list_users::AllUsers;
 use crate::services::admin::users::find_user;
 use crate::services::{Services, passwords};
 use crate::store::StoreError;
 use crate::store::transfers::Belongings;
-use crate::store::users::{UserCursor, UserWrite};
+use crate::store::users::UserWrite;
 
 /// The pool's migration source, unless a UserMigration trigger takes its place.
 fn source_of(pool: &UserPool) -> Option<&MigrationSource> {
@@ -200,19 +200,12 @@ pub async fn copy_all(svc: &Services, pool_id: &str) -> Result<CopySummary, Auth
 pub async fn pending(svc: &Services, pool_id: &str) -> Result<Vec<String>, AuthError> {
     let pool = svc.require_pool(pool_id).await?;
     let mut out = Vec::new();
-    let mut cursor: Option<UserCursor> = None;
+    let mut users = AllUsers::new(svc, &pool);
     loop {
-        let page = svc
-            .store
-            .list_users(pool_id, &FilterPlan::All, cursor.as_ref(), 500)
-            .await?;
-        let Some(last) = page.last() else {
+        let page = users.next_page().await?;
+        if page.is_empty() {
             return Ok(out);
-        };
-        cursor = Some(UserCursor {
-            column: String::new(),
-            username_key: last.columns(&pool).username_key,
-        });
+        }
         out.extend(
             page.iter()
                 .filter(|u| u.password_hash.is_none() && u.status != UserStatus::ExternalProvider)

@@ -15,7 +15,6 @@ use crate::crypto::random;
 use crate::crypto::vault::Vault;
 use crate::domain::AuthError;
 use crate::domain::devices::Device;
-use crate::domain::filter::FilterPlan;
 use crate::domain::mfa::UserMfa;
 use crate::domain::passkeys::PasskeyCredential;
 use crate::domain::pool::UserPool;
@@ -25,10 +24,11 @@ use crate::domain::user_record::{
     SEALED_TOTP_SECRET, UserRecord,
 };
 use crate::services::Services;
+use crate::services::admin::list_users::AllUsers;
 use crate::services::admin::users::find_user;
 use crate::store::StoreError;
 use crate::store::transfers::Belongings;
-use crate::store::users::{UserCursor, UserWrite};
+use crate::store::users::UserWrite;
 use std::io::{BufRead, Write};
 
 /// What an import did.
@@ -65,20 +65,13 @@ pub async fn export(
     out: &mut impl Write,
 ) -> Result<u64, AuthError> {
     let pool = svc.require_pool(pool_id).await?;
-    let mut cursor: Option<UserCursor> = None;
+    let mut users = AllUsers::new(svc, &pool);
     let mut count = 0;
     loop {
-        let page = svc
-            .store
-            .list_users(pool_id, &FilterPlan::All, cursor.as_ref(), 200)
-            .await?;
-        let Some(last) = page.last() else {
+        let page = users.next_page().await?;
+        if page.is_empty() {
             return Ok(count);
-        };
-        cursor = Some(UserCursor {
-            column: String::new(),
-            username_key: last.columns(&pool).username_key,
-        });
+        }
         for user in &page {
             let record = record_of(svc, user, vault).await?;
             let line =

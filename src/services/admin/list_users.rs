@@ -4,6 +4,7 @@
 
 use crate::domain::AuthError;
 use crate::domain::filter::{Filter, FilterPlan, column_value};
+use crate::domain::pool::UserPool;
 use crate::domain::user::User;
 use crate::services::{Services, decode_token, encode_token};
 use crate::store::users::UserCursor;
@@ -59,4 +60,37 @@ pub async fn list_users(
         }
     }
     Ok(UserPage { users, next })
+}
+
+/// Walks every user of a pool in username order, a page at a time: each call gives the next
+/// page (empty at the end). For operator commands that read a whole pool.
+pub struct AllUsers<'a> {
+    svc: &'a Services,
+    pool: &'a UserPool,
+    cursor: Option<UserCursor>,
+}
+
+impl<'a> AllUsers<'a> {
+    pub fn new(svc: &'a Services, pool: &'a UserPool) -> AllUsers<'a> {
+        AllUsers {
+            svc,
+            pool,
+            cursor: None,
+        }
+    }
+
+    pub async fn next_page(&mut self) -> Result<Vec<User>, AuthError> {
+        let page = self
+            .svc
+            .store
+            .list_users(&self.pool.id, &FilterPlan::All, self.cursor.as_ref(), 500)
+            .await?;
+        if let Some(last) = page.last() {
+            self.cursor = Some(UserCursor {
+                column: String::new(),
+                username_key: last.columns(self.pool).username_key,
+            });
+        }
+        Ok(page)
+    }
 }
