@@ -120,7 +120,13 @@ impl PasswordHasherPool {
         let _permit = match self.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
-                let waiting = QueueGauge::enter(&self.waiting, self.max_waiting)?;
+                let waiting = match QueueGauge::enter(&self.waiting, self.max_waiting) {
+                    Ok(w) => w,
+                    Err(e) => {
+                        shed().await;
+                        return Err(e);
+                    }
+                };
                 let permit = self.permits.clone().acquire_owned().await;
                 drop(waiting);
                 permit.map_err(|e| HashError::Failed(e.to_string()))?
@@ -141,11 +147,12 @@ impl PasswordHasherPool {
     /// [`HashError::Busy`] when a hash asked for now would be refused: every thread busy and
     /// the queue full. A flow asks first, so a sign-in that would be shed is shed before its
     /// database reads and triggers; the hash itself still decides (this is only a glance).
-    pub fn admit(&self) -> Result<(), HashError> {
+    /// The refusal comes after [`SHED_DELAY`], as every refusal of a hash does.
+    pub async fn admit(&self) -> Result<(), HashError> {
         if self.permits.available_permits() == 0
             && self.waiting.load(Ordering::Acquire) >= self.max_waiting
         {
-            return Err(HashError::Busy);
+            return Err(shed().await);
         }
         Ok(())
     }
@@ -181,6 +188,18 @@ impl PasswordHasherPool {
             }
         }
     }
+}
+
+/// How long a shed password check waits before it is refused. A client that retries at once
+/// (a retry loop, a load test) would otherwise turn refusals that cost a fraction of a
+/// millisecond into thousands a second, and that CPU is taken from the cheap paths and from
+/// the hashes admitted; waiting costs a timer. Measured (`bash benches/run.sh --paths flood`,
+/// 2 cores, 64 connections of sign-ins): see docs/performance.md.
+pub const SHED_DELAY: std::time::Duration = std::time::Duration::from_millis(100);
+
+async fn shed() -> HashError {
+    tokio::time::sleep(SHED_DELAY).await;
+    HashError::Busy
 }
 
 /// One hash waiting for a thread, counted (and in the queue-depth gauge) until dropped, also
@@ -367,19 +386,22 @@ mod tests {
     #[tokio::test]
     async fn admit_says_what_a_hash_would_meet() {
         let pool = std::sync::Arc::new(PasswordHasherPool::with_queue(1, 1));
-        assert!(pool.admit().is_ok());
+        assert!(pool.admit().await.is_ok());
         // The one thread taken, as by a long hash: a new hash waits, filling the queue.
         let busy = pool.permits.clone().try_acquire_owned().unwrap();
-        assert!(pool.admit().is_ok());
+        assert!(pool.admit().await.is_ok());
         let waiter = pool.clone();
         let queued = tokio::spawn(async move { waiter.hash("queued").await });
         while pool.waiting.load(Ordering::Acquire) < 1 {
             tokio::task::yield_now().await;
         }
-        assert!(matches!(pool.admit(), Err(HashError::Busy)));
+        // Refused, after the shedding delay.
+        let asked = std::time::Instant::now();
+        assert!(matches!(pool.admit().await, Err(HashError::Busy)));
+        assert!(asked.elapsed() >= SHED_DELAY);
         drop(busy);
         assert!(queued.await.unwrap().is_ok());
-        assert!(pool.admit().is_ok());
+        assert!(pool.admit().await.is_ok());
     }
 
     #[tokio::test]

@@ -145,7 +145,7 @@ pub(crate) async fn check_password(
     let username = required(params, "USERNAME")?;
     let password = required(params, "PASSWORD")?;
     // Shed before the reads and triggers when the password check would be shed anyway.
-    svc.hasher.admit()?;
+    svc.hasher.admit().await?;
     let device = params.get("DEVICE_KEY").map(String::as_str);
     let user = lookup_proving_client(svc, pool, client, params, username).await?;
     let caller = Caller {
