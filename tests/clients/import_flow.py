@@ -28,7 +28,7 @@ import requests
 from passlib import hash as passlib_hash
 from pycognito.aws_srp import AWSSRP
 
-from flow_kit import Steps, Tessera, error_code, expect
+from flow_kit import TESSERA_BIN, Steps, Tessera, error_code, expect
 
 ADMIN_KEY = ("AKIAIMPORTFLOWTEST01", "import-flow-test-secret-key-00000000000")
 ROLE = "arn:aws:iam::000000000000:role/CognitoImportRole"
@@ -244,6 +244,46 @@ class Flow:
             tokens = self.srp_sign_in(name, PASSWORD)["AuthenticationResult"]
             expect(tokens.get("IdToken"), f"{name}: SRP after the hosted sign-in")
 
+    def e_cli_hashes(self):
+        """`tessera users import` with the file-only forms, each made by a reference library:
+        passlib's PBKDF2-SHA512, argon2-cffi's argon2i, Firebase's scrypt (its published
+        project parameters; the user's hash made here with hashlib's scrypt and AES-CTR from
+        `cryptography`, as Firebase's tool computes it). Each signs in through the API or the
+        hosted page, and SRP works afterwards (argon2id)."""
+        import base64
+        import hashlib
+        import json
+        import subprocess
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+        signer = "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA=="
+        separator, salt = "Bw==", base64.b64encode(os.urandom(12)).decode()
+        derived = hashlib.scrypt(PASSWORD.encode(), salt=base64.b64decode(salt) + base64.b64decode(separator),
+                                 n=2 ** 14, r=8, p=1, dklen=64)
+        encryptor = Cipher(algorithms.AES(derived[:32]), modes.CTR(b"\0" * 16)).encryptor()
+        firebase_hash = base64.b64encode(encryptor.update(base64.b64decode(signer)) + encryptor.finalize()).decode()
+        users = {
+            "cli-pbkdf2-512": passlib_hash.pbkdf2_sha512.hash(PASSWORD),
+            "cli-argon2i": argon2.PasswordHasher(type=argon2.Type.I).hash(PASSWORD),
+            "cli-firebase": f"$firebase-scrypt$rounds=8,mem_cost=14${separator}${signer}${salt}${firebase_hash}",
+        }
+        path = os.path.join(self.tessera.dir, "users.jsonl")
+        with open(path, "w") as f:
+            for name, hashed in users.items():
+                f.write(json.dumps({"username": name, "password_hash": hashed,
+                                    "attributes": {"email": f"{name}@example.com", "email_verified": "true"}}) + "\n")
+        out = subprocess.run([TESSERA_BIN, "users", "import", path, "--pool", self.pool], env=self.tessera.env,
+                             capture_output=True, text=True, timeout=60)
+        expect(out.returncode == 0 and "imported 3" in out.stdout, f"import: {out.stdout} {out.stderr[-500:]}")
+        for i, name in enumerate(users):
+            expect(error_code(lambda: self.sign_in(name, PASSWORD + "x")) == "NotAuthorizedException",
+                   f"{name}: wrong password")
+            if i % 2 == 0:
+                expect(self.sign_in(name, PASSWORD)["AuthenticationResult"].get("AccessToken"), f"{name}: API")
+            else:
+                query = self.hosted_sign_in(name, PASSWORD)
+                expect(query and query.get("code"), f"{name}: the hosted page gave no code")
+            expect(self.srp_sign_in(name, PASSWORD)["AuthenticationResult"].get("IdToken"), f"{name}: SRP after")
+
     def c_restart(self):
         rows = [{"cognito:username": f"bulk{i:05d}", "email": f"bulk{i}@example.com", "email_verified": "true",
                  "cognito:mfa_enabled": "false"} for i in range(2000)]
@@ -311,6 +351,7 @@ def main():
             ("B the hosted sign-in page takes the imported hashes", flow.b_hosted),
             ("C SIGKILL mid-import: every row imported exactly once after the restart", flow.c_restart),
             ("D StopUserImportJob", flow.d_stop),
+            ("E tessera users import: passlib PBKDF2-SHA512, argon2i, Firebase scrypt sign in", flow.e_cli_hashes),
         ]:
             flow.steps.run(name, fn)
     finally:
