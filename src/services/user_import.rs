@@ -15,7 +15,7 @@ use crate::domain::user::{self, UserStatus};
 use crate::domain::user_import::{
     self, EXPIRY_MILLIS, HashingAlgorithm, Header, ImportJob, JobStatus, RowError, UPLOAD_MILLIS,
 };
-use crate::services::admin::users::find_user;
+use crate::services::admin::users::{clash_error, find_user};
 use crate::services::{Page, Services, decode_token, paginate, pool_secret};
 use crate::store::StoreError;
 use crate::store::import_jobs::RowOutcome;
@@ -512,24 +512,11 @@ async fn import_row(
         .await;
     match recorded {
         Ok(ours) => Ok(Step::of(ours, Step::Done)),
-        Err(StoreError::Unique(index)) => {
-            let e = RowError::Invalid(clash(&index).into());
+        Err(e @ StoreError::Unique(_)) => {
+            let e = RowError::from(clash_error(e));
             failed(svc, owner, job, line, Some(&row.username), &e, now, lease).await
         }
         Err(e) => Err(e.into()),
-    }
-}
-
-/// The reason for a new user refused by a unique index.
-fn clash(index: &str) -> &'static str {
-    if index.contains("email") {
-        "An account with the given email already exists."
-    } else if index.contains("phone") {
-        "An account with the given phone_number already exists."
-    } else if index.contains("preferred_username") {
-        "An account with the given preferred_username already exists."
-    } else {
-        "User account already exists."
     }
 }
 

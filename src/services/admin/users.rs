@@ -135,7 +135,9 @@ pub async fn save_user(
     Ok(before)
 }
 
-fn clash_error(e: StoreError) -> AuthError {
+/// The error for a write a unique index refused: a taken alias (AliasExistsException) or
+/// username (UsernameExistsException).
+pub(crate) fn clash_error(e: StoreError) -> AuthError {
     for attribute in ["email", "phone", "preferred_username"] {
         if e.is_unique_on(&format!("{attribute}_alias")) {
             let name = if attribute == "phone" {
